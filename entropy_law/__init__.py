@@ -1,0 +1,32 @@
+"""entropy-law: forecast where an RL run of a language model will plateau.
+
+Performance R follows R = -a·exp(H) + b in the policy entropy H (Cui et al. 2025);
+the toolkit loads training logs into a tidy table, fits the law with bootstrap
+intervals, and forecasts the ceiling and the saturation step from an early slice.
+
+>>> import entropy_law as el
+>>> table = el.load("sample_runs/")            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import (DataWarning, EntropyLawError, EntropyLawWarning, FitError, LoadError,
+                     MetricError, TruncatedLogWarning)
+from .loaders import LoadReport, formats, load, scan
+from .metrics import detect as detect_metrics
+from .table import entropy_reward, make_long, metric_summary, tidy, to_wide
+
+try:
+    __version__ = version("entropy-law")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "__version__",
+    "load", "scan", "formats", "LoadReport",
+    "tidy", "make_long", "to_wide", "entropy_reward", "metric_summary", "detect_metrics",
+    "EntropyLawError", "LoadError", "MetricError", "FitError",
+    "EntropyLawWarning", "DataWarning", "TruncatedLogWarning",
+]

@@ -1,0 +1,243 @@
+"""Read training logs of any supported format into the tidy run table.
+
+:func:`load` takes a file or a folder. A folder loads every run found under it, one run
+per run folder (a TensorBoard log dir, a W&B run folder, an MLflow store's runs) or per
+file (CSV, verl console log...). Folders that a format claims as a whole (a W&B run
+folder, an MLflow store) are not searched further; files no format recognises are
+listed in :attr:`LoadReport.skipped`. A run that fails to load is reported in
+:attr:`LoadReport.errors` and the others still load.
+
+Run names: the path of the run's file or folder relative to the folder given (without
+the file suffix), or the name stored in the log when a file holds several runs (W&B
+exports, MLflow, tables with a ``run`` column).
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataWarning, EntropyLawError, LoadError
+from ..table import tidy
+from .base import Reader
+
+__all__ = ["load", "scan", "LoadReport", "formats", "Reader"]
+
+# Order matters: the first reader whose sniff accepts a file or folder reads it.
+_READER_MODULES = ("wandb_run", "mlflow", "tensorboard", "wandb_export", "tabular",
+                   "verl_console")
+
+
+@cache
+def _readers() -> tuple[Reader, ...]:
+    out = []
+    for name in _READER_MODULES:
+        try:  # TEMP while readers land
+            mod = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue
+            raise
+        out.extend(getattr(mod, "READERS", None) or (mod.READER,))
+    return tuple(out)
+
+
+def formats() -> dict[str, str]:
+    """The supported ``format=`` names and what each reads."""
+    return {r.name: r.description for r in _readers()}
+
+
+def _reader_named(name: str) -> Reader:
+    for r in _readers():
+        if r.name == name:
+            return r
+    raise LoadError(None, f"format={name!r} is not supported; choose 'auto' or one of "
+                          f"{sorted(formats())}.")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing to read: a file or folder, the reader for it, and its run name."""
+
+    path: Path
+    reader: Reader
+    run: str
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What :func:`scan` found: the tidy table, the runs that failed, the files skipped."""
+
+    table: pd.DataFrame
+    units: tuple[Unit, ...]
+    errors: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _file_reader(path: Path, fmt: str) -> Reader | None:
+    if fmt != "auto":
+        r = _reader_named(fmt)
+        return r if r.sniff_file is not None else None
+    for r in _readers():
+        if r.sniff_file is not None and r.sniff_file(path):
+            return r
+    return None
+
+
+def _dir_reader(path: Path, fmt: str) -> Reader | None:
+    cands = [_reader_named(fmt)] if fmt != "auto" else _readers()
+    for r in cands:
+        if r.sniff_dir is not None and r.sniff_dir(path):
+            return r
+    return None
+
+
+def _run_name(path: Path, root: Path) -> str:
+    if path == root:
+        return path.stem if path.is_file() else path.resolve().name
+    rel = path.relative_to(root)
+    return rel.with_suffix("").as_posix() if path.is_file() else rel.as_posix()
+
+
+def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
+    units: list[Unit] = []
+    skipped: list[str] = []
+
+    def walk(d: Path) -> None:
+        r = _dir_reader(d, fmt)
+        if r is not None:
+            units.append(Unit(d, r, _run_name(d, root)))
+            if r.name != "tensorboard":  # a TB log dir may hold sub-runs
+                return
+        for child in sorted(d.iterdir()):
+            if child.name.startswith("."):
+                continue
+            if child.is_dir():
+                walk(child)
+            elif r is None or r.name != "tensorboard" or "tfevents" not in child.name:
+                fr = _file_reader(child, fmt)
+                if fr is None:
+                    skipped.append(str(child))
+                elif fr.name != "wandb-run":  # .wandb files are read with their folder
+                    units.append(Unit(child, fr, _run_name(child, root)))
+
+    walk(root)
+    return units, skipped
+
+
+def _read_unit(unit: Unit) -> pd.DataFrame:
+    df = unit.reader.read(unit.path)
+    if df is None or len(df) == 0:
+        raise LoadError(unit.path, "no data points found in this log.")
+    if "run" not in df.columns:
+        df = df.assign(run=unit.run)
+    df = df.assign(source=str(unit.path))
+    return df
+
+
+def scan(path: str | Path, format: str = "auto") -> LoadReport:
+    """Load everything under *path*, keeping going past runs that fail.
+
+    Returns a :class:`LoadReport`; see :func:`load` for the common case.
+    """
+    p = Path(path).expanduser()
+    if not p.exists():
+        hint = ""
+        if p.parent.is_dir():
+            from ..errors import closest
+            near = closest(p.name, [c.name for c in p.parent.iterdir()])
+            hint = f" Did you mean {str(p.parent / near[0])!r}?" if near else ""
+        raise LoadError(p, f"no such file or folder.{hint}")
+    if p.is_file():
+        r = _file_reader(p, format)
+        if r is None:
+            raise LoadError(p, "format not recognised. Supported formats: "
+                               + "; ".join(f"{k} ({v})" for k, v in formats().items())
+                               + ". Pass format=NAME (CLI: --format NAME) if the file is one of "
+                               "these under another name.")
+        units = [Unit(p, r, p.stem)]
+        skipped: list[str] = []
+        single = True
+    else:
+        units, skipped = _discover(p, format)
+        single = len(units) == 1 and units[0].path == p
+        if not units:
+            raise LoadError(p, "no logs found in this folder (looked for TensorBoard event "
+                               "files, W&B run folders and exports, MLflow stores, CSV/TSV/"
+                               "Parquet/JSON/JSONL tables and verl console logs)."
+                               + (f" Skipped {len(skipped)} unrecognised file(s), e.g. "
+                                  f"{skipped[0]}." if skipped else ""))
+    frames, errors = [], []
+    for unit in units:
+        try:
+            frames.append(tidy(_read_unit(unit), origin=str(unit.path)))
+        except EntropyLawError as exc:
+            if single:
+                raise
+            errors.append((str(unit.path), str(exc)))
+        except Exception as exc:  # noqa: BLE001 - one bad run must not stop the others
+            if single:
+                raise LoadError(unit.path, f"could not be read ({type(exc).__name__}: {exc}).") \
+                    from exc
+            errors.append((str(unit.path), f"{type(exc).__name__}: {exc}"))
+    if not frames:
+        detail = "; ".join(f"{pth}: {msg}" for pth, msg in errors[:5])
+        raise LoadError(p, f"none of the {len(units)} log(s) found could be read ({detail}).")
+    table = pd.concat(frames, ignore_index=True)
+    table = _dedupe_run_names(table)
+    table = tidy(table, origin=str(p), warn=False)
+    return LoadReport(table=table, units=tuple(units), errors=tuple(errors),
+                      skipped=tuple(skipped))
+
+
+def _dedupe_run_names(table: pd.DataFrame) -> pd.DataFrame:
+    """Two sources naming a run alike get the source path prepended, so runs stay apart."""
+    per = table.groupby("run")["source"].nunique()
+    clash = per[per > 1].index
+    if len(clash):
+        mask = table["run"].isin(clash)
+        table = table.copy()
+        table.loc[mask, "run"] = table.loc[mask, "source"] + ":" + table.loc[mask, "run"]
+    return table
+
+
+def load(path: str | Path, format: str = "auto", *, run: str | None = None) -> pd.DataFrame:
+    """Load training logs into the tidy long table ``run, step, metric, value, wall_time, source``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A log file or a folder of runs.
+    format : str
+        ``"auto"`` (detect per file and folder) or one of :func:`formats`.
+    run : str, optional
+        Name for the run when *path* holds exactly one.
+
+    Returns
+    -------
+    DataFrame
+        See :mod:`entropy_law.table`. Runs that failed to load are reported with a
+        :class:`~entropy_law.errors.DataWarning` and listed in ``attrs["errors"]``.
+
+    Raises
+    ------
+    LoadError
+        When *path* is missing, of an unknown format, or holds no readable run.
+    """
+    report = scan(path, format)
+    table = report.table
+    for src, msg in report.errors:
+        warnings.warn(f"skipped a run that failed to load: {msg}", DataWarning, stacklevel=2)
+    if run is not None:
+        runs = table["run"].unique()
+        if len(runs) != 1:
+            raise LoadError(path, f"run={run!r} names one run, but {len(runs)} were found: "
+                                  f"{list(runs)[:10]}.")
+        table = table.assign(run=run)
+    table.attrs["errors"] = [{"path": s, "error": m} for s, m in report.errors]
+    return table

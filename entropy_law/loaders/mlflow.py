@@ -1,0 +1,158 @@
+"""MLflow local file store (``mlruns/``), read straight from disk without mlflow.
+
+Layout (mlflow's ``FileStore``)::
+
+    mlruns/<experiment_id>/meta.yaml
+    mlruns/<experiment_id>/<run_id>/meta.yaml
+    mlruns/<experiment_id>/<run_id>/metrics/<key>     one line per point:
+                                                      "<timestamp_ms> <value> <step>"
+    mlruns/<experiment_id>/<run_id>/tags/mlflow.runName
+
+A key with ``/`` is stored as nested folders (``metrics/actor/entropy``); the key is the
+path relative to ``metrics/`` with ``/`` separators, as MLflow reads it back. Legacy lines
+with two fields (``timestamp value``) have step 0. Values may be ``nan`` or ``inf``
+(dropped later by :func:`entropy_law.table.tidy`, with a count). A line cut mid-write
+ends that metric's file, with a :class:`~entropy_law.errors.TruncatedLogWarning`.
+
+The run is named ``<experiment name>/<run name>`` when the run has a name tag, else
+``<experiment name>/<run_id>``. Runs in ``.trash`` are ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import LoadError, TruncatedLogWarning
+from .base import Reader
+
+__all__ = ["read", "READER", "is_run_dir"]
+
+_RESERVED = {".trash", "tags", "datasets", "traces", "models"}
+
+
+def is_run_dir(path: Path) -> bool:
+    """A run folder: ``metrics/`` beside a ``meta.yaml``."""
+    return (path / "metrics").is_dir() and (path / "meta.yaml").is_file()
+
+
+def _is_experiment_dir(path: Path) -> bool:
+    return (path / "meta.yaml").is_file() and any(
+        is_run_dir(c) for c in path.iterdir() if c.is_dir())
+
+
+def _is_store(path: Path) -> bool:
+    return path.is_dir() and any(
+        c.is_dir() and c.name not in _RESERVED and _is_experiment_dir(c) for c in path.iterdir())
+
+
+def sniff_dir(path: Path) -> bool:
+    """A store root, one experiment folder, or one run folder."""
+    return is_run_dir(path) or _is_experiment_dir(path) or _is_store(path)
+
+
+def _yaml_field(path: Path, field: str) -> str | None:
+    """Read one top-level scalar field of a small meta.yaml without a YAML parser."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    m = re.search(rf"^{field}:\s*(.*)$", text, flags=re.MULTILINE)
+    if not m:
+        return None
+    val = m.group(1).strip().strip("'\"")
+    return val or None
+
+
+def _run_name(run_dir: Path) -> str:
+    tag = run_dir / "tags" / "mlflow.runName"
+    if tag.is_file():
+        name = tag.read_text(encoding="utf-8", errors="replace").strip()
+        if name:
+            return name
+    return _yaml_field(run_dir / "meta.yaml", "run_name") or run_dir.name
+
+
+def _read_metric_file(path: Path, key: str) -> tuple[list, list, list]:
+    steps, values, times = [], [], []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        parts = line.split()
+        if not parts:
+            continue
+        try:
+            if len(parts) == 3:
+                ts, val, step = int(parts[0]), float(parts[1]), int(parts[2])
+            elif len(parts) == 2:
+                ts, val, step = int(parts[0]), float(parts[1]), 0
+            else:
+                raise ValueError
+        except ValueError:
+            warnings.warn(f"{path}: line {i + 1} of metric {key!r} is damaged ({line[:60]!r}); "
+                          f"kept the {len(steps)} point(s) before it.",
+                          TruncatedLogWarning, stacklevel=4)
+            break
+        if i == len(lines) - 1 and not text.endswith("\n") and len(parts) < 3:
+            warnings.warn(f"{path}: the last line of metric {key!r} was cut while being "
+                          "written; dropped it.", TruncatedLogWarning, stacklevel=4)
+            break
+        steps.append(step)
+        values.append(val)
+        times.append(ts / 1000.0)
+    return steps, values, times
+
+
+def _read_run(run_dir: Path, prefix: str) -> pd.DataFrame:
+    metrics_dir = run_dir / "metrics"
+    frames = []
+    for root, _dirs, files in os.walk(metrics_dir):
+        for fname in sorted(files):
+            fpath = Path(root) / fname
+            key = fpath.relative_to(metrics_dir).as_posix()
+            steps, values, times = _read_metric_file(fpath, key)
+            if steps:
+                frames.append(pd.DataFrame({"step": np.asarray(steps, dtype=np.int64),
+                                            "metric": key, "value": values,
+                                            "wall_time": times}))
+    if not frames:
+        return pd.DataFrame(columns=["run", "step", "metric", "value", "wall_time"])
+    out = pd.concat(frames, ignore_index=True)
+    # MLflow's own "latest" rule for a step logged twice: the later timestamp wins;
+    # order rows so that tidy()'s keep-last picks it.
+    out = out.sort_values(["metric", "step", "wall_time"], kind="stable")
+    out.insert(0, "run", f"{prefix}{_run_name(run_dir)}")
+    return out
+
+
+def read(path: Path) -> pd.DataFrame:
+    """Read a store root, an experiment folder or a run folder."""
+    if is_run_dir(path):
+        exp = _yaml_field(path.parent / "meta.yaml", "name") or path.parent.name
+        runs = [(path, f"{exp}/")]
+    else:
+        exps = [path] if _is_experiment_dir(path) else sorted(
+            c for c in path.iterdir() if c.is_dir() and c.name not in _RESERVED
+            and _is_experiment_dir(c))
+        runs = []
+        for exp_dir in exps:
+            exp = _yaml_field(exp_dir / "meta.yaml", "name") or exp_dir.name
+            runs += [(r, f"{exp}/") for r in sorted(exp_dir.iterdir())
+                     if r.is_dir() and is_run_dir(r)]
+    if not runs:
+        raise LoadError(path, "no MLflow runs found; expected <experiment_id>/<run_id>/"
+                              "metrics/<key> files under an mlruns folder.")
+    frames = [_read_run(r, prefix) for r, prefix in runs]
+    out = pd.concat(frames, ignore_index=True)
+    if out.empty:
+        raise LoadError(path, "the MLflow runs hold no metric points.")
+    return out
+
+
+READER = Reader(name="mlflow", description="MLflow local file store (mlruns/<exp>/<run>/metrics)",
+                read=read, sniff_dir=sniff_dir)

@@ -1,0 +1,264 @@
+"""CSV, TSV, Parquet, JSON and JSON Lines tables, wide or long.
+
+Wide tables have a step column and one column per metric. The step column is the first
+of these present: ``trainer/global_step``, ``train/global_step``, ``global_step``,
+``step``, ``Step``, ``_step``, ``iteration``. (HF Trainer and OpenRLHF log to W&B
+without ``step=``, so there ``_step`` is a call counter and ``train/global_step`` is the
+real axis; verl passes ``step=`` and ``_step`` is the trainer step.) W&B history dumps
+(``run.history()`` / ``scan_history()`` saved as CSV, Parquet or JSON) are wide tables
+with ``_step``, ``_runtime`` and ``_timestamp``; their sparse NaN cells are simply not
+points. ``_timestamp`` becomes ``wall_time``.
+
+Long tables have the columns ``step`` (or another step name), ``metric`` (or ``tag`` /
+``key``) and ``value``, and optionally ``run``.
+
+Either form may carry a ``run`` (or ``run_name``) column naming several runs.
+Columns whose every value is text (notes, media references) are metadata: they are
+skipped with a :class:`DataWarning`. A column mixing numbers and text is an error.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataWarning, LoadError, TruncatedLogWarning
+from .base import Reader
+
+__all__ = ["STEP_COLUMNS", "read", "read_frame", "READERS"]
+
+STEP_COLUMNS = ("trainer/global_step", "train/global_step", "global_step", "step", "Step",
+                "_step", "iteration")
+_RUN_COLUMNS = ("run", "run_name")
+_META_COLUMNS = {"_runtime", "_timestamp", "_wandb", "wall_time", "timestamp", "source"}
+_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
+             ".pq": "parquet", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
+    if not data.strip():
+        raise LoadError(path, "the file is empty; expected a table with a step column and "
+                              "metric columns. Check that the export finished.")
+    return data.decode("utf-8", errors="replace")
+
+
+def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
+    text = _read_text(path)
+    lines = text.splitlines()
+    if len(lines) > 2 and not text.endswith(("\n", "\r")):
+        # the writer was killed mid-line: the last line is incomplete
+        header_fields = lines[0].count(sep)
+        if lines[-1].count(sep) < header_fields:
+            warnings.warn(f"{path}: the last line is incomplete (the file was cut while being "
+                          f"written); read the {len(lines) - 2} complete row(s) before it.",
+                          TruncatedLogWarning, stacklevel=3)
+            text = "\n".join(lines[:-1]) + "\n"
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sep, low_memory=False)
+    except pd.errors.ParserError as exc:
+        raise LoadError(path, f"not a well-formed {'TSV' if sep == chr(9) else 'CSV'} table "
+                              f"({str(exc).strip()}). Check the delimiter and quoting.") from None
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    rows, bad = [], []
+    for i, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            bad.append(i)
+            continue
+        if isinstance(obj, dict) and obj.keys() == {"step", "data"} and isinstance(obj["data"], dict):
+            rows.append({"step": obj["step"], **_flatten(obj["data"])})  # verl file logger
+        elif isinstance(obj, dict):
+            rows.append(_flatten(obj))
+        else:
+            bad.append(i)
+    if bad:
+        warnings.warn(f"{path}: skipped {len(bad)} damaged line(s) (line {bad[0]}"
+                      f"{' and later' if len(bad) > 1 else ''}) that are not JSON objects; "
+                      f"kept the {len(rows)} intact row(s).", TruncatedLogWarning, stacklevel=3)
+    if not rows:
+        raise LoadError(path, "no JSON object lines found; expected one JSON object per line "
+                              "with a step key and metric keys.")
+    return pd.DataFrame.from_records(rows)
+
+
+def _flatten(obj: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in obj.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and not {"_type"} & v.keys():
+            out.update(_flatten(v, key + "/"))
+        else:
+            out[key] = v
+    return out
+
+
+def _read_json(path: Path) -> pd.DataFrame:
+    text = _read_text(path)
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if "\n{" in text.strip():
+            return _read_jsonl(path)  # JSON Lines saved as .json
+        raise LoadError(path, f"not valid JSON ({exc.msg} at line {exc.lineno}). "
+                              "Expected a list of records or a table saved by pandas.") from None
+    if isinstance(obj, list):
+        return pd.DataFrame.from_records([_flatten(r) for r in obj if isinstance(r, dict)])
+    if isinstance(obj, dict):
+        if {"columns", "data"} <= obj.keys():  # orient="split"
+            return pd.DataFrame(obj["data"], columns=obj["columns"])
+        if all(isinstance(v, dict) for v in obj.values()):  # orient="columns" (pandas default)
+            return pd.DataFrame(obj)
+        if all(isinstance(v, list) for v in obj.values()):
+            return pd.DataFrame(obj)
+    raise LoadError(path, "JSON layout not recognised; expected a list of records, "
+                          "{column: {row: value}} or {'columns': [...], 'data': [...]}.")
+
+
+def read_frame(path: Path, kind: str) -> pd.DataFrame:
+    """Read *path* (of format *kind*) into a raw DataFrame, with file-level checks."""
+    if kind == "csv":
+        return _read_delimited(path, ",")
+    if kind == "tsv":
+        return _read_delimited(path, "\t")
+    if kind == "jsonl":
+        return _read_jsonl(path)
+    if kind == "json":
+        return _read_json(path)
+    if kind == "parquet":
+        if path.stat().st_size == 0:
+            raise LoadError(path, "the file is empty; expected a Parquet table.")
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several unrelated types
+            raise LoadError(path, f"not a readable Parquet file ({exc}). If the write was cut "
+                                  "short, re-export it; Parquet cannot be read partially.") from None
+    raise LoadError(path, f"unknown table kind {kind!r}")
+
+
+def _step_column(df: pd.DataFrame, path: Path) -> str:
+    for name in STEP_COLUMNS:
+        if name in df.columns:
+            return name
+    raise LoadError(path, f"no step column found; expected one of {list(STEP_COLUMNS)}, "
+                          f"found columns {list(map(str, df.columns))[:12]}. Rename the column "
+                          "that holds the trainer step.")
+
+
+def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Turn a raw wide or long table into ``[run,] step, metric, value[, wall_time]``."""
+    df = df.copy()
+    df.columns = [str(c) for c in df.columns]
+    if df.empty:
+        raise LoadError(path, "the table has a header but no rows.")
+    run_col = next((c for c in _RUN_COLUMNS if c in df.columns), None)
+    metric_col = next((c for c in ("metric", "tag", "key") if c in df.columns), None)
+    if metric_col and "value" in df.columns:  # long form
+        step = _step_column(df, path)
+        out = pd.DataFrame({"step": df[step], "metric": df[metric_col], "value": df["value"]})
+        if "wall_time" in df.columns:
+            out["wall_time"] = df["wall_time"]
+        if run_col:
+            out.insert(0, "run", df[run_col].astype(str))
+        return _check_numeric(out, path, step)
+    step = _step_column(df, path)
+    wall = None
+    if "_timestamp" in df.columns:
+        wall = pd.to_numeric(df["_timestamp"], errors="coerce")
+    elif "wall_time" in df.columns:
+        wall = pd.to_numeric(df["wall_time"], errors="coerce")
+    skip = set(STEP_COLUMNS) | _META_COLUMNS | set(_RUN_COLUMNS)
+    metrics, text_cols = [], []
+    for col in df.columns:
+        if col in skip:
+            continue
+        s = df[col]
+        num = pd.to_numeric(s, errors="coerce")
+        nonnull = s.notna()
+        bad = nonnull & num.isna() & ~s.astype(str).str.lower().isin(["nan", "inf", "-inf"])
+        if bad.any() and not (nonnull & num.notna()).any():
+            text_cols.append(col)
+            continue
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise LoadError(path, f"column {col!r} mixes numbers and text: row {i + 1} (step "
+                                  f"{df[step].iloc[i]}) holds {s.iloc[i]!r}. Expected numbers; "
+                                  "fix the cell or drop the column.")
+        metrics.append(col)
+    if text_cols:
+        warnings.warn(f"{path}: skipped column(s) {text_cols} holding only text (not metrics).",
+                      DataWarning, stacklevel=3)
+    if not metrics:
+        raise LoadError(path, f"no numeric metric columns besides the step column {step!r}; "
+                              f"found {list(df.columns)[:12]}.")
+    id_vars = [step] + ([run_col] if run_col else [])
+    base = df[id_vars].copy()
+    if wall is not None:
+        base["wall_time"] = wall
+    frames = []
+    for col in metrics:
+        part = base.copy()
+        part["metric"] = col
+        part["value"] = pd.to_numeric(df[col], errors="coerce")
+        frames.append(part[part["value"].notna() | df[col].notna()])
+    out = pd.concat(frames, ignore_index=True).rename(columns={step: "step"})
+    if run_col:
+        out = out.rename(columns={run_col: "run"})
+        out["run"] = out["run"].astype(str)
+    return _check_numeric(out, path, step)
+
+
+def _check_numeric(out: pd.DataFrame, path: Path, step_name: str) -> pd.DataFrame:
+    out = out[out["step"].notna()] if out["step"].isna().any() else out
+    step = pd.to_numeric(out["step"], errors="coerce")
+    bad = step.isna() | (step != np.round(step))
+    if bad.any():
+        raise LoadError(path, f"step column {step_name!r} must hold whole numbers; found "
+                              f"{out['step'][bad].iloc[0]!r}. Point the loader at the trainer "
+                              "step, or convert the column.")
+    out = out.assign(step=step.astype(np.int64))
+    value = pd.to_numeric(out["value"], errors="coerce")
+    bad = value.isna() & out["value"].notna() & ~out["value"].astype(str).str.lower().isin(
+        ["nan", "inf", "-inf", "infinity", "-infinity"])
+    if bad.any():
+        row = out[bad].iloc[0]
+        raise LoadError(path, f"metric {row['metric']!r} holds non-numeric value {row['value']!r} "
+                              f"at step {row['step']}. Expected numbers; fix or drop those rows.")
+    return out.assign(value=value.astype(float))
+
+
+def read(path: Path, kind: str | None = None) -> pd.DataFrame:
+    """Read a table file into the loader contract (see :mod:`entropy_law.loaders.base`)."""
+    kind = kind or _SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise LoadError(path, f"unknown table suffix {path.suffix!r}")
+    return frame_to_long(read_frame(path, kind), path)
+
+
+def _make(kind: str, description: str) -> Reader:
+    suffixes = tuple(s for s, k in _SUFFIXES.items() if k == kind)
+    return Reader(name=kind, description=description,
+                  read=lambda p: read(p, kind),
+                  sniff_file=lambda p: p.suffix.lower() in suffixes)
+
+
+READERS = (
+    _make("csv", "CSV table, wide (step column + metric columns) or long (step, metric, value)"),
+    _make("tsv", "tab-separated table, wide or long"),
+    _make("parquet", "Parquet table, wide or long (e.g. a W&B run.history() dump)"),
+    _make("json", "JSON records or a pandas-saved table, wide or long"),
+    _make("jsonl", "JSON Lines, one object per step (e.g. verl's file logger)"),
+)

@@ -1,0 +1,112 @@
+"""verl console logs: ``step:12 - actor/entropy:0.532 - critic/score/mean:0.41 - ...``.
+
+Each line that holds ``step:<N> - `` after an optional Ray prefix such as
+``(main_task pid=54569)`` and ANSI colour codes is one step's metrics, joined by
+``" - "``. verl <= 0.4.1 prints values with 3 decimals (``-0.000`` occurs); verl >= 0.5
+prints ``pprint`` reprs, so numpy scalars appear as ``np.float64(0.5)``; both are
+accepted. Keys are kept exactly as printed (``actor/entropy_loss``,
+``critic/lr(1e-4)``, ``val/test_score/openai/gsm8k``). Every other line (config dumps,
+``Initial validation metrics: {...}`` pretty-prints, stack traces) is ignored.
+
+A last line cut mid-write (no trailing newline) loses only its unfinished last item,
+with a :class:`~entropy_law.errors.TruncatedLogWarning`.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import LoadError, TruncatedLogWarning
+from .base import Reader
+
+__all__ = ["read", "READER"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_STEP = re.compile(r"(?:^|\s|\))step:(\d+) - (.*)$")
+_WRAPPED = re.compile(r"^(?:np\.)?(?:numpy\.)?(?:float|int|uint)\d*\((.*)\)$")
+
+
+def _value(text: str) -> float | None:
+    text = text.strip()
+    m = _WRAPPED.match(text)
+    if m:
+        text = m.group(1)
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _looks_cut(items: list[str], prev_keys: list[str]) -> bool:
+    """A final line without newline was cut if its last item is unreadable, or if it
+    stops short of the keys the previous full step line had."""
+    key, sep, val = items[-1].rpartition(":")
+    if not sep or _value(val) is None:
+        return True
+    keys = [it.rpartition(":")[0].strip() for it in items]
+    return bool(prev_keys) and len(keys) < len(prev_keys) and keys == prev_keys[:len(keys)]
+
+
+def read(path: Path) -> pd.DataFrame:
+    """Read a verl console log into ``step, metric, value``."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
+    if not raw.strip():
+        raise LoadError(path, "the file is empty; expected a verl console log with lines "
+                              "like 'step:12 - actor/entropy:0.53 - critic/score/mean:0.41'.")
+    text = raw.decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    cut_last = not text.endswith(("\n", "\r"))
+    steps, keys, values = [], [], []
+    prev_keys: list[str] = []
+    for i, line in enumerate(lines):
+        m = _STEP.search(_ANSI.sub("", line))
+        if not m:
+            continue
+        step = int(m.group(1))
+        items = m.group(2).split(" - ")
+        if cut_last and i == len(lines) - 1 and _looks_cut(items, prev_keys):
+            warnings.warn(f"{path}: the last line (step {step}) was cut while being written; "
+                          "kept its complete items and dropped the unfinished last one.",
+                          TruncatedLogWarning, stacklevel=2)
+            items = items[:-1]
+        if len(items) > 1:
+            prev_keys = [it.rpartition(":")[0].strip() for it in items]
+        for item in items:
+            key, sep, val = item.rpartition(":")
+            if not sep or not key:
+                continue
+            v = _value(val)
+            if v is None:
+                continue  # verl only logs numbers; anything else is not a metric
+            steps.append(step)
+            keys.append(key.strip())
+            values.append(v)
+    if not steps:
+        raise LoadError(path, "no 'step:N - key:value' lines found; expected a verl console "
+                              "log (trainer.logger=['console']). Is this the right file?")
+    return pd.DataFrame({"step": np.asarray(steps, dtype=np.int64), "metric": keys,
+                         "value": np.asarray(values, dtype=float)})
+
+
+def sniff_file(path: Path) -> bool:
+    """True for text files whose first 256 KiB hold a ``step:N - key:value`` line."""
+    if path.suffix.lower() not in (".log", ".txt", ".out", ".err", ""):
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(256 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(_STEP.search(_ANSI.sub("", ln)) for ln in head.splitlines())
+
+
+READER = Reader(name="verl-log", description="verl console log ('step:N - key:value - ...')",
+                read=read, sniff_file=sniff_file)

@@ -1,0 +1,286 @@
+"""The tidy run table: the one contract every loader produces and every fit consumes.
+
+Long form
+---------
+One row per logged point::
+
+    run     str      name of the run ("" is not allowed)
+    step    int64    the trainer's global step, as logged
+    metric  str      the metric key, exactly as logged (``actor/entropy``...)
+    value   float64  the logged value; always finite
+    wall_time float64  optional: seconds since the epoch when the point was written
+    source  str      optional: the file the point came from
+
+Guarantees after :func:`tidy`: no NaN or infinite ``value`` (dropped and counted in a
+:class:`~entropy_law.errors.DataWarning`), at most one row per ``(run, metric, step)``
+(a resumed run that logs a step twice keeps the *latest write*, the row that came last
+in the file, with a warning), rows sorted by ``run``, ``metric``, ``step``.
+
+Wide view
+---------
+:func:`to_wide` pivots to one row per ``(run, step)`` and one column per metric.
+
+Entropy-vs-reward table
+-----------------------
+:func:`entropy_reward` gives the table the fitting engine uses: ``run, step, entropy,
+reward`` for one entropy metric and one performance metric. Entropy is logged every
+step but validation accuracy only every few steps, so a rule says which entropy goes
+with each performance point (``align``):
+
+``"window"`` (default)
+    the mean entropy over the steps since the previous performance point, that is over
+    ``(s_prev, s]``; for the first point, over every step up to and including it. When
+    the performance metric is logged every step this is the entropy at the same step.
+``"same_step"``
+    the entropy logged at exactly the same step; points without one are dropped.
+
+A performance point with no entropy in its window (verl's step-0 validation before any
+training step) is dropped.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataWarning, EntropyLawError, MetricError, closest
+
+__all__ = [
+    "LONG_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "ALIGN_RULES",
+    "make_long",
+    "tidy",
+    "to_wide",
+    "entropy_reward",
+    "metric_summary",
+]
+
+LONG_COLUMNS = ("run", "step", "metric", "value")
+OPTIONAL_COLUMNS = ("wall_time", "source")
+ALIGN_RULES = ("window", "same_step")
+
+
+def make_long(run, step, metric, value, *, wall_time=None, source=None) -> pd.DataFrame:
+    """Build a long table from columns (arrays or scalars broadcast to their length).
+
+    No validation beyond dtype conversion; pass the result through :func:`tidy`.
+    """
+    step = np.asarray(step)
+    n = len(step)
+    data = {
+        "run": _broadcast(run, n),
+        "step": step,
+        "metric": _broadcast(metric, n),
+        "value": np.asarray(value, dtype=float) if n else np.empty(0),
+    }
+    if wall_time is not None:
+        data["wall_time"] = np.asarray(_broadcast(wall_time, n), dtype=float)
+    if source is not None:
+        data["source"] = _broadcast(source, n)
+    return pd.DataFrame(data)
+
+
+def _broadcast(x, n):
+    if isinstance(x, str | bytes) or np.ndim(x) == 0:
+        return [x] * n
+    return x
+
+
+def tidy(df: pd.DataFrame, *, origin: str = "table", warn: bool = True) -> pd.DataFrame:
+    """Validate a long table and bring it to the contract described in this module.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Columns ``run, step, metric, value`` and optionally ``wall_time, source``.
+    origin : str
+        Where the table came from (a path); used in messages.
+    warn : bool
+        Emit :class:`DataWarning` for dropped non-finite values and duplicate steps.
+
+    Returns
+    -------
+    DataFrame
+        A new, sorted table with canonical dtypes.
+    """
+    missing = [c for c in LONG_COLUMNS if c not in df.columns]
+    if missing:
+        raise EntropyLawError(
+            f"{origin}: a long table needs the columns {list(LONG_COLUMNS)}; "
+            f"missing {missing}, found {list(map(str, df.columns))}. Rename the columns or "
+            "load the file with entropy_law.load(), which recognises wide tables too."
+        )
+    cols = list(LONG_COLUMNS) + [c for c in OPTIONAL_COLUMNS if c in df.columns]
+    out = df.loc[:, cols].copy()
+    if len(out) == 0:
+        return _empty(cols)
+
+    step = pd.to_numeric(out["step"], errors="coerce")
+    bad_step = step.isna() | ~np.isfinite(step.to_numpy(dtype=float, na_value=np.nan))
+    if bad_step.any():
+        example = out.loc[bad_step, "step"].iloc[0]
+        raise EntropyLawError(
+            f"{origin}: column 'step' must hold whole numbers; found {int(bad_step.sum())} "
+            f"value(s) that are not, for example {example!r}. Fix or drop those rows."
+        )
+    stepf = step.to_numpy(dtype=float)
+    if np.any(stepf != np.round(stepf)):
+        example = stepf[stepf != np.round(stepf)][0]
+        raise EntropyLawError(
+            f"{origin}: column 'step' must hold whole numbers; found {example!r}. "
+            "If your x-axis is compute or time, keep it as a metric and use the trainer step."
+        )
+    out["step"] = stepf.astype(np.int64)
+
+    value = pd.to_numeric(out["value"], errors="coerce")
+    non_numeric = value.isna() & out["value"].notna()
+    if non_numeric.any():
+        bad = out.loc[non_numeric]
+        raise EntropyLawError(
+            f"{origin}: metric {bad['metric'].iloc[0]!r} holds non-numeric value "
+            f"{bad['value'].iloc[0]!r} at step {bad['step'].iloc[0]} "
+            f"({int(non_numeric.sum())} such value(s) in all). Only numbers can be fitted: "
+            "remove the text or load that column as metadata."
+        )
+    out["value"] = value.to_numpy(dtype=float, na_value=np.nan)
+    out["run"] = out["run"].astype(str)
+    out["metric"] = out["metric"].astype(str)
+    if "wall_time" in out:
+        out["wall_time"] = pd.to_numeric(out["wall_time"], errors="coerce").astype(float)
+    if "source" in out:
+        out["source"] = out["source"].astype(str)
+
+    finite = np.isfinite(out["value"].to_numpy())
+    if not finite.all():
+        counts = out.loc[~finite].groupby("metric", sort=True).size()
+        if warn:
+            detail = ", ".join(f"{m}: {c}" for m, c in counts.items())
+            warnings.warn(
+                f"{origin}: dropped {int((~finite).sum())} NaN/inf value(s) ({detail}).",
+                DataWarning,
+                stacklevel=2,
+            )
+        out = out.loc[finite]
+
+    dup = out.duplicated(["run", "metric", "step"], keep="last")
+    if dup.any():
+        if warn:
+            runs = sorted(out.loc[dup, "run"].unique())
+            warnings.warn(
+                f"{origin}: {int(dup.sum())} point(s) logged again for a step already seen "
+                f"(a resumed run?) in run(s) {runs}; kept the latest write of each step.",
+                DataWarning,
+                stacklevel=2,
+            )
+        out = out.loc[~dup]
+    out = out.sort_values(["run", "metric", "step"], kind="stable").reset_index(drop=True)
+    return out
+
+
+def _empty(cols: Sequence[str]) -> pd.DataFrame:
+    dtypes = {"run": str, "step": np.int64, "metric": str, "value": float,
+              "wall_time": float, "source": str}
+    return pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in cols})
+
+
+def to_wide(long: pd.DataFrame) -> pd.DataFrame:
+    """Pivot a long table to one row per ``(run, step)`` and one column per metric."""
+    wide = long.pivot_table(index=["run", "step"], columns="metric", values="value",
+                            aggfunc="last", sort=True)
+    wide.columns.name = None
+    return wide
+
+
+def metric_summary(long: pd.DataFrame) -> pd.DataFrame:
+    """One row per ``(run, metric)``: number of points, first and last step."""
+    g = long.groupby(["run", "metric"], sort=True)["step"]
+    return g.agg(n="size", first_step="min", last_step="max").reset_index()
+
+
+def entropy_reward(
+    long: pd.DataFrame,
+    *,
+    entropy: str | None = None,
+    reward: str | None = None,
+    align: str = "window",
+    kind: str = "auto",
+) -> pd.DataFrame:
+    """Return the entropy-vs-reward table ``run, step, entropy, reward``.
+
+    Parameters
+    ----------
+    long : DataFrame
+        A tidy long table (see the module docstring).
+    entropy, reward : str, optional
+        Metric keys. Detected per run when omitted (see :mod:`entropy_law.metrics`).
+    align : {"window", "same_step"}
+        Which entropy goes with each performance point (module docstring).
+    kind : {"auto", "val", "train"}
+        Which performance metric detection prefers when *reward* is omitted.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``run, step, entropy, reward``; ``attrs["metrics"]`` maps each run to
+        its ``(entropy, reward)`` keys.
+    """
+    from .metrics import detect
+
+    if align not in ALIGN_RULES:
+        raise EntropyLawError(
+            f"align={align!r} is not a known alignment rule; choose one of {list(ALIGN_RULES)}."
+        )
+    frames = []
+    chosen = {}
+    for run, sub in long.groupby("run", sort=True):
+        names = sub["metric"].unique().tolist()
+        ent, rew = detect(names, entropy=entropy, reward=reward, kind=kind, run=str(run))
+        chosen[str(run)] = (ent, rew)
+        frames.append(_align_one(str(run), sub, ent, rew, align))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {"run": [], "step": np.array([], dtype=np.int64), "entropy": [], "reward": []})
+    out.attrs["metrics"] = chosen
+    return out
+
+
+def _align_one(run: str, sub: pd.DataFrame, ent: str, rew: str, align: str) -> pd.DataFrame:
+    e = sub.loc[sub["metric"] == ent, ["step", "value"]].sort_values("step")
+    r = sub.loc[sub["metric"] == rew, ["step", "value"]].sort_values("step")
+    e_step = e["step"].to_numpy()
+    e_val = e["value"].to_numpy()
+    r_step = r["step"].to_numpy()
+    if align == "same_step":
+        idx = np.searchsorted(e_step, r_step)
+        ok = (idx < len(e_step)) & (e_step[np.minimum(idx, len(e_step) - 1)] == r_step) \
+            if len(e_step) else np.zeros(len(r_step), bool)
+        ent_at = np.full(len(r_step), np.nan)
+        ent_at[ok] = e_val[idx[ok]]
+    else:
+        # mean entropy over (previous performance step, this step]
+        csum = np.concatenate([[0.0], np.cumsum(e_val)])
+        hi = np.searchsorted(e_step, r_step, side="right")
+        lo = np.concatenate([[0], hi[:-1]]) if len(hi) else hi
+        n = hi - lo
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ent_at = (csum[hi] - csum[lo]) / n
+        ent_at[n == 0] = np.nan
+    keep = np.isfinite(ent_at)
+    return pd.DataFrame({"run": run, "step": r_step[keep].astype(np.int64),
+                         "entropy": ent_at[keep], "reward": r["value"].to_numpy()[keep]})
+
+
+def require_metric(names: Sequence[str], key: str, *, role: str, run: str = "") -> None:
+    """Raise :class:`MetricError` naming the closest keys when *key* is not in *names*."""
+    if key in names:
+        return
+    where = f" in run {run!r}" if run else ""
+    hint = closest(key, names)
+    did = f" Did you mean {hint[0]!r}?" if hint else ""
+    raise MetricError(
+        f"{role} metric {key!r} not found{where}.{did} Available metrics: {sorted(names)}.",
+        role=role, candidates=sorted(names),
+    )
