@@ -115,8 +115,8 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
             if r.name != "tensorboard":  # a TB log dir may hold sub-runs
                 return
         for child in sorted(d.iterdir()):
-            if child.name.startswith("."):
-                continue
+            if child.name.startswith(".") or (child.is_symlink() and child.is_dir()):
+                continue  # wandb/latest-run and the like point at runs read elsewhere
             if child.is_dir():
                 walk(child)
             elif r is None or r.name != "tensorboard" or "tfevents" not in child.name:
