@@ -14,7 +14,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .errors import (DataWarning, EntropyLawError, EntropyLawWarning, FitError, LoadError,
                      MetricError, TruncatedLogWarning)
+from .fitting import fit, fit_arrays, fit_each
+from .laws import LAWS, Law, get_law
 from .loaders import LoadReport, formats, load, scan
+from .results import Estimate, FitResult
 from .metrics import detect as detect_metrics
 from .table import entropy_reward, make_long, metric_summary, tidy, to_wide
 
@@ -26,6 +29,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "__version__",
     "load", "scan", "formats", "LoadReport",
+    "fit", "fit_arrays", "fit_each", "FitResult", "Estimate", "LAWS", "Law", "get_law",
     "tidy", "make_long", "to_wide", "entropy_reward", "metric_summary", "detect_metrics",
     "EntropyLawError", "LoadError", "MetricError", "FitError",
     "EntropyLawWarning", "DataWarning", "TruncatedLogWarning",

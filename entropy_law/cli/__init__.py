@@ -38,7 +38,7 @@ def _root(
         raise typer.Exit()
 
 
-_COMMAND_MODULES = ("inspect_cmd",)
+_COMMAND_MODULES = ("inspect_cmd", "fit_cmd", "forecast_cmd")
 
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}").register(app)

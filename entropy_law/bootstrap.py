@@ -1,0 +1,445 @@
+r"""Bootstrap resampling for fits to RL training curves.
+
+Three schemes, chosen with ``resample=``:
+
+``"block"`` (default)
+    Moving-block bootstrap of ``(x, y)`` pairs (Künsch 1989): a resample is built from
+    ``k = ceil(n / l)`` blocks of ``l`` consecutive points whose starts are drawn
+    uniformly from ``0 .. n - l``, cut to length ``n``. It keeps the serial dependence
+    of an RL curve (successive steps share a policy, so their noise is correlated)
+    inside each block, which the two i.i.d. schemes below destroy.
+``"pairs"``
+    i.i.d. resampling of ``(x, y)`` pairs (Efron 1979). Valid for independent points;
+    under-covers on autocorrelated curves (see ``tests/test_calibration.py``).
+``"residual"``
+    i.i.d. resampling of residuals added back to the fitted curve. Assumes a correct
+    law with exchangeable errors; also under-covers on autocorrelated curves.
+
+Block-length bias correction (``extrapolate=True``, the default for ``"block"``):
+the moving-block variance is biased low, :math:`V(l) = V_\infty - C/l + O(l/n)`
+(Künsch 1989; Hall, Horowitz & Jing 1995), and at RL-log sizes (tens to hundreds of
+points) the bias dominates: 90% intervals cover 77% of the time at n = 100 with AR(1)
+noise, phi = 0.6. :func:`linear_draws` therefore also draws at ``2l`` and extrapolates
+the covariance of the estimates to infinite block length,
+:math:`\Sigma_\infty = 2\Sigma(2l) - \Sigma(l)` (Richardson extrapolation, the
+bias estimate of Lahiri's 2003 non-parametric plug-in method), and rescales the draws
+made at ``l`` about their mean so that their covariance becomes :math:`\Sigma_\infty`
+(never smaller than :math:`\Sigma(l)` in any direction, at most 2x wider in standard
+deviation). Percentile intervals are then taken as usual; the draws keep their joint
+structure. With it, coverage is 87% at n = 100 and 90% at n = 200
+(``tests/test_calibration.py``).
+
+For a law that is linear in its parameters, :func:`linear_draws` computes every
+resample's weighted least-squares solution from sufficient statistics
+``S = sum_t c_t w_t [1, x_t, x_t^2, y_t, x_t y_t]`` with ``c_t`` the count of point
+``t`` in the resample: for the block bootstrap the sums are taken over pre-computed
+block sums (cost ``O(B n / l)``), for pairs over a count matrix (one BLAS product); no
+Python loop over resamples. Intervals are percentile intervals
+(:func:`percentile_interval`); :func:`t_interval` gives the parametric one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from .errors import FitError
+
+__all__ = [
+    "RESAMPLE_METHODS",
+    "auto_block_length",
+    "block_starts",
+    "moving_block_indices",
+    "pairs_indices",
+    "resample_indices",
+    "percentile_interval",
+    "t_interval",
+    "LinearDraws",
+    "linear_draws",
+    "linear_draws_from_indices",
+]
+
+RESAMPLE_METHODS = ("block", "pairs", "residual")
+
+
+def auto_block_length(x) -> int:
+    r"""Automatic block length for the moving-block bootstrap (Politis & White 2004).
+
+    Uses the flat-top lag-window estimator of Politis & White (2004) with the
+    correction of Patton, Politis & White (2009):
+
+    .. math::
+
+        \hat l = \left(\frac{2 \hat G^2}{\tfrac43 \hat g(0)^2}\right)^{1/3} n^{1/3},
+        \quad \hat G = \sum_{|k| \le M} \lambda(k/M) |k| \hat\gamma(k),
+        \quad \hat g(0) = \sum_{|k| \le M} \lambda(k/M) \hat\gamma(k)
+
+    with :math:`\lambda` the trapezoid flat-top window and :math:`M = 2\hat m`, where
+    :math:`\hat m` is the smallest lag after which :math:`K_n = \max(5, \log_{10} n)`
+    autocorrelations in a row are insignificant (below :math:`2\sqrt{\log_{10} n / n}`).
+    This is the MSE-optimal block length for the variance of a mean, which grows as
+    :math:`n^{1/3}` (Hall, Horowitz & Jing 1995); it is data-driven, so a white-noise
+    series gets ``l = 1`` (the pairs bootstrap) and a strongly autocorrelated one gets
+    long blocks. The result is clipped to ``[1, max(1, n // 3)]`` so that a resample
+    always mixes at least three blocks. Pass the residuals of a fit: their dependence is
+    what the intervals must respect.
+
+    Parameters
+    ----------
+    x : array_like
+        A 1-D series (NaN are ignored).
+
+    Returns
+    -------
+    int
+        The block length, at least 1.
+    """
+    x = np.asarray(x, dtype=float).ravel()
+    x = x[np.isfinite(x)]
+    n = x.size
+    if n < 6:
+        return 1
+    eps = x - x.mean()
+    kn = max(5, int(math.ceil(math.log10(n))))
+    m_max = min(int(math.ceil(math.sqrt(n))) + kn, n - 1)
+    acv = np.array([eps[: n - k] @ eps[k:] / n for k in range(m_max + 1)])
+    if acv[0] <= 0:
+        return 1
+    rho = np.abs(acv[1:] / acv[0])
+    crit = 2.0 * math.sqrt(math.log10(n) / n)
+    m_hat = None
+    for i in range(max(m_max - kn + 1, 1)):
+        if np.all(rho[i: i + kn] < crit):
+            m_hat = i
+            break
+    if m_hat is None:
+        sig = np.nonzero(rho > crit)[0]
+        m_hat = int(sig[-1]) + 1 if sig.size else 1
+    big_m = min(2 * max(m_hat, 1), m_max)
+    k = np.arange(1, big_m + 1)
+    t = k / big_m
+    lam = np.where(t <= 0.5, 1.0, 2.0 * (1.0 - t))
+    g = 2.0 * np.sum(lam * k * acv[1: big_m + 1])
+    g0 = acv[0] + 2.0 * np.sum(lam * acv[1: big_m + 1])
+    if g0 <= 0 or g == 0:
+        return 1
+    length = (2.0 * g**2 / ((4.0 / 3.0) * g0**2)) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
+    return int(min(max(1, round(length)), max(1, n // 3)))
+
+
+def block_starts(n: int, n_boot: int, block_length: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw the block starts of *n_boot* moving-block resamples: ``(n_boot, ceil(n/l))``."""
+    n, n_boot, length = _check_sizes(n, n_boot, block_length)
+    k = -(-n // length)
+    return rng.integers(0, n - length + 1, size=(n_boot, k))
+
+
+def moving_block_indices(n: int, n_boot: int, block_length: int,
+                         rng: np.random.Generator) -> np.ndarray:
+    """Indices of *n_boot* moving-block resamples of a series of length *n*.
+
+    Parameters
+    ----------
+    n : int
+        Length of the series.
+    n_boot : int
+        Number of resamples.
+    block_length : int
+        Block length ``l`` (``1 <= l <= n``); see :func:`auto_block_length`.
+    rng : numpy.random.Generator
+        Source of randomness (``np.random.default_rng(seed)``).
+
+    Returns
+    -------
+    ndarray of int, shape (n_boot, n)
+        Row ``i`` lists the points of resample ``i``. Uses the same random draws as
+        :func:`block_starts`, so both give the same resamples for the same seed.
+    """
+    starts = block_starts(n, n_boot, block_length, rng)
+    length = int(block_length)
+    idx = starts[:, :, None] + np.arange(length)
+    return idx.reshape(starts.shape[0], -1)[:, :n]
+
+
+def pairs_indices(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of *n_boot* i.i.d. resamples (with replacement) of *n* points."""
+    n, n_boot, _ = _check_sizes(n, n_boot, 1)
+    return rng.integers(0, n, size=(n_boot, n))
+
+
+def resample_indices(method: str, n: int, n_boot: int, block_length: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Indices for *method*: blocks for ``"block"``, i.i.d. for ``"pairs"``/``"residual"``."""
+    _check_method(method)
+    if method == "block":
+        return moving_block_indices(n, n_boot, block_length, rng)
+    return pairs_indices(n, n_boot, rng)
+
+
+def percentile_interval(draws, level: float = 0.95) -> tuple:
+    """Percentile bootstrap interval: the ``(1-level)/2`` and ``(1+level)/2`` quantiles.
+
+    Parameters
+    ----------
+    draws : array_like, shape (B,) or (B, m)
+        Bootstrap draws along axis 0. NaN draws (failed resamples) are ignored.
+    level : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    (low, high)
+        Floats for 1-D *draws*, arrays of length ``m`` for 2-D.
+    """
+    _check_level(level)
+    draws = np.asarray(draws, dtype=float)
+    alpha = (1.0 - level) / 2.0
+    if draws.size == 0 or np.all(np.isnan(draws)):
+        shape = draws.shape[1:]
+        nan = np.full(shape, np.nan) if shape else np.nan
+        return nan, nan
+    low, high = np.nanquantile(draws, [alpha, 1.0 - alpha], axis=0)
+    if draws.ndim == 1:
+        return float(low), float(high)
+    return low, high
+
+
+def t_interval(value: float, se: float, dof: int, level: float = 0.95) -> tuple[float, float]:
+    """Parametric interval ``value ± t_{dof, (1+level)/2} · se`` (covariance based)."""
+    _check_level(level)
+    if dof < 1 or not np.isfinite(se):
+        return float("nan"), float("nan")
+    q = stats.t.ppf(0.5 + level / 2.0, dof)
+    return float(value - q * se), float(value + q * se)
+
+
+@dataclass(frozen=True)
+class LinearDraws:
+    """Bootstrap draws of ``y = intercept + slope * x``.
+
+    Attributes
+    ----------
+    intercept, slope : ndarray, shape (B,)
+        One least-squares solution per resample; NaN where the resample had no spread
+        in ``x`` (counted in ``n_failed``).
+    block_length : int
+        Block length used (1 for ``pairs``/``residual``).
+    n_failed : int
+        Number of degenerate resamples.
+    inflation : float
+        Largest standard-deviation factor applied by the block-length extrapolation
+        (1.0 when not applied).
+    """
+
+    intercept: np.ndarray
+    slope: np.ndarray
+    block_length: int
+    n_failed: int
+    inflation: float = 1.0
+
+
+def linear_draws(x, y, *, weights=None, method: str = "block", n_boot: int = 2000,
+                 block_length: int | str = "auto", rng: np.random.Generator | None = None,
+                 extrapolate: bool = True, chunk: int = 2048) -> LinearDraws:
+    r"""Bootstrap the weighted least-squares line ``y = \beta_0 + \beta_1 x``, vectorised.
+
+    Every resample is solved in closed form from its sufficient statistics
+    (module docstring); memory is bounded by processing *chunk* resamples at a time.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+        Finite data, in time order (the block bootstrap relies on it).
+    weights : array_like, optional
+        Observation weights ``w_t`` (inverse variances); default all ones.
+    method : {"block", "pairs", "residual"}
+        Resampling scheme (module docstring).
+    n_boot : int
+        Number of resamples ``B``.
+    block_length : int or "auto"
+        For ``"block"``; ``"auto"`` applies :func:`auto_block_length` to the residuals
+        of the full-data fit.
+    rng : numpy.random.Generator
+        Source of randomness.
+    extrapolate : bool
+        For ``"block"``: correct the block-length bias by extrapolation (module
+        docstring). Needs ``2l <= n // 2``; skipped otherwise.
+    chunk : int
+        Resamples processed per batch.
+    """
+    _check_method(method)
+    x, y, w = _xyw(x, y, weights)
+    n = x.size
+    rng = np.random.default_rng() if rng is None else rng
+    b0, b1 = _wls(x, y, w)
+    resid = y - (b0 + b1 * x)
+    if method == "block":
+        length = auto_block_length(resid) if block_length == "auto" else int(block_length)
+    else:
+        length = 1
+    _check_sizes(n, n_boot, length)
+    xm = np.average(x, weights=w)
+    ym = np.average(y, weights=w)
+    xc, yc = x - xm, y - ym
+    z = np.column_stack([w, w * xc, w * xc * xc, w * yc, w * xc * yc])
+    out0 = np.empty(n_boot)
+    out1 = np.empty(n_boot)
+    inflation = 1.0
+    if method == "block":
+        out0, out1 = _block_sums_solve(z, n, n_boot, length, rng, xm, ym, chunk)
+        if extrapolate and 2 * length <= n // 2:
+            d2 = _block_sums_solve(z, n, n_boot, 2 * length, rng, xm, ym, chunk)
+            out0, out1, inflation = _extrapolate(out0, out1, *d2)
+    elif method == "pairs":
+        for lo in range(0, n_boot, chunk):
+            m = min(chunk, n_boot - lo)
+            counts = rng.multinomial(n, np.full(n, 1.0 / n), size=m).astype(float)
+            out0[lo: lo + m], out1[lo: lo + m] = _solve_sums(counts @ z, xm, ym)
+    else:  # residual: y* = fit + e[idx]; beta* = beta + (X'WX)^-1 X'W e*
+        sxx = np.sum(w * xc * xc)
+        sw = np.sum(w)
+        for lo in range(0, n_boot, chunk):
+            m = min(chunk, n_boot - lo)
+            e = resid[rng.integers(0, n, size=(m, n))]
+            d1 = (e @ (w * xc)) / sxx
+            d0 = (e @ w) / sw - d1 * xm
+            out0[lo: lo + m], out1[lo: lo + m] = b0 + d0, b1 + d1
+    bad = ~(np.isfinite(out0) & np.isfinite(out1))
+    out0[bad] = np.nan
+    out1[bad] = np.nan
+    return LinearDraws(out0, out1, length, int(bad.sum()), inflation)
+
+
+def _block_sums_solve(z, n, n_boot, length, rng, xm, ym, chunk):
+    """Moving-block resamples solved from pre-computed block sums of *z*."""
+    out0 = np.empty(n_boot)
+    out1 = np.empty(n_boot)
+    starts = block_starts(n, n_boot, length, rng)
+    k = starts.shape[1]
+    last = n - (k - 1) * length
+    cz = np.vstack([np.zeros((1, z.shape[1])), np.cumsum(z, axis=0)])
+    full = cz[length:] - cz[:-length]
+    part = (cz[last:] - cz[:-last])[: n - length + 1]
+    for lo in range(0, n_boot, chunk):
+        st = starts[lo: lo + chunk]
+        s = full[st[:, :-1]].sum(axis=1) + part[st[:, -1]]
+        out0[lo: lo + chunk], out1[lo: lo + chunk] = _solve_sums(s, xm, ym)
+    return out0, out1
+
+
+def _extrapolate(a0, a1, b0, b1, max_factor: float = 2.0):
+    """Rescale draws ``(a0, a1)`` made at block length l to the covariance
+    ``2 Sigma(2l) - Sigma(l)`` (module docstring); returns them and the largest factor."""
+    da = np.column_stack([a0, a1])
+    db = np.column_stack([b0, b1])
+    ok_a = np.all(np.isfinite(da), axis=1)
+    ok_b = np.all(np.isfinite(db), axis=1)
+    if ok_a.sum() < 10 or ok_b.sum() < 10:
+        return a0, a1, 1.0
+    s1 = np.cov(da[ok_a].T)
+    s2 = np.cov(db[ok_b].T)
+    try:
+        l1 = np.linalg.cholesky(s1)
+    except np.linalg.LinAlgError:
+        return a0, a1, 1.0
+    l1i = np.linalg.inv(l1)
+    m = l1i @ (2.0 * s2 - s1) @ l1i.T  # target covariance, whitened by Sigma(l)
+    lam, u = np.linalg.eigh((m + m.T) / 2.0)
+    f = np.sqrt(np.clip(lam, 1.0, max_factor**2))
+    t = l1 @ u @ np.diag(f) @ u.T @ l1i
+    centre = da[ok_a].mean(axis=0)
+    out = (da - centre) @ t.T + centre
+    return out[:, 0], out[:, 1], float(f.max())
+
+
+def linear_draws_from_indices(x, y, indices, *, weights=None) -> LinearDraws:
+    """Solve the weighted least-squares line for explicit resamples ``indices (B, n)``.
+
+    Slower than :func:`linear_draws` (a count matrix per resample) but accepts any
+    resampling; used to check the block-sum shortcut and in benchmarks.
+    """
+    x, y, w = _xyw(x, y, weights)
+    n = x.size
+    idx = np.asarray(indices)
+    if idx.ndim != 2 or idx.shape[1] == 0 or idx.min() < 0 or idx.max() >= n:
+        raise FitError(f"indices must be a (B, m) integer array with values in [0, {n}); "
+                       f"got shape {idx.shape}.", status="bad_argument")
+    b = idx.shape[0]
+    counts = np.bincount((idx + n * np.arange(b)[:, None]).ravel(), minlength=b * n)
+    counts = counts.reshape(b, n).astype(float)
+    xm = np.average(x, weights=w)
+    ym = np.average(y, weights=w)
+    xc, yc = x - xm, y - ym
+    z = np.column_stack([w, w * xc, w * xc * xc, w * yc, w * xc * yc])
+    b0, b1 = _solve_sums(counts @ z, xm, ym)
+    bad = ~(np.isfinite(b0) & np.isfinite(b1))
+    b0[bad] = np.nan
+    b1[bad] = np.nan
+    return LinearDraws(b0, b1, 0, int(bad.sum()))
+
+
+def _solve_sums(s: np.ndarray, xm: float, ym: float) -> tuple[np.ndarray, np.ndarray]:
+    """Closed-form WLS from centred sums ``[Sw, Swx, Swxx, Swy, Swxy]`` (rows)."""
+    s0, s1, s2, sy, sxy = s.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        den = s0 * s2 - s1 * s1
+        # a resample whose x has no spread has den ~ 0 up to rounding
+        den = np.where(den <= 1e-12 * np.abs(s0 * s2), np.nan, den)
+        slope = (s0 * sxy - s1 * sy) / den
+        intercept = ym + sy / s0 - slope * (xm + s1 / s0)
+    return intercept, slope
+
+
+def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    xm = np.average(x, weights=w)
+    ym = np.average(y, weights=w)
+    xc = x - xm
+    sxx = np.sum(w * xc * xc)
+    if sxx <= 0:
+        raise FitError("x has no spread: the line is not identified.", status="constant_entropy")
+    slope = np.sum(w * xc * (y - ym)) / sxx
+    return float(ym - slope * xm), float(slope)
+
+
+def _xyw(x, y, weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = np.asarray(x, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise FitError(f"x and y must have the same length; got {x.size} and {y.size}.",
+                       status="bad_argument")
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float).ravel()
+    if w.shape != x.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
+        raise FitError("weights must be finite, non-negative and one per point; "
+                       f"got {w.size} value(s) for {x.size} point(s).", status="bad_argument")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise FitError("x and y must be finite; drop NaN/inf points first.",
+                       status="bad_argument")
+    return x, y, w
+
+
+def _check_sizes(n, n_boot, block_length) -> tuple[int, int, int]:
+    n, n_boot, length = int(n), int(n_boot), int(block_length)
+    if n < 1:
+        raise FitError(f"cannot resample a series of length {n}.", status="bad_argument")
+    if n_boot < 1:
+        raise FitError(f"n_boot must be a positive integer; got {n_boot}.", status="bad_argument")
+    if not 1 <= length <= n:
+        raise FitError(f"block_length must be between 1 and the series length {n}; "
+                       f"got {length}. Use 'auto' to choose it from the data.",
+                       status="bad_argument")
+    return n, n_boot, length
+
+
+def _check_method(method: str) -> None:
+    if method not in RESAMPLE_METHODS:
+        raise FitError(f"resample={method!r} is not a bootstrap scheme; choose one of "
+                       f"{list(RESAMPLE_METHODS)}.", status="bad_argument")
+
+
+def _check_level(level: float) -> None:
+    if not (isinstance(level, int | float) and 0.0 < float(level) < 1.0):
+        raise FitError(f"level must be a probability strictly between 0 and 1 (e.g. 0.95); "
+                       f"got {level!r}.", status="bad_argument")

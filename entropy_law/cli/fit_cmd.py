@@ -1,0 +1,145 @@
+"""``entropy-law fit PATH``: fit the entropy law to every run in a log file or folder.
+
+Output: a readable report per run, or with ``--json`` exactly one JSON document on
+stdout, ``{"runs": [FitResult.to_dict(), ...]}`` (warnings go to stderr). Exit codes:
+0 when at least one run was fitted, 2 on usage or input errors (unreadable path,
+bad option, or no run that could be fitted). A run that fails (missing metric, too few
+points) gets a record with its status and message; it never stops the others.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from ..errors import EntropyLawError
+from ..laws import LAWS
+from .common import captured_warnings, dump_json, echo_err, fail, guard
+
+__all__ = ["register", "fit_command"]
+
+LawName = Enum("LawName", {k: k for k in LAWS}, type=str)
+
+
+class Resample(str, Enum):
+    block = "block"
+    pairs = "pairs"
+    residual = "residual"
+
+
+def fit_command(
+    path: Annotated[Path, typer.Argument(help="A log file or a folder of runs.")],
+    entropy: Annotated[str | None, typer.Option("--entropy", help="Entropy metric key "
+                                                "(detected when omitted).")] = None,
+    reward: Annotated[str | None, typer.Option("--reward", help="Performance metric key, "
+                                               "e.g. val_acc (detected when omitted).")] = None,
+    law: Annotated[LawName, typer.Option("--law", help="Law to fit.")] = "entropy",
+    n_boot: Annotated[int | None, typer.Option("--n-boot", min=1, help="Bootstrap resamples "
+                                               "(default 2000; 200 for lmfit laws).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed "
+                                             "(recorded in the output).")] = None,
+    level: Annotated[float, typer.Option("--level", help="Confidence level.")] = 0.95,
+    resample: Annotated[Resample, typer.Option("--resample", help="Bootstrap scheme.")]
+    = Resample.block,
+    from_step: Annotated[int | None, typer.Option("--from-step", help="First step used.")]
+    = None,
+    upto_step: Annotated[int | None, typer.Option("--upto-step", help="Last step used.")]
+    = None,
+    drop_transient: Annotated[bool, typer.Option("--drop-transient", help="Drop an initial "
+                                                 "format-learning transient (auto rule).")]
+    = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Save the fit plot to FILE "
+                                              "(.png, .pdf, .svg).")] = None,
+) -> None:
+    """Fit R = -a*exp(H) + b (or another law) to every run and report a, b, the ceiling
+    b - a with bootstrap intervals, and diagnostics."""
+    from ..fitting import fit
+    from ..loaders import scan
+
+    if not 0.0 < level < 1.0:
+        raise fail(f"--level must lie strictly between 0 and 1 (e.g. 0.95); got {level}.")
+    results, records = [], []
+    with guard():
+        report = scan(path)
+        for p, msg in report.errors:
+            echo_err(f"warning: skipped {p}: {msg}")
+            records.append({"run": str(p), "status": "error", "message": msg, "warnings": []})
+        for run, sub in report.table.groupby("run", sort=True):
+            notes: list[str] = []
+            try:
+                with captured_warnings(notes):
+                    res = fit(sub, law.value, entropy=entropy, reward=reward, n_boot=n_boot,
+                              seed=seed, level=level, resample=resample.value,
+                              from_step=from_step, upto_step=upto_step,
+                              drop_transient="auto" if drop_transient else False)
+            except EntropyLawError as exc:
+                if getattr(exc, "status", "") == "bad_argument":
+                    raise
+                echo_err(f"error: run {run}: {exc}")
+                records.append({"run": str(run), "status": "error", "message": str(exc),
+                                "warnings": notes})
+                continue
+            for w in res.warnings:
+                echo_err(f"warning: run {run}: {w}")
+            rec = res.to_dict()
+            rec["warnings"] = list(dict.fromkeys(rec["warnings"] + notes))
+            results.append(res)
+            records.append(rec)
+    if as_json:
+        dump_json({"runs": records})
+    else:
+        typer.echo("\n\n".join(r.report() for r in results))
+        if len(records) > 1:
+            typer.echo("\n" + _summary(records))
+    if plot is not None and results:
+        _save_plot(results, plot)
+    if not any(r.get("status") in ("ok", "law_not_holding") for r in records):
+        raise fail("no run could be fitted: " + "; ".join(
+            f"{r['run']}: {r['status']}" for r in records))
+
+
+def _summary(records) -> str:
+    def est(d):
+        if not d or d.get("value") is None:
+            return ""
+        lo, hi = (f"{v:.4g}" if v is not None else "nan" for v in d["ci"])
+        return f"{d['value']:.4g} [{lo}, {hi}]"
+
+    rows = [{"run": r["run"], "status": r["status"],
+             "a": est(r.get("params", {}).get("a")), "ceiling": est(r.get("ceiling")),
+             "R2": "" if r.get("r2") is None else f"{r['r2']:.3f}",
+             "n": r.get("n_points", 0)} for r in records]
+    return pd.DataFrame(rows).to_string(index=False)
+
+
+def _save_plot(results, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    n = len(results)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.0 * cols, 4.2 * rows),
+                             layout="constrained", squeeze=False)
+    for ax, r in zip(axes.ravel(), results):
+        r.plot(ax=ax)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    try:
+        fig.savefig(path)
+    except (OSError, ValueError) as exc:
+        raise fail(f"--plot {path}: could not save the figure ({exc}).") from None
+    finally:
+        plt.close(fig)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``fit`` command to the entropy-law Typer *app*."""
+    app.command("fit")(fit_command)

@@ -1,0 +1,83 @@
+"""The fit plot: performance against entropy coloured by step, the fitted law, its
+bootstrap band and the ceiling at H = 0 with its interval."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import FitError
+from .style import BAND_ALPHA, COLORS, ENTROPY_LABEL, STEP_CMAP, STEP_LABEL, finish_axes, \
+    new_axes
+
+__all__ = ["plot_fit"]
+
+
+def plot_fit(result, ax=None, *, band: bool = True, ceiling: bool = True,
+             colorbar: bool = True, n_grid: int = 200):
+    """Draw a :class:`~entropy_law.results.FitResult`.
+
+    Parameters
+    ----------
+    result : FitResult
+    ax : matplotlib Axes, optional
+        Drawn into when given; otherwise a new figure is made.
+    band : bool
+        Shade the law's pointwise bootstrap interval (at the result's level).
+    ceiling : bool
+        Mark the ceiling (R at H = 0 for the entropy laws, the asymptote for the
+        sigmoid) with its interval.
+    colorbar : bool
+        Add a colour bar for the training step.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from ..laws import get_law
+
+    if not hasattr(result, "predict"):
+        raise FitError(f"plot_fit needs a FitResult; got {type(result).__name__}.",
+                       status="bad_argument")
+    law = get_law(result.law)
+    ax = new_axes(ax)
+    on_h = law.variable == "H"
+    ylabel = result.settings.reward or "performance R"
+    xlabel = ENTROPY_LABEL if on_h else STEP_LABEL + " (C)"
+    if result.x.size:
+        sc = ax.scatter(result.x, result.y, c=result.steps, cmap=STEP_CMAP, s=18,
+                        edgecolors="none", zorder=3, label="logged points")
+        if colorbar and result.steps.size > 1:
+            ax.figure.colorbar(sc, ax=ax, label=STEP_LABEL, pad=0.01)
+    pct = f"{100 * result.level:g}%"
+    if result.x.size and np.isfinite(result.params[law.param_names[0]].value):
+        lo = 0.0 if (on_h and ceiling) else float(result.x.min())
+        hi = float(result.x.max()) * 1.03 if on_h else float(result.x.max()) * 1.5
+        grid = np.linspace(lo, hi, n_grid)
+        if not on_h:
+            grid = grid[grid > 0]
+        pred = result.predict(grid)
+        ax.plot(grid, pred["value"], color=COLORS["fit"], lw=1.8, zorder=4,
+                label=f"fit: {law.equation}")
+        if band and result.draws:
+            ax.fill_between(grid, pred["low"], pred["high"], color=COLORS["band"],
+                            alpha=BAND_ALPHA, lw=0, label=f"{pct} bootstrap band")
+        c = result.ceiling
+        if ceiling and np.isfinite(c.value):
+            name = law.ceiling_text.split(" (")[0]
+            label = f"ceiling {name} = {c.value:.3g} [{c.ci[0]:.3g}, {c.ci[1]:.3g}]"
+            if c.clipped:
+                label += " (clipped)"
+            if on_h:
+                err = np.array([[max(c.value - c.ci[0], 0.0)], [max(c.ci[1] - c.value, 0.0)]])
+                ax.errorbar([0.0], [c.value], yerr=err, fmt="D", color=COLORS["ceiling"],
+                            capsize=4, zorder=5, label=label)
+            else:
+                ax.axhline(c.value, color=COLORS["ceiling"], ls="--", lw=1.2, label=label)
+                ax.axhspan(c.ci[0], c.ci[1], color=COLORS["ceiling"], alpha=0.12, lw=0)
+        if result.settings.bounded is not None and c.clipped:
+            ax.axhline(result.settings.bounded[1], color="0.5", lw=0.8, ls=":")
+    r2 = f", R² = {result.r2:.3f}" if np.isfinite(result.r2) else ""
+    title = f"{result.run or 'run'}: {law.name} law{r2}"
+    if result.status != "ok":
+        title += f" [{result.status}]"
+    return finish_axes(ax, xlabel=xlabel, ylabel=ylabel, title=title)
