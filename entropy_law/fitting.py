@@ -232,7 +232,7 @@ def _draws(law: Law, x, y, w, best, resample, n_boot, block_length, rng):
                 xs, ys, ws = x, best.fitted + resid[row], w
             else:
                 xs, ys, ws = x[row], y[row], w[row]
-            f = law.solve(xs, ys, ws, init=best.params)
+            f = law.refit(xs, ys, ws, init=best.params)
             if f.success:
                 out[i] = [f.params[p] for p in law.param_names]
         draws = {p: out[:, j] for j, p in enumerate(law.param_names)}

