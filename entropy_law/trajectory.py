@@ -1,0 +1,612 @@
+r"""The entropy trajectory H(t): how policy entropy decays over training time.
+
+The forecaster needs entropy as a function of time ``t`` (the trainer step, or a compute
+column such as tokens or GPU-hours) to turn the law R = -a·exp(H) + b into R(t). This
+module fits decay families to one entropy series, averages them by information criterion,
+and draws bootstrap paths of H(t) that the forecaster pairs one-to-one with draws of the
+law's (a, b).
+
+Families (time is scaled as :math:`u = (t - t_0)/T`, :math:`T = t_{last} - t_0`; the
+reported time constants are converted back to the units of ``t``)
+
+``"exp"``        :math:`H = H_\infty + (H_0 - H_\infty)\,e^{-(t - t_0)/\tau}`
+``"power"``      :math:`H = H_\infty + (H_0 - H_\infty)\,(1 + (t - t_0)/s)^{-\alpha}`,
+                 fitted as :math:`(\tau, \alpha)` with :math:`s = \alpha\tau`
+``"stretched"``  :math:`H = H_\infty + (H_0 - H_\infty)\,e^{-((t - t_0)/\tau)^{\beta}}`
+
+All have :math:`H_\infty \ge 0` (the entropy floor) and :math:`H_0 = H(t_0)`, so the
+amplitude is :math:`A = H_0 - H_\infty`. Writing the amplitude through :math:`H_0` keeps
+it pinned by the first points. In every family :math:`\tau` is the initial e-folding time
+(:math:`H'(t_0) = -A/\tau`), which decorrelates the power law's ``s`` and ``alpha``; the
+power law tends to the exponential as :math:`\alpha \to \infty`.
+
+Uncertainty: a moving-block bootstrap of residuals (the series are autocorrelated).
+The centre curve (model average, or the best family) plus block-resampled, centred
+residuals gives one pseudo-series per draw; every family is refitted to the *same*
+pseudo-series (warm-started, ``max_nfev`` capped) and the per-draw information-criterion
+weights combine them, so model-selection uncertainty is part of each draw (Buckland,
+Burnham & Augustin 1997). Residuals are inflated by :math:`\sqrt{n/(n-p)}`. Known limits:
+information-criterion weights assume independent errors, so on autocorrelated series they
+favour one family too strongly; and the residual block bootstrap under-covers on short,
+strongly autocorrelated series (90% floor intervals covered the truth 87% of the time at
+n = 80, AR(1) φ = 0.3, but 65-85% at n = 150-300, φ = 0.5), because the fit absorbs part
+of the low-frequency noise.
+
+Regime rule (:func:`classify_regime`), on the raw series with ``n`` points:
+``head`` = median of the first ``max(3, n//10)`` points, ``tail`` = median of the last
+``max(3, n//5)``, ``low`` = minimum of a running median of width ``max(3, n//10)`` (odd),
+``noise`` = 1.4826·MAD(first differences)/√2. Thresholds: ``REBOUND_FRAC`` = 0.25,
+``MIN_REL_CHANGE`` = 0.05, ``COLLAPSE_FRAC`` = 0.2, ``INITIAL_FRAC`` = 0.2.
+
+1. ``rise = tail - low`` counts only if ``rise > REBOUND_FRAC·max(head - low, 0)``,
+   ``rise > MIN_REL_CHANGE·head`` and ``rise > 3·noise/√(tail points)``, and the minimum
+   lies before the tail: then ``"rebounding"`` if the fall ``head - low`` exceeds
+   ``MIN_REL_CHANGE·head`` (fell, then rose: clip-higher / DAPO) else ``"rising"``.
+2. Otherwise ``"decaying"`` if ``head - tail > COLLAPSE_FRAC·head`` or the part after
+   the first ``INITIAL_FRAC`` of the time span still trends down by more than
+   ``MIN_REL_CHANGE`` of its level (least-squares slope × its duration).
+3. Otherwise ``"flat"`` (held near a level, e.g. an adaptive entropy controller).
+
+From entropy alone a controller that first pulls entropy down to a lower target and then
+holds it looks like a collapse to a floor; it is labelled ``"decaying"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import lmfit
+import numpy as np
+
+from .bootstrap import auto_block_length, moving_block_indices, percentile_interval
+from .errors import EntropyLawError, FitError
+
+__all__ = ["DecayFamily", "FAMILIES", "FamilyFit", "FloorEstimate", "TrajectoryResult",
+           "fit_trajectory", "classify_regime", "MIN_POINTS"]
+
+MIN_POINTS = 5
+REBOUND_FRAC, MIN_REL_CHANGE, COLLAPSE_FRAC, INITIAL_FRAC = 0.25, 0.05, 0.2, 0.2
+WEIGHTINGS = ("aic", "bic", "best")
+MAX_NFEV_BOOT = 200  # cap per bootstrap refit (warm-started, analytic Jacobian)
+
+
+@dataclass(frozen=True)
+class DecayFamily:
+    """One decay family as data: ``func(u, **params)`` on scaled time ``u`` ∈ [0, 1].
+
+    ``bounds`` are in scaled units; ``time_params`` are multiplied by the time span
+    ``T`` when reported; ``guess(u, h)`` returns starting values from the data.
+    """
+
+    name: str
+    func: Callable[..., np.ndarray]
+    param_names: tuple[str, ...]
+    bounds: Mapping[str, tuple[float, float]]
+    guess: Callable[[np.ndarray, np.ndarray], dict[str, float]]
+    equation: str
+    jac: Callable[..., np.ndarray]
+    time_params: tuple[str, ...] = ()
+
+
+def _exp(u, h_inf, h0, tau):
+    return h_inf + (h0 - h_inf) * np.exp(-u / tau)
+
+
+def _exp_jac(u, h_inf, h0, tau):
+    e = np.exp(-u / tau)
+    return np.column_stack([1 - e, e, (h0 - h_inf) * e * u / tau**2])
+
+
+def _power(u, h_inf, h0, tau, alpha):
+    return h_inf + (h0 - h_inf) * np.power(1.0 + u / (alpha * tau), -alpha)
+
+
+def _power_jac(u, h_inf, h0, tau, alpha):
+    x = u / (alpha * tau)
+    g = np.power(1.0 + x, -alpha)
+    a = (h0 - h_inf) * g
+    return np.column_stack([1 - g, g, a * u / (tau**2 * (1 + x)),
+                            a * (x / (1 + x) - np.log1p(x))])
+
+
+def _stretched(u, h_inf, h0, tau, beta):
+    return h_inf + (h0 - h_inf) * np.exp(-np.power(np.maximum(u, 0.0) / tau, beta))
+
+
+def _stretched_jac(u, h_inf, h0, tau, beta):
+    r = np.maximum(u, 0.0) / tau
+    z = np.power(r, beta)
+    e = np.exp(-z)
+    a = (h0 - h_inf) * e
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lr = np.where(r > 0, np.log(np.where(r > 0, r, 1.0)), 0.0)
+    return np.column_stack([1 - e, e, a * beta * z / tau, -a * z * lr])
+
+
+def _guess_common(u, h):
+    k = max(2, len(h) // 10)
+    h0, h_end = float(np.median(h[:k])), float(np.median(h[-k:]))
+    h_inf = max(0.0, 0.8 * h_end if h_end < h0 else h_end)
+    excess = h - h_inf
+    below = np.nonzero(excess < (h0 - h_inf) / math.e)[0]
+    tau = float(np.clip(u[below[0]] if below.size else 1.0, 0.02, 10.0))
+    return h_inf, h0, tau
+
+
+def _guess_exp(u, h):
+    h_inf, h0, tau = _guess_common(u, h)
+    return {"h_inf": h_inf, "h0": h0, "tau": tau}
+
+
+def _guess_power(u, h):
+    h_inf, h0, tau = _guess_common(u, h)
+    return {"h_inf": h_inf, "h0": h0, "tau": tau, "alpha": 2.0}
+
+
+def _guess_stretched(u, h):
+    h_inf, h0, tau = _guess_common(u, h)
+    return {"h_inf": h_inf, "h0": h0, "tau": tau, "beta": 1.0}
+
+
+_INF = np.inf
+FAMILIES: dict[str, DecayFamily] = {
+    "exp": DecayFamily(
+        "exp", _exp, ("h_inf", "h0", "tau"),
+        {"h_inf": (0.0, _INF), "h0": (0.0, _INF), "tau": (1e-3, 1e3)}, _guess_exp,
+        "H = H_inf + (H0 - H_inf)*exp(-(t - t0)/tau)", _exp_jac, ("tau",)),
+    "power": DecayFamily(
+        "power", _power, ("h_inf", "h0", "tau", "alpha"),
+        {"h_inf": (0.0, _INF), "h0": (0.0, _INF), "tau": (1e-3, 1e3), "alpha": (0.05, 50.0)},
+        _guess_power, "H = H_inf + (H0 - H_inf)*(1 + (t - t0)/s)^(-alpha),  s = alpha*tau",
+        _power_jac, ("tau",)),
+    "stretched": DecayFamily(
+        "stretched", _stretched, ("h_inf", "h0", "tau", "beta"),
+        {"h_inf": (0.0, _INF), "h0": (0.0, _INF), "tau": (1e-3, 1e3), "beta": (0.2, 3.0)},
+        _guess_stretched, "H = H_inf + (H0 - H_inf)*exp(-((t - t0)/tau)^beta)",
+        _stretched_jac, ("tau",)),
+}
+
+
+@dataclass(frozen=True)
+class FamilyFit:
+    """The full-data least-squares fit of one family (time constants in units of ``t``)."""
+
+    family: str
+    equation: str
+    params: dict[str, float]
+    stderr: dict[str, float | None]
+    aic: float
+    bic: float
+    weight: float
+    rsquared: float
+    success: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class FloorEstimate:
+    """The entropy floor H∞ with its bootstrap percentile interval at ``level``."""
+
+    value: float
+    low: float
+    high: float
+    level: float
+
+    def __str__(self) -> str:
+        return f"{self.value:.4g} [{self.low:.4g}, {self.high:.4g}] ({self.level:.0%})"
+
+
+@dataclass(frozen=True, eq=False)
+class TrajectoryResult:
+    r"""A fitted entropy trajectory: families, floor, regime and bootstrap draws.
+
+    Attributes
+    ----------
+    status : {"ok", "insufficient_data", "no_decay"}
+        ``no_decay`` when the regime is not ``"decaying"`` (the fits are still made,
+        but a floor of a series that does not decay is not a forecast).
+    families : tuple of FamilyFit
+        One entry per family, with its weight (1 for the chosen one under ``"best"``).
+    floor : FloorEstimate
+        Model-averaged (or best) H∞ and its interval; ``floor_draws`` holds the draws.
+    t0, time_scale : float
+        First time used and the span T; families are evaluated on ``(t - t0)/T``.
+    """
+
+    status: str
+    message: str
+    regime: str
+    regime_reason: str
+    families: tuple[FamilyFit, ...]
+    best: str | None
+    floor: FloorEstimate
+    floor_draws: np.ndarray
+    t: np.ndarray
+    H: np.ndarray
+    t0: float
+    time_scale: float
+    weighting: str
+    n_boot: int
+    block_length: int
+    level: float
+    seed: int | None
+    n_boot_failed: int
+    _params: np.ndarray = field(repr=False)        # (K, P) scaled params, NaN-padded
+    _boot_params: np.ndarray = field(repr=False)   # (n_boot, K, P)
+    _boot_weights: np.ndarray = field(repr=False)  # (n_boot, K)
+
+    @property
+    def n_points(self) -> int:
+        return len(self.t)
+
+    def _require_fit(self) -> None:
+        if self.status == "insufficient_data":
+            raise FitError(f"no trajectory was fitted: {self.message}", status=self.status)
+
+    def _eval(self, t, params: np.ndarray) -> np.ndarray:
+        """Evaluate every family at ``t``: params (..., K, P) -> (..., K, len(t))."""
+        u = (np.asarray(t, dtype=float) - self.t0) / self.time_scale
+        out = []
+        for k, ff in enumerate(self.families):
+            fam = FAMILIES[ff.family]
+            cols = [params[..., k, j, None] for j in range(len(fam.param_names))]
+            with np.errstate(invalid="ignore", over="ignore"):
+                out.append(fam.func(u, *cols))
+        return np.stack(out, axis=-2)
+
+    def predict(self, t) -> np.ndarray:
+        """Point prediction of H at times ``t`` (model average or best family).
+
+        Valid for ``t >= t0``; the power family is undefined far before ``t0`` (NaN).
+        """
+        self._require_fit()
+        w = np.array([f.weight for f in self.families])
+        return np.tensordot(w, self._eval(np.atleast_1d(t), self._params), axes=1)
+
+    def sample_paths(self, t, n: int | None = None) -> np.ndarray:
+        """Bootstrap draws of the entropy path, shape ``(n, len(t))``.
+
+        Draw ``i`` is the same for the same ``seed`` and does not depend on ``n`` (the
+        first ``n`` of ``n_boot`` draws are returned), so it can be paired with draw
+        ``i`` of another bootstrap.
+        """
+        self._require_fit()
+        n = self.n_boot if n is None else int(n)
+        if not 0 <= n <= self.n_boot:
+            raise EntropyLawError(f"sample_paths: n must be between 0 and n_boot="
+                                  f"{self.n_boot}; got {n}. Refit with a larger n_boot.")
+        paths = self._eval(np.atleast_1d(t), self._boot_params[:n])   # (n, K, len(t))
+        return np.einsum("nk,nkt->nt", self._boot_weights[:n], paths)
+
+    def to_dict(self) -> dict:
+        """JSON-safe summary (plain Python objects; NaN becomes None)."""
+        fl = self.floor
+        return _clean({
+            "status": self.status, "message": self.message, "regime": self.regime,
+            "regime_reason": self.regime_reason, "best": self.best,
+            "floor": {"value": fl.value, "low": fl.low, "high": fl.high, "level": fl.level},
+            "families": [vars(f) for f in self.families], "weighting": self.weighting,
+            "t0": self.t0, "time_scale": self.time_scale, "n_points": self.n_points,
+            "n_boot": self.n_boot, "block_length": self.block_length, "level": self.level,
+            "seed": self.seed, "n_boot_failed": self.n_boot_failed})
+
+    def __str__(self) -> str:
+        lines = [f"Entropy trajectory  status={self.status}  regime={self.regime}",
+                 f"  {self.regime_reason}",
+                 f"  points={self.n_points}  t0={self.t0:g}  span={self.time_scale:g}  "
+                 f"weighting={self.weighting}  n_boot={self.n_boot}  "
+                 f"block={self.block_length}  seed={self.seed}",
+                 f"  floor H_inf = {self.floor}"]
+        for f in self.families:
+            lines.append(f"  {f.family:<9} w={f.weight:.3f}  AIC={f.aic:.1f}  BIC={f.bic:.1f}"
+                         f"  R2={f.rsquared:.3f}  {_fmt(f.params)}")
+        if self.status != "ok":
+            lines.append(f"  note: {self.message}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+        rows = "".join(
+            f"<tr><td>{f.family}</td><td>{f.weight:.3f}</td><td>{f.aic:.1f}</td>"
+            f"<td>{f.bic:.1f}</td><td>{html.escape(_fmt(f.params))}</td></tr>"
+            for f in self.families)
+        return (f"<p><b>Entropy trajectory</b> status={self.status}, regime={self.regime}"
+                f" ({html.escape(self.regime_reason)})<br>floor H<sub>∞</sub> = "
+                f"{html.escape(str(self.floor))}</p><table><tr><th>family</th><th>weight</th>"
+                f"<th>AIC</th><th>BIC</th><th>parameters</th></tr>{rows}</table>")
+
+
+def _fmt(params: Mapping[str, float]) -> str:
+    return ", ".join(f"{k}={v:.4g}" for k, v in params.items())
+
+
+def _clean(x):
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _running_median(x: np.ndarray, width: int) -> np.ndarray:
+    w = width | 1   # odd, centred; edges padded with the end values
+    return np.median(np.lib.stride_tricks.sliding_window_view(
+        np.pad(x, w // 2, mode="edge"), w), axis=1)
+
+
+def classify_regime(t, H) -> tuple[str, str]:
+    """Classify an entropy series as decaying, flat, rising or rebounding.
+
+    The rule and its thresholds are in the module docstring. Returns
+    ``(regime, reason)``; the reason quotes the numbers the rule used.
+    """
+    t, H = np.asarray(t, dtype=float), np.asarray(H, dtype=float)
+    n = len(H)
+    if n < 3:
+        return "flat", f"only {n} point(s): too few to see a trend"
+    k_head, k_tail = max(3, n // 10), max(3, n // 5)
+    head, tail = float(np.median(H[:k_head])), float(np.median(H[-k_tail:]))
+    smooth = _running_median(H, max(3, n // 10))
+    i_low = int(np.argmin(smooth))
+    low = float(smooth[i_low])
+    noise = 1.4826 * float(np.median(np.abs(np.diff(H) - np.median(np.diff(H))))) / math.sqrt(2)
+    fall, rise, scale = head - low, tail - low, max(abs(head), 1e-12)
+    if (rise > REBOUND_FRAC * max(fall, 0.0) and rise > MIN_REL_CHANGE * scale
+            and rise > 3 * noise / math.sqrt(k_tail) and i_low < n - k_tail):
+        what = "rebounding" if fall > MIN_REL_CHANGE * scale else "rising"
+        return what, (f"{what}: falls {head:.3g} -> {low:.3g} (min at t={t[i_low]:g}) then "
+                      f"rises to {tail:.3g} ({rise / scale:+.0%} of the start)")
+    after = t >= t[0] + INITIAL_FRAC * (t[-1] - t[0])
+    ta, ha = t[after], H[after]
+    trend = 0.0
+    if len(ta) >= 3 and ta[-1] > ta[0]:
+        trend = float(np.polyfit(ta, ha, 1)[0] * (ta[-1] - ta[0]))
+    level = max(abs(float(np.median(ha))), 1e-12)
+    if head - tail > COLLAPSE_FRAC * scale or -trend > MIN_REL_CHANGE * level:
+        return "decaying", (f"decaying: {head:.3g} -> {tail:.3g} ({(tail - head) / scale:+.0%});"
+                            f" trend after the first {INITIAL_FRAC:.0%} {trend / level:+.0%}"
+                            " of level")
+    return "flat", (f"flat: {head:.3g} -> {tail:.3g} ({(tail - head) / scale:+.0%}), trend after "
+                    f"the first {INITIAL_FRAC:.0%} {trend / level:+.0%} of level {level:.3g}")
+
+
+def fit_trajectory(t, H, *, families: Sequence[str] = ("exp", "power"),
+                   weighting: str = "aic", n_boot: int = 500, block_length: int | str = "auto",
+                   level: float = 0.9, seed: int | None = None,
+                   start: float | str | None = None) -> TrajectoryResult:
+    r"""Fit decay families to an entropy series and bootstrap the path H(t).
+
+    Parameters
+    ----------
+    t, H : array-like
+        Time (non-decreasing: step, tokens, GPU-hours) and entropy, same length, finite.
+    families : sequence of str
+        Names in :data:`FAMILIES` (``"exp"``, ``"power"``, ``"stretched"``).
+    weighting : {"aic", "bic", "best"}
+        Akaike/Bayes weights :math:`w_k \propto e^{-\Delta_k/2}` for a model average, or
+        only the family with the lowest AIC.
+    n_boot : int
+        Moving-block residual bootstrap draws (0 skips the bootstrap).
+    block_length : int or "auto"
+        Block length; ``"auto"`` chooses it from the residual autocorrelation.
+    level : float
+        Level of the floor interval (percentile interval of ``floor_draws``).
+    seed : int, optional
+        Seed of the ``numpy.random.Generator``; the same seed gives the same draws.
+    start : float, "peak" or None
+        Fit only ``t >= start``; ``"peak"`` starts at the maximum of the running median in
+        the first half (skips an initial entropy rise). ``t0`` is the first time used.
+
+    Returns
+    -------
+    TrajectoryResult
+        ``status`` is ``"insufficient_data"`` (fewer than :data:`MIN_POINTS` points; no
+        fit, ``predict`` raises) or ``"no_decay"`` (regime other than ``"decaying"``).
+    """
+    t, H = _check_inputs(t, H, families, weighting, n_boot, block_length, level)
+    if start is not None:
+        t, H = _apply_start(t, H, start)
+    fams = [FAMILIES[f] for f in families]
+    n, K, P = len(t), len(fams), max(len(f.param_names) for f in fams)
+    regime, reason = classify_regime(t, H)
+    nan_floor = FloorEstimate(math.nan, math.nan, math.nan, level)
+    common = dict(regime=regime, regime_reason=reason, t=t, H=H, weighting=weighting,
+                  level=level, seed=seed)
+    if n < MIN_POINTS or t[-1] <= t[0]:
+        return TrajectoryResult(
+            "insufficient_data", f"{n} point(s) spanning t={t[0] if n else 'nan'}..."
+            f"{t[-1] if n else 'nan'}; at least {MIN_POINTS} at distinct times are needed",
+            families=(), best=None, floor=nan_floor, floor_draws=np.empty(0),
+            t0=float(t[0]) if n else math.nan, time_scale=math.nan, n_boot=0,
+            block_length=0, n_boot_failed=0, _params=np.empty((0, P)),
+            _boot_params=np.empty((0, 0, P)), _boot_weights=np.empty((0, 0)), **common)
+    t0, T = float(t[0]), float(t[-1] - t[0])
+    u = (t - t0) / T
+    fits = [_fit_full(f, u, H) for f in fams]
+    params = np.full((K, P), np.nan)
+    for k, (fam, r) in enumerate(zip(fams, fits)):
+        params[k, :len(fam.param_names)] = [r.params[p].value for p in fam.param_names]
+    ic = np.array([r.bic if weighting == "bic" else r.aic for r in fits])
+    best = int(np.argmin(ic))
+    w = _ic_weights(ic[None, :])[0] if weighting != "best" else np.eye(K)[best]
+
+    preds = np.stack([f.func(u, *params[k, :len(f.param_names)]) for k, f in enumerate(fams)])
+    centre = w @ preds
+    resid = H - centre
+    # centred residuals, inflated by sqrt(n/(n-p)) for the fitted parameters' lost dof
+    resid = (resid - resid.mean()) * math.sqrt(n / max(n - len(fams[best].param_names), 1))
+    rng = np.random.default_rng(seed)
+    if block_length == "auto":
+        block_length = auto_block_length(resid)
+    block_length = int(min(max(1, block_length), n))
+    boot_params = np.full((n_boot, K, P), np.nan)
+    boot_w = np.zeros((n_boot, K))
+    n_failed = 0
+    if n_boot:
+        idx = moving_block_indices(n, n_boot, block_length, rng)
+        # a family with negligible weight on the full data is not refitted (weight 0)
+        active = [k for k in range(K) if (k == best if weighting == "best" else w[k] >= 1e-4)]
+        chisq = np.full((n_boot, K), np.inf)
+        for k in active:
+            bp, cs, nf = _boot_family(fams[k], fits[k], u, centre + resid[idx])
+            boot_params[:, k, :bp.shape[1]] = bp
+            chisq[:, k] = cs
+            n_failed += nf
+        if weighting == "best":
+            boot_w[:, best] = 1.0
+        else:
+            nv = np.array([len(f.param_names) for f in fams])
+            pen = 2 * nv if weighting == "aic" else np.log(n) * nv
+            boot_w = _ic_weights(n * np.log(np.maximum(chisq, 1e-300) / n) + pen)
+        boot_params[:, [k for k in range(K) if k not in active]] = params[None, [
+            k for k in range(K) if k not in active]]
+    floor_draws = np.einsum("nk,nk->n", boot_w, boot_params[:, :, 0])
+    floor_draws[floor_draws < 1e-9] = 0.0   # at the bound H_inf = 0 (lmfit stops just above)
+    low, high = (percentile_interval(floor_draws, level)
+                 if n_boot else (math.nan, math.nan))
+    fl = float(w @ params[:, 0])
+    floor = FloorEstimate(fl if fl >= 1e-9 else 0.0, float(low), float(high), level)
+
+    fam_fits = tuple(_family_fit(f, r, float(wk), T, H) for f, r, wk in zip(fams, fits, w))
+    status, message = "ok", "entropy decays; floor from the fitted families"
+    if regime != "decaying":
+        status = "no_decay"
+        message = (f"regime is {regime!r}: the entropy does not settle toward a floor, so "
+                   "the floor and paths are descriptive, not a forecast")
+    return TrajectoryResult(status, message, families=fam_fits, best=fams[best].name,
+                            floor=floor, floor_draws=floor_draws, t0=t0, time_scale=T,
+                            n_boot=n_boot, block_length=block_length, n_boot_failed=n_failed,
+                            _params=params, _boot_params=boot_params, _boot_weights=boot_w,
+                            **common)
+
+
+def _check_inputs(t, H, families, weighting, n_boot, block_length, level):
+    try:
+        t = np.asarray(t, dtype=float)
+        H = np.asarray(H, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise EntropyLawError(f"fit_trajectory: t and H must be numeric 1-D arrays ({exc}). "
+                              "Pass the step (or compute) column and the entropy column.") from None
+    if t.ndim != 1 or H.ndim != 1 or len(t) != len(H):
+        raise EntropyLawError(f"fit_trajectory: t and H must be 1-D arrays of the same length; "
+                              f"got shapes {t.shape} and {H.shape}.")
+    for name, x in (("t", t), ("H", H)):
+        bad = ~np.isfinite(x)
+        if bad.any():
+            raise EntropyLawError(
+                f"fit_trajectory: {name} must be finite; found {int(bad.sum())} NaN/inf "
+                f"value(s), first at position {int(np.argmax(bad))}. Drop those points first "
+                "(entropy_law.table.tidy does this for log tables).")
+    if np.any(np.diff(t) < 0):
+        i = int(np.argmax(np.diff(t) < 0))
+        raise EntropyLawError(f"fit_trajectory: t must be non-decreasing; t[{i}]={t[i]:g} > "
+                              f"t[{i + 1}]={t[i + 1]:g}. Sort the points by time first.")
+    if np.any(H < 0):
+        raise EntropyLawError(f"fit_trajectory: entropy H must be >= 0 (nats); found min "
+                              f"{H.min():g}. Is this an entropy *loss* logged with a minus sign?")
+    unknown = [f for f in families if f not in FAMILIES]
+    if isinstance(families, str) or not families or unknown or len(set(families)) != len(families):
+        raise EntropyLawError(f"fit_trajectory: families must be a non-empty sequence of distinct "
+                              f"names from {sorted(FAMILIES)}; got {families!r}.")
+    if weighting not in WEIGHTINGS:
+        raise EntropyLawError(f"fit_trajectory: weighting must be one of {WEIGHTINGS}; "
+                              f"got {weighting!r}.")
+    if not isinstance(n_boot, int | np.integer) or n_boot < 0:
+        raise EntropyLawError(f"fit_trajectory: n_boot must be an int >= 0; got {n_boot!r}.")
+    if block_length != "auto" and (not isinstance(block_length, int | np.integer)
+                                   or block_length < 1):
+        raise EntropyLawError(f"fit_trajectory: block_length must be 'auto' or an int >= 1; "
+                              f"got {block_length!r}.")
+    if not 0 < level < 1:
+        raise EntropyLawError(f"fit_trajectory: level must be in (0, 1), e.g. 0.9; got {level!r}.")
+    return t, H
+
+
+def _apply_start(t, H, start):
+    if start == "peak":
+        half = max(1, len(H) // 2)
+        i = int(np.argmax(_running_median(H, max(3, len(H) // 20))[:half]))
+        return t[i:], H[i:]
+    if isinstance(start, str):
+        raise EntropyLawError("fit_trajectory: start must be a time, 'peak' or None; "
+                              f"got {start!r}.")
+    keep = t >= float(start)
+    return t[keep], H[keep]
+
+
+def _residual(params, fam, u, y):
+    return fam.func(u, *[params[p].value for p in fam.param_names]) - y
+
+
+def _jacobian(params, fam, u, y):
+    return fam.jac(u, *[params[p].value for p in fam.param_names])
+
+
+def _make_params(fam: DecayFamily, values: Mapping[str, float]) -> lmfit.Parameters:
+    ps = lmfit.Parameters()
+    for p in fam.param_names:
+        lo, hi = fam.bounds[p]
+        inside = np.clip(values[p], lo + 1e-9, hi * (1 - 1e-9) if np.isfinite(hi) else np.inf)
+        ps.add(p, value=float(inside), min=lo, max=hi)
+    return ps
+
+
+def _fit_full(fam: DecayFamily, u, y):
+    """Least-squares fit from the data-driven guess and two alternative time scales."""
+    g = fam.guess(u, y)
+    tkey = fam.time_params[0]
+    best = None
+    for scale in (1.0, 0.3, 3.0):
+        start = dict(g, **{tkey: g[tkey] * scale})
+        r = lmfit.minimize(_residual, _make_params(fam, start), method="leastsq",
+                           args=(fam, u, y), Dfun=_jacobian)
+        if best is None or r.chisqr < best.chisqr:
+            best = r
+    return best
+
+
+def _boot_family(fam, full, u, ystar):
+    """Refit one family to each pseudo-series, warm-started at the full-data fit."""
+    names, nb = fam.param_names, len(ystar)
+    out, chisq, failed = np.empty((nb, len(names))), np.empty(nb), 0
+    mini = lmfit.Minimizer(_residual, full.params, fcn_args=(fam, u, ystar[0]),
+                           nan_policy="propagate")
+    for i in range(nb):
+        mini.userargs = (fam, u, ystar[i])
+        try:
+            r = mini.leastsq(params=full.params, max_nfev=MAX_NFEV_BOOT, Dfun=_jacobian)
+            vals = [r.params[p].value for p in names]
+            if not np.all(np.isfinite(vals)):
+                raise ValueError("non-finite parameters")
+            out[i], chisq[i] = vals, r.chisqr
+        except (ValueError, FloatingPointError):
+            failed += 1
+            out[i] = [full.params[p].value for p in names]
+            chisq[i] = float(np.sum(_residual(full.params, fam, u, ystar[i]) ** 2))
+    return out, chisq, failed
+
+
+def _ic_weights(ic: np.ndarray) -> np.ndarray:
+    d = ic - np.min(ic, axis=-1, keepdims=True)
+    e = np.exp(-0.5 * d)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _family_fit(fam: DecayFamily, r, weight: float, T: float, H) -> FamilyFit:
+    conv = {p: (T if p in fam.time_params else 1.0) for p in fam.param_names}
+    params = {p: float(r.params[p].value * conv[p]) for p in fam.param_names}
+    if "alpha" in params:  # report the power law's s = alpha*tau too
+        params["s"] = params["alpha"] * params["tau"]
+    stderr = {p: (None if r.params[p].stderr is None else float(r.params[p].stderr * conv[p]))
+              for p in fam.param_names}
+    sst = float(np.sum((H - H.mean()) ** 2))
+    r2 = 1.0 - r.chisqr / sst if sst > 0 else math.nan
+    return FamilyFit(fam.name, fam.equation, params, stderr, float(r.aic), float(r.bic),
+                     weight, float(r2), bool(r.success), str(r.message))
+
