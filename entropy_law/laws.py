@@ -162,8 +162,9 @@ class Law:
         lo = np.array([self.bounds.get(p, (-np.inf, np.inf))[0] for p in names])
         hi = np.array([self.bounds.get(p, (-np.inf, np.inf))[1] for p in names])
         p0 = np.clip(np.array([init[p] for p in names], dtype=float), lo, hi)
-        p0 = np.where((p0 <= lo) & np.isfinite(lo), lo + 1e-9 * np.maximum(1, abs(lo)), p0)
-        p0 = np.where((p0 >= hi) & np.isfinite(hi), hi - 1e-9 * np.maximum(1, abs(hi)), p0)
+        with np.errstate(invalid="ignore"):  # strictly inside the bounds, as trf needs
+            p0 = np.where((p0 <= lo) & np.isfinite(lo), lo + 1e-9 * np.maximum(1, abs(lo)), p0)
+            p0 = np.where((p0 >= hi) & np.isfinite(hi), hi - 1e-9 * np.maximum(1, abs(hi)), p0)
 
         def resid(p):
             with np.errstate(all="ignore"):

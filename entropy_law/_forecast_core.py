@@ -1,0 +1,232 @@
+"""The arithmetic behind :func:`entropy_law.forecast` (see that module for the method)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .bootstrap import percentile_interval
+from .diagnostics import resolve_bounds
+from .fitting import fit_arrays
+from .forecast_result import ForecastResult, ForecastSettings, SigmoidOpinion
+from .laws import get_law
+from .results import Estimate
+from .trajectory import fit_trajectory
+
+TOO_EARLY_WIDTH = 0.5      # ceiling interval wider than half the range -> too_early
+GRID_MULTIPLE = 20.0       # saturation is searched up to 20 x the slice
+TAIL = 0.10                # "last 10%" windows (baseline, level, realised final)
+_Z = 1.6448536269514722    # standard normal 95% quantile (90% two-sided)
+
+
+def tail_mask(steps: np.ndarray, first: int, last: int, frac: float = TAIL) -> np.ndarray:
+    """Points in the last *frac* of ``[first, last]``; at least the last point."""
+    m = steps >= last - frac * (last - first)
+    if not m.any() and len(steps):
+        m[-1] = True
+    return m
+
+
+def smooth(v: np.ndarray) -> np.ndarray:
+    w = max(3, len(v) // 10) | 1
+    if len(v) < w:
+        return v.astype(float)
+    pad = np.pad(v, w // 2, mode="edge")
+    return np.convolve(pad, np.ones(w) / w, mode="valid")
+
+
+def saturation_steps(obs_step, obs_smooth, grid, paths, start, ceilings, fraction):
+    """First step at which ``[observed, path_i]`` reaches *fraction* of start -> ceiling_i.
+
+    Returns one step per row of *paths* (``inf`` if never reached on the grid).
+    """
+    paths = np.atleast_2d(paths)
+    ceilings = np.broadcast_to(np.asarray(ceilings, float), (paths.shape[0],))
+    target = start + fraction * (ceilings - start)
+    sign = np.where(ceilings >= start, 1.0, -1.0)
+    out = np.full(paths.shape[0], np.inf)
+    if len(obs_step):
+        hit_obs = (obs_smooth[None, :] - target[:, None]) * sign[:, None] >= 0
+        any_obs = hit_obs.any(axis=1)
+        out[any_obs] = obs_step[np.argmax(hit_obs[any_obs], axis=1)]
+    else:
+        any_obs = np.zeros(paths.shape[0], bool)
+    hit = (paths - target[:, None]) * sign[:, None] >= 0
+    todo = ~any_obs & hit.any(axis=1)
+    out[todo] = grid[np.argmax(hit[todo], axis=1)]
+    return out
+
+
+def est(draws, level, point=None, bounds=None) -> Estimate:
+    draws = np.asarray(draws, float)
+    if bounds is not None:
+        draws = np.clip(draws, *bounds)
+    finite = draws[np.isfinite(draws)]
+    if point is None:
+        point = float(np.median(draws)) if draws.size and np.isfinite(np.median(draws)) \
+            else (float(np.median(finite)) if finite.size else np.nan)
+    if finite.size < 0.5 * max(draws.size, 1):  # mostly censored (inf): no finite interval
+        lo = float(np.nanquantile(np.where(np.isfinite(draws), draws, np.inf),
+                                  (1 - level) / 2)) if draws.size else np.nan
+        return Estimate(float(point), (lo, np.inf), level)
+    lo, hi = percentile_interval(np.where(np.isfinite(draws), draws, np.nan), level)
+    if np.isinf(draws).any():
+        hi = float(np.quantile(draws, (1 + level) / 2))
+    return Estimate(float(point), (float(lo), float(hi)), level)
+
+
+def _grid(upto: int, horizon: int) -> np.ndarray:
+    """Future steps: dense to the horizon, geometric beyond it (bounded size)."""
+    end = max(horizon, int(GRID_MULTIPLE * max(upto, 1)))
+    near = np.linspace(upto + 1, horizon, min(400, max(horizon - upto, 1)))
+    far = np.geomspace(max(horizon, 1), max(end, 2), 200)
+    return np.unique(np.r_[np.round(near), np.round(far), horizon]).astype(np.int64)
+
+
+def _noise_scale(rmse: float, phi: float, n: int) -> float:
+    """Standard error of a mean of *n* AR(1)-correlated residuals of spread *rmse*."""
+    if not np.isfinite(rmse):
+        return 0.0
+    phi = min(max(phi if np.isfinite(phi) else 0.0, 0.0), 0.9)
+    return rmse * math.sqrt((1 + phi) / (1 - phi)) / math.sqrt(max(n, 1))
+
+
+def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> ForecastResult:
+    level, B = st.level, int(st.n_boot)
+    seed = 0 if st.seed is None else int(st.seed)
+    rng = np.random.default_rng([seed, 7])
+    first, upto, horizon = s.first_step, st.upto_step, st.horizon
+    bounds = resolve_bounds(bounded, s.p_val)
+    notes: list[str] = []
+    p_step, p_val = s.p_step, s.p_val
+    tail = tail_mask(p_step, first, upto)
+    last_value = float(np.mean(p_val[tail])) if len(p_val) else np.nan
+    head = p_step <= first + TAIL * (upto - first)
+    start = float(np.mean(p_val[head])) if head.any() else (float(p_val[0]) if len(p_val)
+                                                            else np.nan)
+    eval_every = float(np.median(np.diff(p_step))) if len(p_step) > 1 else 1.0
+    n_final = max(1, int(round(TAIL * (horizon - first) / max(eval_every, 1.0))))
+    common = dict(run=s.run, settings=st, last_value=last_value, start_level=start,
+                  observed=(s.e_step, s.e_val, p_step, p_val), bounds=bounds)
+    al = s.aligned()
+    if len(al) < 3 or len(s.e_step) < 5:
+        return ForecastResult.fallback(
+            status="insufficient_data",
+            message=f"the slice up to step {upto} holds {len(al)} aligned performance "
+                    f"point(s) and {len(s.e_step)} entropy point(s); at least 3 and 5 are "
+                    "needed. Forecast = the last value.", **common)
+
+    lf = fit_arrays(al["entropy"].to_numpy(), al["reward"].to_numpy(), al["step"].to_numpy(),
+                    n_boot=B, level=level, seed=seed, bounded=bounds,
+                    entropy_name=s.entropy, reward_name=s.reward, run=s.run)
+    tr = fit_trajectory(s.e_step.astype(float), s.e_val, n_boot=B, level=level, seed=seed + 1)
+    phi = lf.lag1_autocorr if np.isfinite(lf.lag1_autocorr) else 0.0
+    rmse = lf.rmse if np.isfinite(lf.rmse) else float(np.std(p_val[tail]))
+    sig_level = _noise_scale(rmse, phi, int(tail.sum()))
+    sig_final = _noise_scale(rmse, phi, n_final)
+    grid = _grid(upto, horizon)
+    obs_smooth = smooth(p_val)
+    sig = _sigmoid(s, st, grid, obs_smooth, start, bounds, sig_final, rng) if use_sigmoid \
+        else None
+    common.update(law_fit=lf, trajectory=tr, sigmoid=sig)
+
+    if tr.status == "insufficient_data":
+        return ForecastResult.fallback(status="insufficient_data", message=tr.message, **common)
+    if tr.regime != "decaying":
+        return ForecastResult.fallback(
+            status="entropy_controlled",
+            message=f"entropy is not collapsing ({tr.regime_reason}); the entropy law is "
+                    "claimed only for runs without entropy intervention, so the forecast "
+                    "is the sigmoid's" + ("" if sig and sig.ok else " (unavailable: last value)")
+                    + ".", sig_final=sig_final, **common)
+    a_hat = lf.params["a"].value if "a" in lf.params else np.nan
+    if lf.status != "ok" or not a_hat > 0:
+        return ForecastResult.fallback(
+            status="law_not_holding",
+            message=f"the entropy law does not hold on this slice ({lf.message or lf.verdict})"
+                    "; the forecast is the sigmoid's"
+                    + ("" if sig and sig.ok else " (unavailable: last value)") + ".",
+            sig_final=sig_final, **common)
+
+    a = np.asarray(lf.draws["a"][:B], float)
+    b = np.asarray(lf.draws["b"][:B], float)
+    n = min(len(a), tr.n_boot)
+    a, b = a[:n], b[:n]
+    paths = np.exp(tr.sample_paths(grid, n))                       # (n, G) of exp(H)
+    floor = np.asarray(tr.floor_draws[:n], float)
+    x_path_pt = np.exp(tr.predict(grid))
+    if st.anchor == "level":
+        w_lo = p_step[tail].min()
+        e_now = (s.e_step >= w_lo) & (s.e_step <= upto)
+        if not e_now.any():
+            e_now[-1] = True
+        x_now = np.exp(tr.sample_paths(s.e_step[e_now].astype(float), n)).mean(axis=1)
+        x_now_pt = float(np.exp(tr.predict(s.e_step[e_now].astype(float))).mean())
+        L = last_value + sig_level * rng.standard_normal(n)
+        b_eff, b_pt = L + a * x_now, last_value + a_hat * x_now_pt
+    else:
+        b_eff, b_pt = b, lf.params["b"].value
+    R = b_eff[:, None] - a[:, None] * paths
+    R_pt = b_pt - a_hat * x_path_pt
+    ceil = b_eff - a * np.exp(floor)
+    ceil_pt = b_pt - a_hat * math.exp(tr.floor.value)
+    hard = b_eff - a
+    hard_pt = b_pt - a_hat
+    if bounds is not None:
+        R, R_pt = np.clip(R, *bounds), np.clip(R_pt, *bounds)
+    ih = int(np.searchsorted(grid, horizon))
+    at_h = R[:, ih] + sig_final * rng.standard_normal(n)
+    sat = saturation_steps(p_step, obs_smooth, grid, R, start, ceil, st.saturation_fraction)
+    sat_pt = saturation_steps(p_step, obs_smooth, grid, R_pt[None, :], start, [ceil_pt],
+                              st.saturation_fraction)[0]
+    ceiling = est(ceil, level, ceil_pt, bounds)
+    lo_rng, hi_rng = bounds if bounds is not None else (float(np.min(p_val)),
+                                                        float(np.max(p_val)))
+    width = ceiling.ci[1] - ceiling.ci[0]
+    status, message = "ok", lf.verdict
+    if not np.isfinite(width) or width > TOO_EARLY_WIDTH * max(hi_rng - lo_rng, 1e-12):
+        status = "too_early"
+        message = (f"the ceiling interval [{ceiling.ci[0]:.3g}, {ceiling.ci[1]:.3g}] is wider "
+                   f"than {TOO_EARLY_WIDTH:.0%} of the metric's range; wait for more steps.")
+    band = np.column_stack([np.r_[R_pt], *percentile_interval(R, level)]) if n else None
+    return ForecastResult(
+        status=status, message=message, method="law",
+        ceiling=ceiling, hard_ceiling=est(hard, level, hard_pt),
+        entropy_floor=Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level),
+        saturation_step=est(sat, level, sat_pt),
+        at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
+        path=(grid, band), warnings=tuple(notes + list(lf.warnings)), **common)
+
+
+def _sigmoid(s, st, grid, obs_smooth, start, bounds, sig_final, rng) -> SigmoidOpinion:
+    """The ScaleRL sigmoid on performance vs step: asymptote, saturation, horizon value."""
+    level = st.level
+    n_boot = min(int(st.n_boot), 100)  # lmfit-class refits: ~30 ms each
+    if len(s.p_step) < 5:
+        return SigmoidOpinion.failed(f"{len(s.p_step)} performance points; the 4-parameter "
+                                     "sigmoid needs at least 5.")
+    sf = fit_arrays(s.p_step.astype(float), s.p_val, s.p_step, law="sigmoid", n_boot=n_boot,
+                    level=level, seed=(0 if st.seed is None else st.seed) + 2, bounded=bounds,
+                    run=s.run)
+    if sf.status not in ("ok",) or not sf.draws:
+        return SigmoidOpinion.failed(sf.message or sf.status, fit=sf)
+    law = get_law("sigmoid")
+    d = {p: np.asarray(sf.draws[p], float)[:, None] for p in law.param_names}
+    best = {p: e.value for p, e in sf.params.items()}
+    with np.errstate(all="ignore"):
+        R = np.asarray(law(grid[None, :].astype(float), **d), float)
+        R_pt = np.asarray(law(grid.astype(float), **best), float)
+    if bounds is not None:
+        R, R_pt = np.clip(R, *bounds), np.clip(R_pt, *bounds)
+    A = np.asarray(sf.draws["A"], float)
+    sat = saturation_steps(s.p_step, obs_smooth, grid, R, start, A, st.saturation_fraction)
+    sat_pt = saturation_steps(s.p_step, obs_smooth, grid, R_pt[None, :], start, [best["A"]],
+                              st.saturation_fraction)[0]
+    ih = int(np.searchsorted(grid, st.horizon))
+    at_h = R[:, ih] + sig_final * rng.standard_normal(R.shape[0])
+    band = np.column_stack([R_pt, *percentile_interval(R, level)])
+    return SigmoidOpinion(ok=True, message="", fit=sf, A=est(A, level, best["A"], bounds),
+                          saturation_step=est(sat, level, sat_pt),
+                          at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
+                          path=(grid, band))

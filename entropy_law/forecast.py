@@ -1,0 +1,178 @@
+r"""Forecast the ceiling, the saturation step and the value at a horizon from an early slice.
+
+Method
+------
+From the slice of a run up to ``upto_step``:
+
+1. the entropy law :math:`R = -a\,e^{H} + b` is fitted to the aligned entropy-vs-
+   performance points (:func:`entropy_law.fit_arrays`, moving-block bootstrap);
+2. the entropy trajectory :math:`H(t)` is fitted to every logged entropy value
+   (:func:`entropy_law.trajectory.fit_trajectory`: exponential and power-law decay to a
+   floor :math:`H_\infty \ge 0`, AIC-averaged, block bootstrap);
+3. draw *i* of the law is paired with draw *i* of the entropy path, so every forecast
+   interval comes from one joint bootstrap.
+
+**Anchoring.** By default (``anchor="level"``) the forecast predicts the *change* from the
+current level rather than the level itself:
+
+.. math::
+
+    \hat R(t) = L_{now} - a\,\big(e^{H(t)} - \overline{e^{H}}_{now}\big)
+
+where :math:`L_{now}` is the mean performance over the last 10% of the slice (the
+"last value" baseline) and :math:`\overline{e^{H}}_{now}` the mean of :math:`e^{H}` over
+the same steps. This equals the law with its intercept re-estimated at the current
+point, :math:`b' = L_{now} + a\,\overline{e^{H}}_{now}`. It keeps the law's slope and the
+entropy forecast while removing the bias a misfit intercept (an early transient, train
+vs validation offsets) would carry to the horizon. ``anchor="fit"`` uses the fitted
+:math:`b` as is. ``docs/benchmarks.md`` compares the two on real and simulated runs.
+
+Reported quantities (each an :class:`~entropy_law.results.Estimate` at ``level``):
+
+``ceiling``          :math:`-a\,e^{H_\infty} + b'`, the asymptote of the forecast;
+``hard_ceiling``     :math:`b' - a`, total entropy collapse (:math:`H = 0`);
+``entropy_floor``    :math:`H_\infty`;
+``saturation_step``  the first step at which the performance curve (observed and
+                     smoothed up to ``upto_step``, forecast after) reaches
+                     ``saturation_fraction`` of the way from the performance at the first
+                     used step (mean of the first 10% of the slice) to the ceiling;
+                     ``inf`` when that happens after the search grid (20x the slice);
+``at_horizon``       the performance at the horizon step (default ``2 x upto_step``).
+                     Its interval is *predictive*: it adds the noise of the mean of the
+                     last 10% of evaluations and of the current level (residual spread
+                     inflated for lag-1 autocorrelation) to the bootstrap spread;
+``sigmoid``          the ScaleRL sigmoid fitted to performance against step, its
+                     asymptote ``A`` and its own saturation step: a second opinion.
+
+Statuses
+--------
+``ok``                 law-based forecast;
+``too_early``          the ceiling interval is wider than ``TOO_EARLY_WIDTH`` of the
+                       metric's range (bounded) or of the observed spread: values are
+                       reported but should not be acted on;
+``law_not_holding``    ``a <= 0`` or the law fit failed: the forecast falls back to the
+                       sigmoid (or, failing that, the last value);
+``entropy_controlled`` the entropy is held flat, rises or rebounds (an entropy bonus,
+                       clip-higher, an adaptive controller): the law is not claimed, the
+                       forecast is the sigmoid's;
+``insufficient_data``  fewer than 3 aligned performance points or 5 entropy points in
+                       the slice: the last value, with no interval.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import EntropyLawError
+from .forecast_result import ForecastResult, ForecastSettings
+from .metrics import detect
+from .table import _align_one
+
+__all__ = ["forecast", "prepare_run", "RunSeries", "HORIZON_MULTIPLE"]
+
+HORIZON_MULTIPLE = 2.0     # default horizon = 2 x the last observed step
+
+
+class RunSeries:
+    """One run's entropy and performance series, as logged (every step / every eval)."""
+
+    def __init__(self, run, e_step, e_val, p_step, p_val, entropy, reward):
+        self.run, self.entropy, self.reward = run, entropy, reward
+        self.e_step, self.e_val = np.asarray(e_step, np.int64), np.asarray(e_val, float)
+        self.p_step, self.p_val = np.asarray(p_step, np.int64), np.asarray(p_val, float)
+
+    def upto(self, step: int) -> RunSeries:
+        ke, kp = self.e_step <= step, self.p_step <= step
+        return RunSeries(self.run, self.e_step[ke], self.e_val[ke], self.p_step[kp],
+                         self.p_val[kp], self.entropy, self.reward)
+
+    @property
+    def last_step(self) -> int:
+        """The last step at which either series was logged."""
+        return int(np.r_[self.e_step, self.p_step].max())
+
+    @property
+    def first_step(self) -> int:
+        """The first step at which either series was logged."""
+        return int(np.r_[self.e_step, self.p_step].min())
+
+    def aligned(self) -> pd.DataFrame:
+        sub = pd.DataFrame({"step": np.r_[self.e_step, self.p_step],
+                            "metric": ["e"] * len(self.e_step) + ["p"] * len(self.p_step),
+                            "value": np.r_[self.e_val, self.p_val]})
+        return _align_one(self.run, sub, "e", "p", "window")
+
+
+def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto") -> RunSeries:
+    """Pull one run's entropy and performance series out of a tidy long table."""
+    if not isinstance(table, pd.DataFrame) or not {"run", "step", "metric", "value"} <= set(
+            table.columns):
+        raise EntropyLawError("forecast() needs a tidy long table (run, step, metric, value) "
+                              "of one run, as returned by entropy_law.load().")
+    runs = table["run"].unique().tolist()
+    if len(runs) != 1:
+        raise EntropyLawError(f"forecast() takes one run; the table holds {len(runs)}: "
+                              f"{runs[:10]}. Select one, e.g. table[table.run == {runs[0]!r}].")
+    ent, rew = detect(table["metric"].unique().tolist(), entropy=entropy, reward=reward,
+                      kind=kind, run=str(runs[0]))
+    e = table[table["metric"] == ent].sort_values("step")
+    p = table[table["metric"] == rew].sort_values("step")
+    return RunSeries(str(runs[0]), e["step"], e["value"], p["step"], p["value"], ent, rew)
+
+
+def forecast(table: pd.DataFrame | RunSeries, *, upto_step: int | None = None,
+             upto_fraction: float | None = None, horizon: int | None = None,
+             saturation_fraction: float = 0.95, entropy: str | None = None,
+             reward: str | None = None, kind: str = "auto", anchor: str = "level",
+             n_boot: int = 300, level: float = 0.9, seed: int | None = 0,
+             bounded="auto", sigmoid: bool = True) -> ForecastResult:
+    """Forecast one run from its slice up to *upto_step* (see the module docstring).
+
+    Parameters
+    ----------
+    table : DataFrame or RunSeries
+        A tidy long table of one run (``entropy_law.load``) or a :class:`RunSeries`.
+    upto_step, upto_fraction : optional
+        Use the steps up to this step, or up to this fraction of the logged steps
+        (default: everything logged).
+    horizon : int, optional
+        Step at which to report ``at_horizon``; default ``HORIZON_MULTIPLE x upto_step``.
+    saturation_fraction : float
+        Fraction of the way from the start level to the ceiling that counts as saturated.
+    entropy, reward, kind
+        Metric keys (detected when omitted; ``kind`` as in :func:`entropy_law.metrics.detect`).
+    anchor : {"level", "fit"}
+        Predict the change from the current level (default) or the fitted level.
+    n_boot, level, seed
+        Joint bootstrap size, interval level and seed.
+    bounded : "auto", (low, high) or None
+        Range of the metric; forecasts are clipped to it.
+    sigmoid : bool
+        Also fit the ScaleRL sigmoid (a second opinion; about 1 s).
+    """
+    series = table if isinstance(table, RunSeries) else prepare_run(
+        table, entropy=entropy, reward=reward, kind=kind)
+    if anchor not in ("level", "fit"):
+        raise EntropyLawError(f"anchor={anchor!r} must be 'level' or 'fit'.")
+    if not 0 < saturation_fraction < 1:
+        raise EntropyLawError(f"saturation_fraction={saturation_fraction} must lie in (0, 1).")
+    if upto_step is not None and upto_fraction is not None:
+        raise EntropyLawError("give upto_step or upto_fraction, not both.")
+    first, last = series.first_step, series.last_step
+    if upto_fraction is not None:
+        if not 0 < upto_fraction <= 1:
+            raise EntropyLawError(f"upto_fraction={upto_fraction} must lie in (0, 1].")
+        upto_step = int(round(first + upto_fraction * (last - first)))
+    upto = last if upto_step is None else int(upto_step)
+    horizon = int(round(HORIZON_MULTIPLE * upto)) if horizon is None else int(horizon)
+    if horizon < upto:
+        raise EntropyLawError(f"horizon={horizon} is before the last used step {upto}; "
+                              "choose a later horizon.")
+    settings = ForecastSettings(upto_step=upto, horizon=horizon, anchor=anchor,
+                                saturation_fraction=saturation_fraction, n_boot=n_boot,
+                                level=level, seed=seed, entropy=series.entropy,
+                                reward=series.reward)
+    from ._forecast_core import run_forecast
+
+    return run_forecast(series.upto(upto), settings, bounded=bounded, use_sigmoid=sigmoid)

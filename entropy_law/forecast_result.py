@@ -1,0 +1,200 @@
+"""Frozen results of :func:`entropy_law.forecast`: estimates, statuses, settings, renderings."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .results import Estimate
+
+__all__ = ["ForecastResult", "ForecastSettings", "SigmoidOpinion", "FORECAST_STATUSES"]
+
+FORECAST_STATUSES = ("ok", "too_early", "law_not_holding", "entropy_controlled",
+                     "insufficient_data")
+_NAN = Estimate(math.nan, (math.nan, math.nan), math.nan)
+
+
+def _num(v):
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _est_dict(e: Estimate | None) -> dict:
+    if e is None:
+        return {"value": None, "ci": [None, None]}
+    return {"value": _num(e.value), "ci": [_num(e.ci[0]), _num(e.ci[1])]}
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """The choices that produced a forecast."""
+
+    upto_step: int
+    horizon: int
+    anchor: str
+    saturation_fraction: float
+    n_boot: int
+    level: float
+    seed: int | None
+    entropy: str | None = None
+    reward: str | None = None
+
+
+@dataclass(frozen=True)
+class SigmoidOpinion:
+    """The ScaleRL sigmoid's forecast: asymptote ``A``, saturation step, horizon value."""
+
+    ok: bool
+    message: str
+    fit: Any = None
+    A: Estimate = _NAN
+    saturation_step: Estimate = _NAN
+    at_horizon: Estimate = _NAN
+    path: tuple | None = None
+
+    @classmethod
+    def failed(cls, message: str, fit=None) -> SigmoidOpinion:
+        return cls(ok=False, message=message, fit=fit)
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "message": self.message, "A": _est_dict(self.A),
+                "saturation_step": _est_dict(self.saturation_step),
+                "at_horizon": _est_dict(self.at_horizon)}
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """A forecast of one run (see :mod:`entropy_law.forecast` for every definition).
+
+    ``method`` says where ``ceiling``, ``saturation_step`` and ``at_horizon`` come from:
+    ``"law"`` (entropy law + entropy trajectory), ``"sigmoid"`` (the fallback when the
+    law is not claimed) or ``"last_value"`` (nothing else could be fitted).
+    """
+
+    run: str
+    status: str
+    message: str
+    method: str
+    settings: ForecastSettings
+    ceiling: Estimate
+    hard_ceiling: Estimate
+    entropy_floor: Estimate
+    saturation_step: Estimate
+    at_horizon: Estimate
+    last_value: float
+    start_level: float
+    observed: tuple = field(repr=False, default=())
+    bounds: tuple | None = None
+    law_fit: Any = field(repr=False, default=None)
+    trajectory: Any = field(repr=False, default=None)
+    sigmoid: SigmoidOpinion | None = field(repr=False, default=None)
+    path: tuple | None = field(repr=False, default=None)
+    warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def fallback(cls, *, status: str, message: str, sig_final: float = 0.0, **common):
+        """A result whose numbers come from the sigmoid, or else the last value."""
+        sig = common.get("sigmoid")
+        tr = common.get("trajectory")
+        level = common["settings"].level
+        floor = (Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level)
+                 if tr is not None and tr.status != "insufficient_data" else _NAN)
+        if sig is not None and sig.ok:
+            return cls(status=status, message=message, method="sigmoid", ceiling=sig.A,
+                       hard_ceiling=_NAN, entropy_floor=floor,
+                       saturation_step=sig.saturation_step, at_horizon=sig.at_horizon,
+                       path=sig.path, **common)
+        last = common["last_value"]
+        half = 1.6448536269514722 * sig_final if sig_final else math.nan
+        lo_hi = (last - half, last + half)
+        bounds = common.get("bounds")
+        if bounds is not None and all(map(math.isfinite, lo_hi)):
+            lo_hi = (max(lo_hi[0], bounds[0]), min(lo_hi[1], bounds[1]))
+        flat = Estimate(last, lo_hi, level)
+        return cls(status=status, message=message, method="last_value", ceiling=flat,
+                   hard_ceiling=_NAN, entropy_floor=floor, saturation_step=_NAN,
+                   at_horizon=flat, **common)
+
+    # -- derived ------------------------------------------------------------------------
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def ceilings_agree(self) -> bool | None:
+        """Whether the law's ceiling and the sigmoid's asymptote intervals overlap."""
+        if self.method != "law" or self.sigmoid is None or not self.sigmoid.ok:
+            return None
+        a, b = self.ceiling.ci, self.sigmoid.A.ci
+        if not all(map(math.isfinite, (*a, *b))):
+            return None
+        return bool(a[0] <= b[1] and b[0] <= a[1])
+
+    # -- rendering ----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe record (the CLI's ``--json`` entry for this run)."""
+        st = self.settings
+        sig = self.sigmoid.to_dict() if self.sigmoid is not None else None
+        return {
+            "run": self.run, "status": self.status, "message": self.message,
+            "method": self.method, "fitted_upto_step": int(st.upto_step),
+            "horizon_step": int(st.horizon),
+            "ceiling": _est_dict(self.ceiling), "hard_ceiling": _est_dict(self.hard_ceiling),
+            "saturation_step": _est_dict(self.saturation_step),
+            "at_horizon": {"step": int(st.horizon), **_est_dict(self.at_horizon)},
+            "entropy_floor": _est_dict(self.entropy_floor),
+            "sigmoid": sig, "ceilings_agree": self.ceilings_agree,
+            "last_value": _num(self.last_value),
+            "entropy_metric": st.entropy, "reward_metric": st.reward,
+            "entropy_regime": getattr(self.trajectory, "regime", None),
+            "confidence_level": st.level, "n_boot": st.n_boot, "seed": st.seed,
+            "anchor": st.anchor, "saturation_fraction": st.saturation_fraction,
+            "warnings": list(self.warnings),
+        }
+
+    def report(self) -> str:
+        st = self.settings
+        lv = f"{st.level:.0%}"
+        lines = [f"Forecast for run {self.run!r}: status={self.status} (method: {self.method})",
+                 f"  {self.message}" if self.message else "",
+                 f"  data up to step {st.upto_step}; horizon step {st.horizon}; "
+                 f"intervals {lv}; metrics {st.entropy} / {st.reward}",
+                 f"  ceiling          {self.ceiling}",
+                 f"  hard ceiling     {self.hard_ceiling}   (b - a, entropy fully collapsed)",
+                 f"  saturation step  {self.saturation_step}   "
+                 f"({st.saturation_fraction:.0%} of the way to the ceiling)",
+                 f"  at step {st.horizon:<8} {self.at_horizon}",
+                 f"  entropy floor    {self.entropy_floor}",
+                 f"  last value       {self.last_value:.4g}"]
+        if self.sigmoid is not None and self.sigmoid.ok:
+            agree = {True: "agree", False: "DISAGREE", None: "n/a"}[self.ceilings_agree]
+            lines.append(f"  sigmoid A        {self.sigmoid.A}   saturation step "
+                         f"{self.sigmoid.saturation_step}   (ceilings {agree})")
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(ln for ln in lines if ln)
+
+    __str__ = report
+
+    def _repr_html_(self) -> str:
+        rows = [("ceiling", self.ceiling), ("hard ceiling", self.hard_ceiling),
+                ("saturation step", self.saturation_step),
+                (f"at step {self.settings.horizon}", self.at_horizon),
+                ("entropy floor", self.entropy_floor)]
+        if self.sigmoid is not None and self.sigmoid.ok:
+            rows.append(("sigmoid asymptote A", self.sigmoid.A))
+        body = "".join(f"<tr><td>{html.escape(k)}</td><td>{e.value:.4g}</td>"
+                       f"<td>[{e.ci[0]:.4g}, {e.ci[1]:.4g}]</td></tr>" for k, e in rows)
+        return (f"<p><b>Forecast</b> run <code>{html.escape(self.run)}</code>: "
+                f"status <code>{self.status}</code>, method {self.method}. "
+                f"{html.escape(self.message)}</p><table><tr><th>quantity</th><th>value</th>"
+                f"<th>{self.settings.level:.0%} interval</th></tr>{body}</table>")
+
+    def plot(self, ax=None):
+        """Performance and entropy against step with the forecast (see plotting)."""
+        from .plotting.forecast import plot_forecast
+
+        return plot_forecast(self, ax=ax)
