@@ -6,19 +6,9 @@ module fits decay families to one entropy series, averages them by information c
 and draws bootstrap paths of H(t) that the forecaster pairs one-to-one with draws of the
 law's (a, b).
 
-Families (time is scaled as :math:`u = (t - t_0)/T`, :math:`T = t_{last} - t_0`; the
-reported time constants are converted back to the units of ``t``)
-
-``"exp"``        :math:`H = H_\infty + (H_0 - H_\infty)\,e^{-(t - t_0)/\tau}`
-``"power"``      :math:`H = H_\infty + (H_0 - H_\infty)\,(1 + (t - t_0)/s)^{-\alpha}`,
-                 fitted as :math:`(\tau, \alpha)` with :math:`s = \alpha\tau`
-``"stretched"``  :math:`H = H_\infty + (H_0 - H_\infty)\,e^{-((t - t_0)/\tau)^{\beta}}`
-
-All have :math:`H_\infty \ge 0` (the entropy floor) and :math:`H_0 = H(t_0)`, so the
-amplitude is :math:`A = H_0 - H_\infty`. Writing the amplitude through :math:`H_0` keeps
-it pinned by the first points. In every family :math:`\tau` is the initial e-folding time
-(:math:`H'(t_0) = -A/\tau`), which decorrelates the power law's ``s`` and ``alpha``; the
-power law tends to the exponential as :math:`\alpha \to \infty`.
+The decay families (``"exp"``, ``"power"``, ``"stretched"``) are defined in
+:mod:`entropy_law.decay_families`; the regime rule (:func:`classify_regime`) is in
+:mod:`entropy_law.regime`. Both are re-exported here.
 
 Uncertainty: a moving-block bootstrap of residuals (the series are autocorrelated).
 The centre curve (model average, or the best family) plus block-resampled, centred
@@ -31,142 +21,29 @@ favour one family too strongly; and the residual block bootstrap under-covers on
 strongly autocorrelated series (90% floor intervals covered the truth 87% of the time at
 n = 80, AR(1) φ = 0.3, but 65-85% at n = 150-300, φ = 0.5), because the fit absorbs part
 of the low-frequency noise.
-
-Regime rule (:func:`classify_regime`), on the raw series with ``n`` points:
-``head`` = median of the first ``max(3, n//10)`` points, ``tail`` = median of the last
-``max(3, n//5)``, ``low`` = minimum of a running median of width ``max(3, n//10)`` (odd),
-``noise`` = 1.4826·MAD(first differences)/√2. Thresholds: ``REBOUND_FRAC`` = 0.25,
-``MIN_REL_CHANGE`` = 0.05, ``COLLAPSE_FRAC`` = 0.2, ``INITIAL_FRAC`` = 0.2.
-
-1. ``rise = tail - low`` counts only if ``rise > REBOUND_FRAC·max(head - low, 0)``,
-   ``rise > MIN_REL_CHANGE·head`` and ``rise > 3·noise/√(tail points)``, and the minimum
-   lies before the tail: then ``"rebounding"`` if the fall ``head - low`` exceeds
-   ``MIN_REL_CHANGE·head`` (fell, then rose: clip-higher / DAPO) else ``"rising"``.
-2. Otherwise ``"decaying"`` if ``head - tail > COLLAPSE_FRAC·head`` or the part after
-   the first ``INITIAL_FRAC`` of the time span still trends down by more than
-   ``MIN_REL_CHANGE`` of its level (least-squares slope × its duration).
-3. Otherwise ``"flat"`` (held near a level, e.g. an adaptive entropy controller).
-
-From entropy alone a controller that first pulls entropy down to a lower target and then
-holds it looks like a collapse to a floor; it is labelled ``"decaying"``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import lmfit
 import numpy as np
 
 from .bootstrap import auto_block_length, moving_block_indices, percentile_interval
+from .decay_families import FAMILIES, DecayFamily
 from .errors import EntropyLawError, FitError
+from .regime import (COLLAPSE_FRAC, INITIAL_FRAC, MIN_REL_CHANGE,  # noqa: F401 (re-exported)
+                     REBOUND_FRAC, _running_median, classify_regime)
 
 __all__ = ["DecayFamily", "FAMILIES", "FamilyFit", "FloorEstimate", "TrajectoryResult",
            "fit_trajectory", "classify_regime", "MIN_POINTS"]
 
 MIN_POINTS = 5
-REBOUND_FRAC, MIN_REL_CHANGE, COLLAPSE_FRAC, INITIAL_FRAC = 0.25, 0.05, 0.2, 0.2
 WEIGHTINGS = ("aic", "bic", "best")
 MAX_NFEV_BOOT = 200  # cap per bootstrap refit (warm-started, analytic Jacobian)
-
-
-@dataclass(frozen=True)
-class DecayFamily:
-    """One decay family as data: ``func(u, **params)`` on scaled time ``u`` ∈ [0, 1].
-
-    ``bounds`` are in scaled units; ``time_params`` are multiplied by the time span
-    ``T`` when reported; ``guess(u, h)`` returns starting values from the data.
-    """
-
-    name: str
-    func: Callable[..., np.ndarray]
-    param_names: tuple[str, ...]
-    bounds: Mapping[str, tuple[float, float]]
-    guess: Callable[[np.ndarray, np.ndarray], dict[str, float]]
-    equation: str
-    jac: Callable[..., np.ndarray]
-    time_params: tuple[str, ...] = ()
-
-
-def _exp(u, h_inf, h0, tau):
-    return h_inf + (h0 - h_inf) * np.exp(-u / tau)
-
-
-def _exp_jac(u, h_inf, h0, tau):
-    e = np.exp(-u / tau)
-    return np.column_stack([1 - e, e, (h0 - h_inf) * e * u / tau**2])
-
-
-def _power(u, h_inf, h0, tau, alpha):
-    return h_inf + (h0 - h_inf) * np.power(1.0 + u / (alpha * tau), -alpha)
-
-
-def _power_jac(u, h_inf, h0, tau, alpha):
-    x = u / (alpha * tau)
-    g = np.power(1.0 + x, -alpha)
-    a = (h0 - h_inf) * g
-    return np.column_stack([1 - g, g, a * u / (tau**2 * (1 + x)),
-                            a * (x / (1 + x) - np.log1p(x))])
-
-
-def _stretched(u, h_inf, h0, tau, beta):
-    return h_inf + (h0 - h_inf) * np.exp(-np.power(np.maximum(u, 0.0) / tau, beta))
-
-
-def _stretched_jac(u, h_inf, h0, tau, beta):
-    r = np.maximum(u, 0.0) / tau
-    z = np.power(r, beta)
-    e = np.exp(-z)
-    a = (h0 - h_inf) * e
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lr = np.where(r > 0, np.log(np.where(r > 0, r, 1.0)), 0.0)
-    return np.column_stack([1 - e, e, a * beta * z / tau, -a * z * lr])
-
-
-def _guess_common(u, h):
-    k = max(2, len(h) // 10)
-    h0, h_end = float(np.median(h[:k])), float(np.median(h[-k:]))
-    h_inf = max(0.0, 0.8 * h_end if h_end < h0 else h_end)
-    excess = h - h_inf
-    below = np.nonzero(excess < (h0 - h_inf) / math.e)[0]
-    tau = float(np.clip(u[below[0]] if below.size else 1.0, 0.02, 10.0))
-    return h_inf, h0, tau
-
-
-def _guess_exp(u, h):
-    h_inf, h0, tau = _guess_common(u, h)
-    return {"h_inf": h_inf, "h0": h0, "tau": tau}
-
-
-def _guess_power(u, h):
-    h_inf, h0, tau = _guess_common(u, h)
-    return {"h_inf": h_inf, "h0": h0, "tau": tau, "alpha": 2.0}
-
-
-def _guess_stretched(u, h):
-    h_inf, h0, tau = _guess_common(u, h)
-    return {"h_inf": h_inf, "h0": h0, "tau": tau, "beta": 1.0}
-
-
-_INF = np.inf
-FAMILIES: dict[str, DecayFamily] = {
-    "exp": DecayFamily(
-        "exp", _exp, ("h_inf", "h0", "tau"),
-        {"h_inf": (0.0, _INF), "h0": (0.0, _INF), "tau": (1e-3, 1e3)}, _guess_exp,
-        "H = H_inf + (H0 - H_inf)*exp(-(t - t0)/tau)", _exp_jac, ("tau",)),
-    "power": DecayFamily(
-        "power", _power, ("h_inf", "h0", "tau", "alpha"),
-        {"h_inf": (0.0, _INF), "h0": (0.0, _INF), "tau": (1e-3, 1e3), "alpha": (0.05, 50.0)},
-        _guess_power, "H = H_inf + (H0 - H_inf)*(1 + (t - t0)/s)^(-alpha),  s = alpha*tau",
-        _power_jac, ("tau",)),
-    "stretched": DecayFamily(
-        "stretched", _stretched, ("h_inf", "h0", "tau", "beta"),
-        {"h_inf": (0.0, _INF), "h0": (0.0, _INF), "tau": (1e-3, 1e3), "beta": (0.2, 3.0)},
-        _guess_stretched, "H = H_inf + (H0 - H_inf)*exp(-((t - t0)/tau)^beta)",
-        _stretched_jac, ("tau",)),
-}
 
 
 @dataclass(frozen=True)
@@ -332,49 +209,6 @@ def _clean(x):
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
-
-
-def _running_median(x: np.ndarray, width: int) -> np.ndarray:
-    w = width | 1   # odd, centred; edges padded with the end values
-    return np.median(np.lib.stride_tricks.sliding_window_view(
-        np.pad(x, w // 2, mode="edge"), w), axis=1)
-
-
-def classify_regime(t, H) -> tuple[str, str]:
-    """Classify an entropy series as decaying, flat, rising or rebounding.
-
-    The rule and its thresholds are in the module docstring. Returns
-    ``(regime, reason)``; the reason quotes the numbers the rule used.
-    """
-    t, H = np.asarray(t, dtype=float), np.asarray(H, dtype=float)
-    n = len(H)
-    if n < 3:
-        return "flat", f"only {n} point(s): too few to see a trend"
-    k_head, k_tail = max(3, n // 10), max(3, n // 5)
-    head, tail = float(np.median(H[:k_head])), float(np.median(H[-k_tail:]))
-    smooth = _running_median(H, max(3, n // 10))
-    i_low = int(np.argmin(smooth))
-    low = float(smooth[i_low])
-    noise = 1.4826 * float(np.median(np.abs(np.diff(H) - np.median(np.diff(H))))) / math.sqrt(2)
-    fall, rise, scale = head - low, tail - low, max(abs(head), 1e-12)
-    if (rise > REBOUND_FRAC * max(fall, 0.0) and rise > MIN_REL_CHANGE * scale
-            and rise > 3 * noise / math.sqrt(k_tail) and i_low < n - k_tail):
-        what = "rebounding" if fall > MIN_REL_CHANGE * scale else "rising"
-        return what, (f"{what}: falls {head:.3g} -> {low:.3g} (min at t={t[i_low]:g}) then "
-                      f"rises to {tail:.3g} ({rise / scale:+.0%} of the start)")
-    after = t >= t[0] + INITIAL_FRAC * (t[-1] - t[0])
-    ta, ha = t[after], H[after]
-    trend = 0.0
-    if len(ta) >= 3 and ta[-1] > ta[0]:
-        trend = float(np.polyfit(ta, ha, 1)[0] * (ta[-1] - ta[0]))
-    level = max(abs(float(np.median(ha))), 1e-12)
-    if head - tail > COLLAPSE_FRAC * scale or -trend > MIN_REL_CHANGE * level:
-        return "decaying", (f"decaying: {head:.3g} -> {tail:.3g} ({(tail - head) / scale:+.0%});"
-                            f" trend after the first {INITIAL_FRAC:.0%} {trend / level:+.0%}"
-                            " of level")
-    return "flat", (f"flat: {head:.3g} -> {tail:.3g} ({(tail - head) / scale:+.0%}), trend after "
-                    f"the first {INITIAL_FRAC:.0%} {trend / level:+.0%} of level {level:.3g}")
-
 
 def fit_trajectory(t, H, *, families: Sequence[str] = ("exp", "power"),
                    weighting: str = "aic", n_boot: int = 500, block_length: int | str = "auto",
@@ -609,4 +443,3 @@ def _family_fit(fam: DecayFamily, r, weight: float, T: float, H) -> FamilyFit:
     r2 = 1.0 - r.chisqr / sst if sst > 0 else math.nan
     return FamilyFit(fam.name, fam.equation, params, stderr, float(r.aic), float(r.bic),
                      weight, float(r2), bool(r.success), str(r.message))
-
