@@ -37,12 +37,7 @@ _READER_MODULES = ("wandb_run", "mlflow", "tensorboard", "wandb_export", "tabula
 def _readers() -> tuple[Reader, ...]:
     out = []
     for name in _READER_MODULES:
-        try:  # TEMP while readers land
-            mod = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{name}":
-                continue
-            raise
+        mod = importlib.import_module(f"{__name__}.{name}")
         out.extend(getattr(mod, "READERS", None) or (mod.READER,))
     return tuple(out)
 

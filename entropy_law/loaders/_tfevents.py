@@ -1,0 +1,580 @@
+"""TFRecord framing, CRC32C checks and a vectorised ``Event`` scalar decoder.
+
+An event file is a sequence of records::
+
+    uint64  length            (little-endian)
+    uint32  masked_crc32c(length bytes)
+    bytes   data[length]      (a serialised ``tensorboard.Event`` protobuf)
+    uint32  masked_crc32c(data)
+
+with ``masked(c) = ((c >> 15) | (c << 17)) + 0xa282ead8  (mod 2**32)``.
+
+Speed comes from three ideas, none of which changes a decoded number:
+
+* **framing**: the record offsets are found by a short Python walk that learns the
+  period of the record lengths (one event per tag, the same tags every step) and then
+  *predicts* thousands of offsets at once, checking every predicted length against the
+  bytes on disk; the first mismatch falls back to the plain walk;
+* **decoding**: records of one length are hashed with their variable bytes (times,
+  steps, values) masked out; each class of identical structure is parsed once by a
+  small protobuf wire reader, which also proves the whole class parses the same way,
+  and the values of the class are read with numpy views;
+* **CRC32C**: CRC is affine over GF(2), so inside a class
+  ``crc(x) = crc(x0) ^ XOR_j P_j[x_j ^ x0_j]`` over the variable bytes j only, with
+  256-entry tables per byte position; the length CRC is the same for every record of
+  one length. Every record's two checksums are still verified.
+
+Field numbers follow tensorboard's ``event.proto``, ``summary.proto``, ``tensor.proto``
+and ``tensor_shape.proto`` (``Event``: wall_time 1, step 2, summary 5; ``Summary``:
+value 1; ``Summary.Value``: tag 1, simple_value 2, tensor 8, metadata 9; histo/image/
+audio 3-6; ``SummaryMetadata``: plugin_data 1 -> ``PluginData``: plugin_name 1;
+``TensorProto``: dtype 1, tensor_shape 2, tensor_content 4, float_val 5, double_val 6,
+int_val 7, int64_val 10, bool_val 11, half_val 13; ``TensorShapeProto``: dim 2,
+unknown_rank 3 -> ``Dim``: size 1).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import google_crc32c
+import numpy as np
+
+__all__ = ["masked_crc", "frame_records", "decode_records", "Decoded"]
+
+_U64 = struct.Struct("<Q")
+BAD_LENGTH = "CRC32C mismatch in the record length"
+_MASK_DELTA = 0xA282EAD8
+_POLY = 0x82F63B78  # CRC32C (Castagnoli), reflected
+
+# TensorFlow DataType -> (numpy dtype for tensor_content, TensorProto value field, kind)
+_DTYPES = {1: ("<f4", 5, "f"), 2: ("<f8", 6, "f"), 3: ("<i4", 7, "i"), 4: ("u1", 7, "i"),
+           5: ("<i2", 7, "i"), 6: ("i1", 7, "i"), 9: ("<i8", 10, "i"), 10: ("u1", 11, "i"),
+           19: ("<f2", 13, "h"), 17: ("<u2", 7, "i"), 22: ("<u4", 16, "i"),
+           23: ("<u8", 17, "i")}
+
+
+def masked_crc(data: bytes) -> int:
+    """Masked CRC32C of *data*, as stored in a TFRecord."""
+    c = google_crc32c.value(data)
+    return (((c >> 15) | (c << 17)) + _MASK_DELTA) & 0xFFFFFFFF
+
+
+def _mask(c: np.ndarray) -> np.ndarray:
+    c = c.astype(np.uint32)
+    return ((c >> np.uint32(15)) | (c << np.uint32(17))) + np.uint32(_MASK_DELTA)
+
+
+def _table() -> np.ndarray:
+    t = np.arange(256, dtype=np.uint32)
+    for _ in range(8):
+        t = np.where(t & 1, (t >> 1) ^ np.uint32(_POLY), t >> 1).astype(np.uint32)
+    return t
+
+
+_T = _table()
+
+
+@lru_cache(maxsize=512)
+def _position_tables(length: int) -> tuple[np.ndarray, int]:
+    """Per-position contribution tables ``P[j, b]`` and ``crc32c(b'\\0' * length)``."""
+    p = np.empty((length, 256), dtype=np.uint32)
+    r = _T.copy()
+    p[length - 1] = r
+    for j in range(length - 2, -1, -1):
+        r = _T[r & 0xFF] ^ (r >> np.uint32(8))
+        p[j] = r
+    return p, google_crc32c.value(bytes(length))
+
+
+def _class_crcs(m: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """CRC32C of every row of *m*, given that rows differ from row 0 only at *cols*.
+
+    CRC is affine over GF(2): ``crc(x) = crc(x0) ^ lin(x ^ x0)``, and ``x ^ x0`` is zero
+    outside *cols*, so only those byte positions are looked up.
+    """
+    n, length = m.shape
+    ref = google_crc32c.value(m[0].tobytes())
+    if n == 1:
+        return np.array([ref], dtype=np.uint32)
+    if length > 4096 or n < 4:
+        return np.array([google_crc32c.value(r.tobytes()) for r in m], dtype=np.uint32)
+    out = np.full(n, ref, dtype=np.uint32)
+    if cols.size:
+        pc = _position_tables(length)[0][cols]
+        d = m[:, cols] ^ m[0, cols]
+        out ^= np.bitwise_xor.reduce(pc[np.arange(cols.size), d], axis=1)
+    return out
+
+
+def _gather(arr: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    """Rows ``arr[s:s + width]`` for every s in *starts* (a fresh C-contiguous array)."""
+    if width == 0:
+        return np.zeros((len(starts), 0), dtype=np.uint8)
+    return np.lib.stride_tricks.sliding_window_view(arr, width)[starts]
+
+
+# ----------------------------------------------------------------------------- framing
+def frame_records(buf: bytes) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Offsets and lengths of every complete record, and why the walk stopped early.
+
+    Returns ``(offsets, lengths, tail)`` where *tail* is ``None`` when the last record
+    ends exactly at the end of the file, :data:`BAD_LENGTH` when the record after the
+    last complete one has a damaged length, else a description of the incomplete tail.
+    CRCs are checked by :func:`decode_records`.
+    """
+    n = len(buf)
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    offs: list[np.ndarray] = []
+    lens: list[np.ndarray] = []
+    o_py: list[int] = []
+    l_py: list[int] = []
+    hist: list[int] = []
+    o, period, misses = 0, 0, 0
+    tail = None
+    while True:
+        # -- plain walk until a period of the lengths is known (or every 64 records)
+        for _ in range(64 if period else 256):
+            if o >= n:
+                break
+            if o + 12 > n:
+                tail = f"{n - o} byte(s) of a record header"
+                break
+            length = _U64.unpack_from(buf, o)[0]
+            if o + 16 + length > n:
+                if masked_crc(buf[o:o + 8]) != struct.unpack_from("<I", buf, o + 8)[0]:
+                    tail = BAD_LENGTH
+                else:
+                    tail = f"a record of {length} bytes with only {n - o - 12} byte(s) present"
+                break
+            o_py.append(o)
+            l_py.append(length)
+            hist.append(length)
+            o += 16 + length
+        if o >= n or tail is not None:
+            break
+        hist = hist[-2048:]
+        if not period or misses > 4:
+            period, misses = _period(hist), 0
+            if not period:
+                continue
+        # -- speculate: the next records repeat the last `period` lengths
+        while o < n:
+            reps = max(1, 8192 // period)
+            pred = np.tile(np.asarray(hist[-period:], dtype=np.int64), reps)
+            pos = o + np.concatenate(([0], np.cumsum(pred + 16)[:-1]))
+            inside = pos + 16 + pred <= n
+            ok = inside.copy()
+            if ok.any():
+                got = _gather(arr, pos[inside], 8).view("<u8").ravel()
+                ok[inside] = got == pred[inside].astype(np.uint64)
+            k = int(np.argmin(ok)) if not ok.all() else len(ok)
+            if k == 0:
+                misses += 1
+                break
+            if o_py:
+                offs.append(np.asarray(o_py, np.int64))
+                lens.append(np.asarray(l_py, np.int64))
+                o_py, l_py = [], []
+            offs.append(pos[:k])
+            lens.append(pred[:k])
+            hist = hist + pred[max(0, k - period):k].tolist()
+            o = int(pos[k - 1] + 16 + pred[k - 1])
+            if k < len(ok):
+                misses += 1
+                break
+    if o_py:
+        offs.append(np.asarray(o_py, np.int64))
+        lens.append(np.asarray(l_py, np.int64))
+    if not offs:
+        return np.empty(0, np.int64), np.empty(0, np.int64), tail
+    return np.concatenate(offs), np.concatenate(lens), tail
+
+
+def _period(hist: list[int]) -> int:
+    """Smallest p such that the last (up to 1024) lengths repeat with period p (0 if none)."""
+    h = np.asarray(hist[-1024:], dtype=np.int64)
+    w = len(h)
+    for p in np.flatnonzero(h[::-1][1:w // 2 + 1] == h[-1]) + 1:
+        if np.array_equal(h[p:], h[:-p]):
+            return int(p)
+    return 0
+
+
+def _by_length(lengths: np.ndarray):
+    if len(lengths) == 0:
+        return
+    order = np.argsort(lengths, kind="stable")
+    sl = lengths[order]
+    cuts = np.flatnonzero(np.diff(sl)) + 1
+    for grp in np.split(order, cuts):
+        yield int(lengths[grp[0]]), grp
+
+
+# ------------------------------------------------------------------ protobuf wire reader
+class ProtoError(Exception):
+    """A record's bytes are not a valid ``Event`` protobuf."""
+
+
+def _varint(b: bytes, i: int, end: int) -> tuple[int, int]:
+    r = s = 0
+    while True:
+        if i >= end or s > 63:
+            raise ProtoError("bad varint")
+        x = b[i]
+        i += 1
+        r |= (x & 0x7F) << s
+        if x < 0x80:
+            return r, i
+        s += 7
+
+
+def _fields(b: bytes, i: int, end: int):
+    """Yield ``(field, wire_type, start, stop)`` of every field in ``b[i:end]``."""
+    while i < end:
+        key, i = _varint(b, i, end)
+        f, wt = key >> 3, key & 7
+        if wt == 0:
+            s = i
+            _, i = _varint(b, i, end)
+        elif wt == 1:
+            s, i = i, i + 8
+        elif wt == 2:
+            ln, s = _varint(b, i, end)
+            i = s + ln
+        elif wt == 5:
+            s, i = i, i + 4
+        else:
+            raise ProtoError(f"unsupported wire type {wt}")
+        if i > end or f == 0:
+            raise ProtoError("field runs past its message")
+        yield f, wt, s, i
+
+
+@dataclass
+class _Template:
+    """How one record layout decodes: variable byte spans and where each value sits."""
+
+    fixed: list = field(default_factory=list)    # (pos, width) bytes that may differ
+    varints: list = field(default_factory=list)  # (pos, nbytes) varints that may differ
+    wall: int | None = None
+    step: tuple[int, int] | None = None
+    values: list = field(default_factory=list)   # (tag, spec or None, plugin, is_tensor)
+
+    @property
+    def signature(self) -> tuple:
+        return tuple(self.fixed), tuple(self.varints)
+
+
+def _parse_event(b: bytes) -> _Template:
+    t = _Template()
+    for f, wt, s, e in _fields(b, 0, len(b)):
+        if f == 1 and wt == 1:
+            t.wall = s
+            t.fixed.append((s, 8))
+        elif f == 2 and wt == 0:
+            t.step = (s, e - s)
+            t.varints.append((s, e - s))
+        elif f == 5 and wt == 2:
+            for f2, wt2, s2, e2 in _fields(b, s, e):
+                if f2 == 1 and wt2 == 2:
+                    t.values.append(_parse_value(b, s2, e2, t))
+    return t
+
+
+def _parse_value(b: bytes, s: int, e: int, t: _Template) -> tuple:
+    tag, plugin, last = "", None, None
+    for f, wt, a, z in _fields(b, s, e):
+        if f == 1 and wt == 2:
+            tag = b[a:z].decode("utf-8", "replace")
+        elif f == 2 and wt == 5:
+            t.fixed.append((a, 4))
+            last = ("simple", a, z)
+        elif f == 8 and wt == 2:
+            last = ("tensor", a, z)
+        elif f == 9 and wt == 2:
+            plugin = _plugin_name(b, a, z)
+        elif f in (3, 4, 5, 6):
+            last = ("other", a, z)
+    if last is None or last[0] == "other":
+        return tag, None, plugin, False
+    if last[0] == "simple":
+        return tag, ("raw", last[1], "<f4"), plugin, False
+    return tag, _parse_tensor(b, last[1], last[2], t), plugin, True
+
+
+def _plugin_name(b: bytes, a: int, z: int) -> str | None:
+    name = None
+    for f, wt, s, e in _fields(b, a, z):
+        if f == 1 and wt == 2:
+            for f2, wt2, s2, e2 in _fields(b, s, e):
+                if f2 == 1 and wt2 == 2:
+                    name = b[s2:e2].decode("utf-8", "replace") or None
+    return name
+
+
+_WIDTH = {5: 4, 6: 8}  # fixed-width TensorProto value fields (float_val, double_val)
+
+
+def _parse_tensor(b: bytes, a: int, z: int, t: _Template):
+    """Spec of a one-element numeric tensor's value, or None for anything else."""
+    dtype, nelem, content, vals = 0, 1, None, {}
+    for f, wt, s, e in _fields(b, a, z):
+        if f == 1 and wt == 0:
+            dtype = _varint(b, s, e)[0]
+        elif f == 2 and wt == 2:
+            for f2, wt2, s2, e2 in _fields(b, s, e):
+                if f2 == 2 and wt2 == 2:
+                    size = 0
+                    for f3, wt3, s3, e3 in _fields(b, s2, e2):
+                        if f3 == 1 and wt3 == 0:
+                            size = _varint(b, s3, e3)[0]
+                    nelem *= size
+                elif f2 == 3 and wt2 == 0 and _varint(b, s2, e2)[0]:
+                    nelem = -1
+        elif f == 4 and wt == 2:
+            content = (s, e)
+        elif f in _WIDTH:
+            w = _WIDTH[f]
+            if wt == 2 and (e - s) % w == 0:
+                vals.setdefault(f, []).extend(("raw", p, w) for p in range(s, e, w))
+            elif wt == (5 if w == 4 else 1):
+                vals.setdefault(f, []).append(("raw", s, w))
+            else:
+                raise ProtoError("bad tensor value field")
+        elif f in (7, 10, 11, 13, 16, 17):
+            lst = vals.setdefault(f, [])
+            if wt == 0:
+                lst.append(("varint", s, e - s))
+            elif wt == 2:
+                p = s
+                while p < e:
+                    q = _varint(b, p, e)[1]
+                    lst.append(("varint", p, q - p))
+                    p = q
+    if nelem != 1 or dtype not in _DTYPES:
+        return None
+    npdt, vfield, kind = _DTYPES[dtype]
+    if content is not None and content[1] > content[0]:
+        if content[1] - content[0] != np.dtype(npdt).itemsize:
+            return None
+        t.fixed.append((content[0], content[1] - content[0]))
+        return ("raw", content[0], npdt)
+    elems = vals.get(vfield, [])
+    if len(elems) == 0:
+        return None if vals else ("const", 0.0)
+    if len(elems) > 1:
+        return None
+    how, p, w = elems[0]
+    if how == "raw":
+        t.fixed.append((p, w))
+        return ("raw", p, npdt)
+    t.varints.append((p, w))
+    return ("varint", p, w, "half" if kind == "h" else npdt)
+
+
+# ---------------------------------------------------------------- vectorised extraction
+def _read_varints(m: np.ndarray, pos: int, k: int) -> np.ndarray:
+    acc = np.zeros(m.shape[0], dtype=np.uint64)
+    for i in range(k):
+        acc |= (m[:, pos + i] & 0x7F).astype(np.uint64) << np.uint64(7 * i)
+    return acc
+
+
+def _read_spec(m: np.ndarray, spec: tuple) -> np.ndarray:
+    if spec[0] == "const":
+        return np.full(m.shape[0], spec[1])
+    if spec[0] == "raw":
+        w = np.dtype(spec[2]).itemsize
+        raw = np.ascontiguousarray(m[:, spec[1]:spec[1] + w])
+        return raw.view(spec[2]).ravel().astype(np.float64)
+    u = _read_varints(m, spec[1], spec[2])
+    if spec[3] == "half":
+        return u.astype(np.uint16).view(np.float16).astype(np.float64)
+    if spec[3] in ("<u8", "<u4", "<u2", "u1"):
+        return u.astype(np.float64)
+    return u.view(np.int64).astype(np.float64)
+
+
+@dataclass
+class Decoded:
+    """Scalar points decoded from a run of records, in file order."""
+
+    record: np.ndarray
+    step: np.ndarray
+    tag: np.ndarray       # int codes into ``tags``
+    value: np.ndarray
+    wall_time: np.ndarray
+    tags: list[str]
+    skipped_tags: set[str]
+    bad_records: list[int]
+
+
+_HASH_C = np.random.default_rng(20250522).integers(1, 2**63, size=1024, dtype=np.uint64) | 1
+
+
+def _row_hash(k: np.ndarray) -> np.ndarray:
+    n, length = k.shape
+    w = -(-length // 8) * 8
+    kp = np.zeros((n, w), dtype=np.uint8)
+    kp[:, :length] = k
+    words = kp.view("<u8")
+    c = np.resize(_HASH_C, words.shape[1])
+    return (words * c).sum(axis=1, dtype=np.uint64)
+
+
+def _mask_layout(k: np.ndarray, t: _Template) -> np.ndarray:
+    """Zero the bytes that may vary under *t*; keep only the continuation bits of varints."""
+    for p, w in t.fixed:
+        k[..., p:p + w] = 0
+    for p, w in t.varints:
+        k[..., p:p + w] &= 0x80
+    return k
+
+
+def _classes(m: np.ndarray):
+    """Split the rows of one length group into classes that decode with one template.
+
+    Yields ``(template, rows)``, or ``(None, [row])`` for a row that is not an Event.
+    Rows equal to a class's first row outside the template's variable bytes (and with
+    the same varint lengths) parse exactly like it, so one parse serves the class.
+    """
+    cache: dict[int, _Template | None] = {}
+
+    def parse(r: int) -> _Template | None:
+        if r not in cache:
+            try:
+                cache[r] = _parse_event(m[r].tobytes())
+            except ProtoError:
+                cache[r] = None
+        return cache[r]
+
+    rows = np.arange(m.shape[0])
+    rounds, matched = 0, 1 << 30
+    while rows.size and (rounds < 3 or matched >= 32):
+        # a vectorised round per layout (set of variable bytes), while they pay off
+        rounds, n_before = rounds + 1, rows.size
+        t0 = parse(int(rows[0]))
+        if t0 is None:
+            yield None, rows[:1]
+            rows = rows[1:]
+            continue
+        k = _mask_layout(m[rows], t0)
+        _, first, inv = np.unique(_row_hash(k), return_index=True, return_inverse=True)
+        same = (k == k[first[inv]]).all(axis=1)
+        order = np.argsort(inv, kind="stable")
+        bounds = np.cumsum(np.bincount(inv))
+        sizes = np.diff(bounds, prepend=0)
+        done = np.zeros(rows.size, dtype=bool)
+        misses = 0  # rows laid out differently make singleton classes: stop early
+        for c in np.lexsort((first, -sizes)):
+            if sizes[c] == 1 and misses >= 8 and first[c] != 0:
+                continue
+            members = order[(bounds[c - 1] if c else 0):bounds[c]]
+            members = members[same[members]]
+            t = parse(int(rows[first[c]])) if members.size else None
+            if t is None or t.signature != t0.signature:
+                misses += 1
+                continue
+            misses = 0
+            yield t, rows[members]
+            done[members] = True
+        rows = rows[~done]
+        matched = n_before - rows.size
+    buckets: dict[tuple, tuple[_Template, list[int]]] = {}  # many layouts: row by row
+    for r in rows.tolist():
+        t = parse(r)
+        if t is None:
+            yield None, np.array([r])
+            continue
+        key = (t.signature, _mask_layout(m[r].copy(), t).tobytes())
+        buckets.setdefault(key, (t, []))[1].append(r)
+    for t, rs in buckets.values():
+        yield t, np.array(rs)
+
+
+def decode_records(buf: bytes, offsets: np.ndarray,
+                   lengths: np.ndarray) -> tuple[Decoded, int, str]:
+    """Check the CRCs of, and decode the scalars in, the records at *offsets*.
+
+    Returns the points of every record before the first damaged one, that record's
+    index (``len(offsets)`` when none is damaged) and what is wrong with it.
+    """
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    nrec = len(offsets)
+    head_ok = np.ones(nrec, dtype=bool)
+    data_crc = np.zeros(nrec, dtype=np.uint32)
+    chunks: list[tuple] = []  # (records, slot, step, wall, values, tag, plugin, is_tensor)
+    skipped: dict[str, int] = {}
+    bad: list[int] = []
+
+    def emit(t: _Template, recs: np.ndarray, m: np.ndarray) -> None:
+        cols = [np.arange(p, p + w) for p, w in t.fixed + t.varints]
+        cols = np.unique(np.concatenate(cols)) if cols else np.empty(0, np.intp)
+        data_crc[recs] = _class_crcs(m, cols)
+        wall = (np.ascontiguousarray(m[:, t.wall:t.wall + 8]).view("<f8").ravel()
+                if t.wall is not None else np.zeros(len(recs)))
+        step = (_read_varints(m, *t.step).view(np.int64) if t.step is not None
+                else np.zeros(len(recs), np.int64))
+        for slot, (tag, spec, plugin, is_tensor) in enumerate(t.values):
+            if spec is None:
+                skipped[tag] = int(min(recs[0], skipped.get(tag, nrec)))
+                continue
+            chunks.append((recs, slot, step, wall, _read_spec(m, spec), tag, plugin, is_tensor))
+
+    for length, idx in _by_length(lengths):
+        stored = np.ascontiguousarray(_gather(arr, offsets[idx] + 8, 4)).view("<u4").ravel()
+        head_ok[idx] = stored == np.uint32(masked_crc(_U64.pack(length)))
+        m_all = _gather(arr, offsets[idx] + 12, length)
+        for t, rows in _classes(m_all):
+            if t is None:
+                bad.append(int(idx[rows[0]]))
+                data_crc[idx[rows[0]]] = google_crc32c.value(m_all[rows[0]].tobytes())
+            else:
+                emit(t, idx[rows], m_all[rows])
+
+    stored = np.ascontiguousarray(_gather(arr, offsets + 12 + lengths, 4)).view("<u4").ravel()
+    data_ok = _mask(data_crc) == stored
+    cut, why = nrec, ""
+    if not head_ok.all():
+        cut, why = int(np.argmin(head_ok)), BAD_LENGTH
+    if not data_ok[:cut].all():
+        cut, why = int(np.argmin(data_ok)), "CRC32C mismatch in the record data"
+    dec = _assemble([c for c in chunks if c[0][0] < cut] if cut < nrec else chunks,
+                    {t for t, r in skipped.items() if r < cut}, [b for b in bad if b < cut])
+    if cut < nrec and dec.record.size:
+        keep = dec.record < cut
+        dec = Decoded(dec.record[keep], dec.step[keep], dec.tag[keep], dec.value[keep],
+                      dec.wall_time[keep], dec.tags, dec.skipped_tags, dec.bad_records)
+    return dec, cut, why
+
+
+def _assemble(chunks, skipped, bad) -> Decoded:
+    """Apply the per-tag plugin rule to tensor values and put points in file order."""
+    first_plugin: dict[str, tuple[int, str]] = {}
+    for recs, _, _, _, _, tag, plugin, _ in chunks:
+        if plugin is not None and (tag not in first_plugin or recs[0] < first_plugin[tag][0]):
+            first_plugin[tag] = (int(recs[0]), plugin)
+    keep = []
+    for ch in chunks:
+        tag, plugin, is_tensor = ch[5], ch[6], ch[7]
+        if is_tensor:
+            p = plugin if plugin is not None else first_plugin.get(tag, (0, None))[1]
+            if p is not None and p != "scalars":
+                skipped.add(tag)
+                continue
+        keep.append(ch)
+    tags = sorted({ch[5] for ch in keep})
+    code = {t: i for i, t in enumerate(tags)}
+    if not keep:
+        e = np.empty(0)
+        return Decoded(e.astype(np.int64), e.astype(np.int64), e.astype(np.int32), e, e, [],
+                       skipped - set(tags), bad)
+    rec = np.concatenate([ch[0] for ch in keep])
+    slot = np.concatenate([np.full(len(ch[0]), ch[1]) for ch in keep])
+    order = np.lexsort((slot, rec))
+    cat = lambda j: np.concatenate([ch[j] for ch in keep])[order]  # noqa: E731
+    tagc = np.concatenate([np.full(len(ch[0]), code[ch[5]], np.int32) for ch in keep])[order]
+    return Decoded(rec[order], cat(2), tagc, cat(4), cat(3), tags, skipped - set(tags), bad)
