@@ -9,7 +9,7 @@ Entropy
     ``entropy_loss`` (OpenRLHF), ``policy/entropy``, ``objective/entropy``.
 
 Performance, validation (``kind="val"``)
-    verl ``val-core/<data>/<var>/mean@N`` (also MLflow's sanitised ``mean_at_N``),
+    verl ``val-core/<data>/<var>/mean@N`` (MLflow: ``mean_at_N``; tensorboardX: ``mean_N``),
     verl <= 0.3 ``val/test_score/<data>``, OpenRLHF ``eval/eval_<data>_pass1``, TRL
     ``eval/reward`` / ``eval_reward`` / ``eval/rewards/<f>/mean``, and plain ``val_acc``,
     ``val/acc``, ``val_accuracy``, ``eval/accuracy``.
@@ -57,7 +57,7 @@ TRAIN_REWARD_KEYS = (
 VAL_PATTERNS = tuple(
     re.compile(p)
     for p in (
-        r"^val-core/.+/(acc|reward|score)/(mean|maj|best)(@|_at_)\d+(/mean)?$",
+        r"^val-core/.+/(acc|reward|score)/(mean|maj|best)(@|_at_|_)\d+(/mean)?$",
         r"^val/test_score/.+$",
         r"^eval/eval_.+_pass1$",
         r"^eval(/|_)reward$",
