@@ -72,7 +72,7 @@ def est(draws, level, point=None, bounds=None) -> Estimate:
         return Estimate(float(point), (lo, np.inf), level)
     lo, hi = percentile_interval(np.where(np.isfinite(draws), draws, np.nan), level)
     if np.isinf(draws).any():
-        hi = float(np.quantile(draws, (1 + level) / 2))
+        hi = float(np.quantile(draws, (1 + level) / 2, method="higher"))
     return Estimate(float(point), (float(lo), float(hi)), level)
 
 
@@ -149,34 +149,26 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
                     + ("" if sig and sig.ok else " (unavailable: last value)") + ".",
             sig_final=sig_final, **common)
 
-    a = np.asarray(lf.draws["a"][:B], float)
-    b = np.asarray(lf.draws["b"][:B], float)
-    n = min(len(a), tr.n_boot)
-    a, b = a[:n], b[:n]
-    paths = np.exp(tr.sample_paths(grid, n))                       # (n, G) of exp(H)
-    floor = np.asarray(tr.floor_draws[:n], float)
-    x_path_pt = np.exp(tr.predict(grid))
-    if st.anchor == "level":
-        w_lo = p_step[tail].min()
-        e_now = (s.e_step >= w_lo) & (s.e_step <= upto)
-        if not e_now.any():
-            e_now[-1] = True
-        x_now = np.exp(tr.sample_paths(s.e_step[e_now].astype(float), n)).mean(axis=1)
-        x_now_pt = float(np.exp(tr.predict(s.e_step[e_now].astype(float))).mean())
-        L = last_value + sig_level * rng.standard_normal(n)
-        b_eff, b_pt = L + a * x_now, last_value + a_hat * x_now_pt
-    else:
-        b_eff, b_pt = b, lf.params["b"].value
-    R = b_eff[:, None] - a[:, None] * paths
-    R_pt = b_pt - a_hat * x_path_pt
-    ceil = b_eff - a * np.exp(floor)
-    ceil_pt = b_pt - a_hat * math.exp(tr.floor.value)
-    hard = b_eff - a
-    hard_pt = b_pt - a_hat
+    law = _law_draws(s, st, lf, tr, grid, tail, last_value, sig_level, rng)
+    R, R_pt, ceil, ceil_pt = law["R"], law["R_pt"], law["ceil"], law["ceil_pt"]
+    n = R.shape[0]
+    method = "law"
+    model_sd_h = model_sd_c = 0.0
+    if st.combine and sig is not None and sig.ok:
+        # forecast combination: the mean of two independent forecasts, paired draw by draw;
+        # their disagreement is model uncertainty and widens the intervals
+        j = np.arange(n) % sig.curves.shape[0]
+        ih0 = int(np.searchsorted(grid, horizon))
+        model_sd_h = 0.5 * abs(R_pt[ih0] - sig.curve_pt[ih0])
+        model_sd_c = 0.5 * abs(ceil_pt - sig.A.value)
+        R, R_pt = 0.5 * (R + sig.curves[j]), 0.5 * (R_pt + sig.curve_pt)
+        ceil, ceil_pt = 0.5 * (ceil + sig.A_draws[j]), 0.5 * (ceil_pt + sig.A.value)
+        ceil = ceil + model_sd_c * rng.standard_normal(n)
+        method = "combined"
     if bounds is not None:
         R, R_pt = np.clip(R, *bounds), np.clip(R_pt, *bounds)
     ih = int(np.searchsorted(grid, horizon))
-    at_h = R[:, ih] + sig_final * rng.standard_normal(n)
+    at_h = R[:, ih] + math.hypot(sig_final, model_sd_h) * rng.standard_normal(n)
     sat = saturation_steps(p_step, obs_smooth, grid, R, start, ceil, st.saturation_fraction)
     sat_pt = saturation_steps(p_step, obs_smooth, grid, R_pt[None, :], start, [ceil_pt],
                               st.saturation_fraction)[0]
@@ -189,14 +181,43 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         status = "too_early"
         message = (f"the ceiling interval [{ceiling.ci[0]:.3g}, {ceiling.ci[1]:.3g}] is wider "
                    f"than {TOO_EARLY_WIDTH:.0%} of the metric's range; wait for more steps.")
-    band = np.column_stack([np.r_[R_pt], *percentile_interval(R, level)]) if n else None
+    band = np.column_stack([np.r_[R_pt], *percentile_interval(R, level)])
     return ForecastResult(
-        status=status, message=message, method="law",
-        ceiling=ceiling, hard_ceiling=est(hard, level, hard_pt),
+        status=status, message=message, method=method,
+        ceiling=ceiling, law_ceiling=est(law["ceil"], level, law["ceil_pt"], bounds),
+        hard_ceiling=est(law["hard"], level, law["hard_pt"]),
         entropy_floor=Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level),
         saturation_step=est(sat, level, sat_pt),
         at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
         path=(grid, band), warnings=tuple(notes + list(lf.warnings)), **common)
+
+
+def _law_draws(s, st, lf, tr, grid, tail, last_value, sig_level, rng) -> dict:
+    """Draws of the law's forecast path, ceiling and hard ceiling (module docstring)."""
+    a_hat = lf.params["a"].value
+    a = np.asarray(lf.draws["a"][: st.n_boot], float)
+    b = np.asarray(lf.draws["b"][: st.n_boot], float)
+    n = min(len(a), tr.n_boot)
+    a, b = a[:n], b[:n]
+    paths = np.exp(tr.sample_paths(grid, n))                       # (n, G) of exp(H)
+    floor = np.asarray(tr.floor_draws[:n], float)
+    if st.anchor == "level":
+        w_lo = s.p_step[tail].min()
+        e_now = (s.e_step >= w_lo) & (s.e_step <= st.upto_step)
+        if not e_now.any():
+            e_now[-1] = True
+        t_now = s.e_step[e_now].astype(float)
+        x_now = np.exp(tr.sample_paths(t_now, n)).mean(axis=1)
+        x_now_pt = float(np.exp(tr.predict(t_now)).mean())
+        b_eff = last_value + sig_level * rng.standard_normal(n) + a * x_now
+        b_pt = last_value + a_hat * x_now_pt
+    else:
+        b_eff, b_pt = b, lf.params["b"].value
+    return {"R": b_eff[:, None] - a[:, None] * paths,
+            "R_pt": b_pt - a_hat * np.exp(tr.predict(grid)),
+            "ceil": b_eff - a * np.exp(floor),
+            "ceil_pt": b_pt - a_hat * math.exp(tr.floor.value),
+            "hard": b_eff - a, "hard_pt": b_pt - a_hat}
 
 
 def _sigmoid(s, st, grid, obs_smooth, start, bounds, sig_final, rng) -> SigmoidOpinion:
@@ -226,7 +247,11 @@ def _sigmoid(s, st, grid, obs_smooth, start, bounds, sig_final, rng) -> SigmoidO
     ih = int(np.searchsorted(grid, st.horizon))
     at_h = R[:, ih] + sig_final * rng.standard_normal(R.shape[0])
     band = np.column_stack([R_pt, *percentile_interval(R, level)])
+    keep = np.isfinite(A) & np.all(np.isfinite(R), axis=1)
+    if keep.sum() < 10:
+        return SigmoidOpinion.failed(f"only {int(keep.sum())} bootstrap refits of the sigmoid "
+                                     "succeeded.", fit=sf)
     return SigmoidOpinion(ok=True, message="", fit=sf, A=est(A, level, best["A"], bounds),
                           saturation_step=est(sat, level, sat_pt),
                           at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
-                          path=(grid, band))
+                          path=(grid, band), curves=R[keep], curve_pt=R_pt, A_draws=A[keep])

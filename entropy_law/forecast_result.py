@@ -42,6 +42,7 @@ class ForecastSettings:
     seed: int | None
     entropy: str | None = None
     reward: str | None = None
+    combine: bool = True
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class SigmoidOpinion:
     saturation_step: Estimate = _NAN
     at_horizon: Estimate = _NAN
     path: tuple | None = None
+    curves: np.ndarray | None = field(default=None, repr=False)
+    curve_pt: np.ndarray | None = field(default=None, repr=False)
+    A_draws: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def failed(cls, message: str, fit=None) -> SigmoidOpinion:
@@ -71,8 +75,10 @@ class ForecastResult:
     """A forecast of one run (see :mod:`entropy_law.forecast` for every definition).
 
     ``method`` says where ``ceiling``, ``saturation_step`` and ``at_horizon`` come from:
-    ``"law"`` (entropy law + entropy trajectory), ``"sigmoid"`` (the fallback when the
-    law is not claimed) or ``"last_value"`` (nothing else could be fitted).
+    ``"combined"`` (the mean of the law's and the sigmoid's forecasts, the default),
+    ``"law"`` (entropy law + entropy trajectory alone), ``"sigmoid"`` (the fallback when
+    the law is not claimed) or ``"last_value"`` (nothing else could be fitted).
+    ``law_ceiling`` is always the law's own :math:`-a e^{H_\infty} + b'`.
     """
 
     run: str
@@ -87,6 +93,7 @@ class ForecastResult:
     at_horizon: Estimate
     last_value: float
     start_level: float
+    law_ceiling: Estimate = _NAN
     observed: tuple = field(repr=False, default=())
     bounds: tuple | None = None
     law_fit: Any = field(repr=False, default=None)
@@ -127,9 +134,10 @@ class ForecastResult:
     @property
     def ceilings_agree(self) -> bool | None:
         """Whether the law's ceiling and the sigmoid's asymptote intervals overlap."""
-        if self.method != "law" or self.sigmoid is None or not self.sigmoid.ok:
+        if self.method not in ("law", "combined") or self.sigmoid is None \
+                or not self.sigmoid.ok:
             return None
-        a, b = self.ceiling.ci, self.sigmoid.A.ci
+        a, b = self.law_ceiling.ci, self.sigmoid.A.ci
         if not all(map(math.isfinite, (*a, *b))):
             return None
         return bool(a[0] <= b[1] and b[0] <= a[1])
@@ -143,7 +151,8 @@ class ForecastResult:
             "run": self.run, "status": self.status, "message": self.message,
             "method": self.method, "fitted_upto_step": int(st.upto_step),
             "horizon_step": int(st.horizon),
-            "ceiling": _est_dict(self.ceiling), "hard_ceiling": _est_dict(self.hard_ceiling),
+            "ceiling": _est_dict(self.ceiling), "law_ceiling": _est_dict(self.law_ceiling),
+            "hard_ceiling": _est_dict(self.hard_ceiling),
             "saturation_step": _est_dict(self.saturation_step),
             "at_horizon": {"step": int(st.horizon), **_est_dict(self.at_horizon)},
             "entropy_floor": _est_dict(self.entropy_floor),
@@ -164,6 +173,7 @@ class ForecastResult:
                  f"  data up to step {st.upto_step}; horizon step {st.horizon}; "
                  f"intervals {lv}; metrics {st.entropy} / {st.reward}",
                  f"  ceiling          {self.ceiling}",
+                 f"  law ceiling      {self.law_ceiling}   (-a exp(H_inf) + b')",
                  f"  hard ceiling     {self.hard_ceiling}   (b - a, entropy fully collapsed)",
                  f"  saturation step  {self.saturation_step}   "
                  f"({st.saturation_fraction:.0%} of the way to the ceiling)",
@@ -180,7 +190,8 @@ class ForecastResult:
     __str__ = report
 
     def _repr_html_(self) -> str:
-        rows = [("ceiling", self.ceiling), ("hard ceiling", self.hard_ceiling),
+        rows = [("ceiling", self.ceiling), ("law ceiling", self.law_ceiling),
+                ("hard ceiling", self.hard_ceiling),
                 ("saturation step", self.saturation_step),
                 (f"at step {self.settings.horizon}", self.at_horizon),
                 ("entropy floor", self.entropy_floor)]

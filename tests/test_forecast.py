@@ -37,8 +37,9 @@ TRUE_CEILING = -A * np.exp(HINF) + B
 
 
 def test_planted_ceiling_and_horizon_recovered():
-    res = forecast(law_run(), upto_step=150, horizon=300, n_boot=200, seed=1)
+    res = forecast(law_run(), upto_step=150, horizon=300, n_boot=200, seed=1, combine=False)
     assert res.status == "ok" and res.method == "law"
+    assert res.law_ceiling.value == res.ceiling.value
     # tolerance: with sigma = 0.006 per evaluation, the level and slope of 30 points pin the
     # ceiling to about 0.01; 0.03 leaves room for the entropy floor's own error (H_inf is
     # identified from 150 of 300 steps of a tau = 60 decay)
@@ -51,7 +52,8 @@ def test_planted_ceiling_and_horizon_recovered():
 
 
 def test_saturation_step_near_truth():
-    res = forecast(law_run(n=400), upto_step=200, horizon=400, n_boot=150, seed=2)
+    res = forecast(law_run(n=400), upto_step=200, horizon=400, n_boot=150, seed=2,
+                   combine=False)
     # truth: R(t) reaches 95% of the way from R(first ~10%) to the ceiling when the entropy
     # excess exp(H) - exp(H_inf) falls to 5% of its start: t = 10% slice + tau*ln(20)-ish
     t = np.arange(1, 2000)
@@ -60,6 +62,20 @@ def test_saturation_step_near_truth():
     true_sat = t[np.argmax(r >= start + 0.95 * (TRUE_CEILING - start))]
     # tolerance: a 15% error in tau moves the step by ~15%; give 30% for the noisy floor
     assert abs(res.saturation_step.value - true_sat) < 0.3 * true_sat
+
+
+def test_combined_forecast_is_the_mean_of_law_and_sigmoid():
+    res = forecast(law_run(), upto_step=150, horizon=300, n_boot=120, seed=4)
+    law = forecast(law_run(), upto_step=150, horizon=300, n_boot=120, seed=4, combine=False)
+    assert res.method == "combined" and res.sigmoid.ok
+    np.testing.assert_allclose(res.ceiling.value,
+                               0.5 * (law.law_ceiling.value + res.sigmoid.A.value))
+    sig_h = res.sigmoid.curve_pt[np.searchsorted(res.path[0], 300)]
+    np.testing.assert_allclose(res.at_horizon.value, 0.5 * (law.at_horizon.value + sig_h))
+    # the model-disagreement term can only widen the interval at the horizon
+    assert res.at_horizon.ci[1] - res.at_horizon.ci[0] >= 0.5 * (
+        law.at_horizon.ci[1] - law.at_horizon.ci[0])
+    assert abs(res.ceiling.value - TRUE_CEILING) < 0.05
 
 
 def test_forecast_stays_in_bounds():
