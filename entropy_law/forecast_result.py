@@ -72,7 +72,7 @@ class SigmoidOpinion:
 
 @dataclass(frozen=True)
 class ForecastResult:
-    """A forecast of one run (see :mod:`entropy_law.forecast` for every definition).
+    r"""A forecast of one run (see :mod:`entropy_law.forecast` for every definition).
 
     ``method`` says where ``ceiling``, ``saturation_step`` and ``at_horizon`` come from:
     ``"combined"`` (the mean of the law's and the sigmoid's forecasts, the default),
