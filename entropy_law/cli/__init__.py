@@ -1,6 +1,7 @@
 """The ``entropy-law`` command line: a thin shell over the library.
 
-Each command lives in its own module exposing ``register(app)``. Conventions shared by
+Each command lives in its own module named ``<command>_cmd`` exposing ``register(app)``;
+modules are found by name, so adding a command touches no other file. Conventions shared by
 all commands (see :mod:`entropy_law.cli.common`): results go to stdout (with ``--json``,
 exactly one JSON document), diagnostics and warnings to stderr; exit code 0 on success,
 2 on usage or input errors (``check`` adds 1 for flagged runs).
@@ -9,6 +10,7 @@ exactly one JSON document), diagnostics and warnings to stderr; exit code 0 on s
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 import typer
 
@@ -38,7 +40,9 @@ def _root(
         raise typer.Exit()
 
 
-_COMMAND_MODULES = ("inspect_cmd", "fit_cmd", "forecast_cmd")
+# every ``<name>_cmd`` module of this package adds its command(s) through register(app)
+_COMMAND_MODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)
+                                if m.name.endswith("_cmd")))
 
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}").register(app)
