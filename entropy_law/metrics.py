@@ -18,8 +18,9 @@ Performance, training (``kind="train"``)
     ``critic/score/mean`` (verl raw score), ``train/reward``, ``reward`` (TRL),
     ``train/rollout/reward_mean`` (OpenRLHF), ``critic/rewards/mean``.
 
-With ``kind="auto"`` a single validation metric wins over the training reward. Several
-validation metrics (one per dataset) are ambiguous: the error lists them and says how to
+With ``kind="auto"`` a single validation metric wins over the training reward. When
+verl logs ``mean@N``, ``best@N/mean`` and ``maj@N/mean`` for one dataset, ``mean@N`` is
+taken. Several validation metrics otherwise (one per dataset) are ambiguous: the error lists them and says how to
 choose (``reward=`` / ``--reward``).
 """
 
@@ -65,6 +66,10 @@ VAL_PATTERNS = tuple(
         r"^(val|eval)[_/](acc|accuracy|score)$",
     )
 )
+
+# among several verl val-core keys of one dataset, mean@N is the accuracy (best@N and
+# maj@N are pass@N-style summaries of the same samples)
+_MEAN_AT = re.compile(r"/(acc|reward|score)/mean(@|_at_|_)\d+$")
 
 _OTHER_ENTROPY = re.compile(r"(^|/)entropy($|/|_)", re.IGNORECASE)
 
@@ -120,6 +125,8 @@ def detect(
         require_metric(names, reward, role="reward", run=run)
         return entropy, reward
     val, train = found["val"], found["train"]
+    if len(val) > 1 and len([v for v in val if _MEAN_AT.search(v)]) == 1:
+        val = [v for v in val if _MEAN_AT.search(v)]
     order = {"auto": (val, train), "val": (val,), "train": (train,)}[kind]
     for group in order:
         if len(group) == 1 or (group is train and group):

@@ -23,6 +23,12 @@ def test_detects_framework_keys(names, expected):
     assert detect(names) == expected
 
 
+def test_verl_mean_at_n_wins_over_best_and_maj():
+    names = ["actor/entropy", "val-core/math_dapo/acc/best@32/mean",
+             "val-core/math_dapo/acc/maj@32/mean", "val-core/math_dapo/acc/mean@32"]
+    assert detect(names)[1] == "val-core/math_dapo/acc/mean@32"
+
+
 def test_kind_train_prefers_training_reward():
     names = ["actor/entropy", "critic/score/mean", "val-core/openai/gsm8k/reward/mean@1"]
     assert detect(names, kind="train") == ("actor/entropy", "critic/score/mean")

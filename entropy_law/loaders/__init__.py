@@ -99,16 +99,35 @@ def _run_name(path: Path, root: Path) -> str:
     return rel.with_suffix("").as_posix() if path.is_file() else rel.as_posix()
 
 
+def _file_run_name(p: Path) -> str:
+    """A single file's run: its stem; for an event file, its prefix or its folder's name."""
+    if "tfevents" in p.name:
+        prefix = p.name.split("events.out.tfevents")[0].rstrip("_.-")
+        return prefix or p.resolve().parent.name
+    return p.stem
+
+
 def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
     units: list[Unit] = []
     skipped: list[str] = []
 
     def walk(d: Path) -> None:
         r = _dir_reader(d, fmt)
-        if r is not None:
+        if r is not None and r.name == "tensorboard":
+            # events.out.tfevents.* files are the folder's run; <prefix>events.out.tfevents.*
+            # files are runs gathered from elsewhere, one run each (named by the prefix)
+            from .tensorboard import prefixed_event_files
+
+            own = [f for f in d.iterdir() if f.name.startswith("events.out.tfevents")]
+            if own:
+                units.append(Unit(d, r, _run_name(d, root)))
+            for f in prefixed_event_files(d):
+                prefix = f.name.split("events.out.tfevents")[0].rstrip("_.-")
+                name = _run_name(d, root) + "/" + prefix if d != root else prefix
+                units.append(Unit(f, r, name))
+        elif r is not None:
             units.append(Unit(d, r, _run_name(d, root)))
-            if r.name != "tensorboard":  # a TB log dir may hold sub-runs
-                return
+            return
         for child in sorted(d.iterdir()):
             if child.name.startswith(".") or (child.is_symlink() and child.is_dir()):
                 continue  # wandb/latest-run and the like point at runs read elsewhere
@@ -155,7 +174,7 @@ def scan(path: str | Path, format: str = "auto") -> LoadReport:
                                + "; ".join(f"{k} ({v})" for k, v in formats().items())
                                + ". Pass format=NAME (CLI: --format NAME) if the file is one of "
                                "these under another name.")
-        units = [Unit(p, r, p.stem)]
+        units = [Unit(p, r, _file_run_name(p))]
         skipped: list[str] = []
         single = True
     else:

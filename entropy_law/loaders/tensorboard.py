@@ -136,8 +136,22 @@ def _frame(step, codes, tags, value, wall_time) -> pd.DataFrame:
 
 
 def _event_files(folder: Path) -> list[Path]:
-    return sorted((Path(e.path) for e in os.scandir(folder)
-                   if "tfevents" in e.name and e.is_file()), key=lambda p: p.name)
+    """The folder's event files of its own run: those named ``events.out.tfevents.*``.
+
+    Files with a prefix before ``events.out.tfevents`` (``<run>__events.out.tfevents...``,
+    several runs' files gathered in one folder) are runs of their own, read one by one;
+    a folder holding only such files reads them all.
+    """
+    files = sorted((Path(e.path) for e in os.scandir(folder)
+                    if "tfevents" in e.name and e.is_file()), key=lambda p: p.name)
+    bare = [f for f in files if f.name.startswith("events.out.tfevents")]
+    return bare or files
+
+
+def prefixed_event_files(folder: Path) -> list[Path]:
+    """Event files named ``<prefix>events.out.tfevents...``: each is a run of its own."""
+    return sorted(f for f in folder.iterdir() if f.is_file() and "tfevents" in f.name
+                  and not f.name.startswith("events.out.tfevents"))
 
 
 def read(path: str | os.PathLike) -> pd.DataFrame:
