@@ -24,9 +24,15 @@ def _num(v):
 
 
 def _est_dict(e: Estimate | None) -> dict:
+    """JSON-safe estimate. JSON has no infinity: a saturation step beyond the search grid
+    (``inf``) is written as null with ``"beyond_grid": true``, so it is not mistaken for
+    a missing value."""
     if e is None:
         return {"value": None, "ci": [None, None]}
-    return {"value": _num(e.value), "ci": [_num(e.ci[0]), _num(e.ci[1])]}
+    out = {"value": _num(e.value), "ci": [_num(e.ci[0]), _num(e.ci[1])]}
+    if any(math.isinf(float(v)) for v in (e.value, *e.ci)):
+        out["beyond_grid"] = True
+    return out
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,8 @@ def _num(v) -> float | None:
 
 
 def _fmt(v) -> str:
-    if v is None or not np.isfinite(v):
+    if v is None or np.isnan(v):
         return "nan"
+    if np.isinf(v):
+        return "inf" if v > 0 else "-inf"
     return f"{v:.4g}"

@@ -226,7 +226,8 @@ def sniff_file(path: Path) -> bool:
 def sniff_dir(path: Path) -> bool:
     """True if the folder directly contains a file whose name contains ``tfevents``."""
     try:
-        return any("tfevents" in e.name and e.is_file() for e in os.scandir(path))
+        with os.scandir(path) as it:
+            return any("tfevents" in e.name and e.is_file() for e in it)
     except OSError:
         return False
 
