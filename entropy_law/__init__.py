@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .errors import (DataWarning, EntropyLawError, EntropyLawWarning, FitError, LoadError,
                      MetricError, TruncatedLogWarning)
 from .backtest import backtest, backtest_many
+from .compare import Comparison, compare
 from .fitting import fit, fit_arrays, fit_each
 from .forecast import forecast
 from .forecast_result import ForecastResult
@@ -22,6 +23,7 @@ from .laws import LAWS, Law, get_law
 from .loaders import LoadReport, formats, load, scan
 from .results import Estimate, FitResult
 from .metrics import detect as detect_metrics
+from .scaling import ScalingResult, fit_scaling
 from .simulate import SimConfig, simulate, simulate_many
 from .table import entropy_reward, make_long, metric_summary, tidy, to_wide
 from .trajectory import TrajectoryResult, fit_trajectory
@@ -35,6 +37,7 @@ __all__ = [
     "__version__",
     "load", "scan", "formats", "LoadReport",
     "forecast", "ForecastResult", "backtest", "backtest_many",
+    "compare", "Comparison", "fit_scaling", "ScalingResult",
     "fit_trajectory", "TrajectoryResult", "simulate", "simulate_many", "SimConfig",
     "fit", "fit_arrays", "fit_each", "FitResult", "Estimate", "LAWS", "Law", "get_law",
     "tidy", "make_long", "to_wide", "entropy_reward", "metric_summary", "detect_metrics",

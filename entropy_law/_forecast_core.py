@@ -189,7 +189,20 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         entropy_floor=Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level),
         saturation_step=est(sat, level, sat_pt),
         at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
-        path=(grid, band), warnings=tuple(notes + list(lf.warnings)), **common)
+        path=(grid, band), warnings=tuple(notes + list(lf.warnings)),
+        draws=_frozen({"ceiling": _clip(ceil, bounds), "law_ceiling": _clip(law["ceil"], bounds),
+                       "saturation_step": sat, "at_horizon": _clip(at_h, bounds),
+                       "entropy_floor": np.asarray(tr.floor_draws[:n], float)}), **common)
+
+
+def _clip(x, bounds):
+    return np.clip(x, *bounds) if bounds is not None else np.asarray(x, float)
+
+
+def _frozen(d: dict) -> dict:
+    for v in d.values():
+        v.flags.writeable = False
+    return d
 
 
 def _law_draws(s, st, lf, tr, grid, tail, last_value, sig_level, rng) -> dict:

@@ -84,6 +84,9 @@ class ForecastResult:
     ``"combined"`` (the mean of the law's and the sigmoid's forecasts, the default),
     ``"law"`` (entropy law + entropy trajectory alone), ``"sigmoid"`` (the fallback when
     the law is not claimed) or ``"last_value"`` (nothing else could be fitted).
+    ``draws`` maps ``ceiling``, ``law_ceiling``, ``saturation_step``, ``at_horizon`` and
+    ``entropy_floor`` to their joint bootstrap draws (law-based forecasts only), so that
+    differences between runs (:func:`entropy_law.compare`) get honest intervals.
     ``law_ceiling`` is always the law's own :math:`-a e^{H_\infty} + b'`.
     """
 
@@ -107,6 +110,7 @@ class ForecastResult:
     sigmoid: SigmoidOpinion | None = field(repr=False, default=None)
     path: tuple | None = field(repr=False, default=None)
     warnings: tuple[str, ...] = ()
+    draws: dict = field(repr=False, default_factory=dict)
 
     @classmethod
     def fallback(cls, *, status: str, message: str, sig_final: float = 0.0, **common):
