@@ -36,7 +36,7 @@ def val_at(s: int) -> float:
 @pytest.fixture(scope="module")
 def offline_run(tmp_path_factory) -> Path:
     """One real wandb offline run (SDK start ~2 s), shared by the tests of this module."""
-    wandb = pytest.importorskip("wandb")  # a test extra; the jsonl/export tests need none
+    import wandb  # the test extra; the jsonl/export tests need none
     root = tmp_path_factory.mktemp("wandb_offline")
     env = {"WANDB_MODE": "offline", "WANDB_DIR": str(root), "WANDB_SILENT": "true",
            "WANDB_DISABLE_GIT": "true", "WANDB__DISABLE_STATS": "true"}
