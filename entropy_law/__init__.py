@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .errors import (DataWarning, EntropyLawError, EntropyLawWarning, FitError, LoadError,
                      MetricError, TruncatedLogWarning)
 from .backtest import backtest, backtest_many
+from .check import CheckResult, CheckSettings, check
 from .compare import Comparison, compare
 from .fitting import fit, fit_arrays, fit_each
 from .forecast import forecast
@@ -37,7 +38,7 @@ __all__ = [
     "__version__",
     "load", "scan", "formats", "LoadReport",
     "forecast", "ForecastResult", "backtest", "backtest_many",
-    "compare", "Comparison", "fit_scaling", "ScalingResult",
+    "check", "CheckResult", "CheckSettings", "compare", "Comparison", "fit_scaling", "ScalingResult",
     "fit_trajectory", "TrajectoryResult", "simulate", "simulate_many", "SimConfig",
     "fit", "fit_arrays", "fit_each", "FitResult", "Estimate", "LAWS", "Law", "get_law",
     "tidy", "make_long", "to_wide", "entropy_reward", "metric_summary", "detect_metrics",

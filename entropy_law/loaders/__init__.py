@@ -26,7 +26,8 @@ from ..errors import DataWarning, EntropyLawError, LoadError
 from ..table import tidy
 from .base import Reader
 
-__all__ = ["load", "scan", "LoadReport", "formats", "Reader"]
+__all__ = ["load", "scan", "discover", "read_unit", "reader", "LoadReport", "Unit", "formats",
+           "Reader"]
 
 # Order matters: the first reader whose sniff accepts a file or folder reads it.
 _READER_MODULES = ("wandb_run", "mlflow", "tensorboard", "wandb_export", "tabular",
@@ -45,6 +46,11 @@ def _readers() -> tuple[Reader, ...]:
 def formats() -> dict[str, str]:
     """The supported ``format=`` names and what each reads."""
     return {r.name: r.description for r in _readers()}
+
+
+def reader(name: str) -> Reader:
+    """The reader of format *name* (one of :func:`formats`)."""
+    return _reader_named(name)
 
 
 def _reader_named(name: str) -> Reader:
@@ -142,6 +148,27 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
 
     walk(root)
     return units, skipped
+
+
+def discover(path: str | Path, format: str = "auto") -> tuple[list[Unit], list[str]]:
+    """What :func:`scan` would read under *path*, without reading it.
+
+    Returns the units (file or folder, reader, run name) and the files no format
+    recognised. A missing path raises :class:`LoadError`; an unrecognised single file
+    comes back in the second list.
+    """
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise LoadError(p, "no such file or folder.")
+    if p.is_file():
+        r = _file_reader(p, format)
+        return ([Unit(p, r, _file_run_name(p))], []) if r is not None else ([], [str(p)])
+    return _discover(p, format)
+
+
+def read_unit(unit: Unit) -> pd.DataFrame:
+    """Read one unit into a tidy long table (warnings as :func:`entropy_law.table.tidy`)."""
+    return tidy(_read_unit(unit), origin=str(unit.path))
 
 
 def _read_unit(unit: Unit) -> pd.DataFrame:

@@ -1,0 +1,463 @@
+r"""Judge runs against a bar for CI: pass, flag, inconclusive or error.
+
+Each run is forecast (:func:`entropy_law.forecast`, on everything logged so far) and its
+forecast is compared with the thresholds:
+
+``min_ceiling``          the bar for the forecast ceiling (the realistic plateau,
+                         :math:`-a\,e^{H_\infty} + b'` or its combination with the sigmoid);
+``min_saturation_step``  the bar for the saturation step (the step at which the run is
+                         ``saturation_fraction`` of the way to its ceiling).
+
+Rules, per threshold, with :math:`[lo, hi]` the forecast's interval at ``level``:
+
+* **flag** when the run is confidently below the bar: :math:`hi < \text{bar}`;
+* **pass** when :math:`lo \ge \text{bar}`;
+* **inconclusive** when the interval straddles the bar (:math:`lo < \text{bar} \le hi`)
+  or an end of it is not available (NaN).
+
+A run is **flag** when any threshold flags it, else **inconclusive** when any threshold
+is inconclusive, else **pass**. It is **inconclusive** whatever its intervals say when the
+forecaster marks the forecast as not to be acted on: status ``too_early`` or
+``insufficient_data``, or no model could be fitted and the "forecast" is the last value
+(``method == "last_value"``: a level already reached, not a ceiling). It is **error** when
+it cannot be loaded or forecast; other runs are still checked.
+
+Exit code (:attr:`CheckResult.exit_code`): 0 when nothing is flagged or errored, 1 when at
+least one run is flagged **or errored** (a run that cannot be read is a broken pipeline
+input), 1 also for inconclusive runs with ``strict=True``; the CLI uses 2 for usage and
+configuration errors.
+
+Speed
+-----
+By default ``check`` forecasts with the entropy law alone (``sigmoid="fallback"``) and
+``n_boot=100`` joint resamples, and fits the ScaleRL sigmoid only for runs the law does
+not cover (entropy held flat or rising, or the law not holding), where otherwise the
+forecast would be the last value. ``sigmoid="always"`` gives the ``forecast`` command's
+combined forecast (slower, a few seconds a run). Thresholds and settings can live in
+``[tool.entropy-law.check]`` of a ``pyproject.toml`` (see :func:`read_config`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import EntropyLawError, closest
+from .forecast import forecast
+from .forecast_result import ForecastResult
+
+__all__ = ["check", "judge", "iter_check", "CheckSettings", "CheckResult", "RunCheck",
+           "Reason", "CheckConfigError", "find_config", "read_config", "CONFIG_KEYS",
+           "STATUSES"]
+
+STATUSES = ("pass", "flag", "inconclusive", "error")
+_NOT_ACTIONABLE = ("too_early", "insufficient_data")
+#: keys of ``[tool.entropy-law.check]`` and their types (``_`` and ``-`` are equivalent)
+CONFIG_KEYS: dict[str, type] = {
+    "min-ceiling": float, "min-saturation-step": int, "horizon": int, "level": float,
+    "strict": bool, "n-boot": int, "sigmoid": str, "seed": int, "entropy": str,
+    "reward": str, "kind": str, "jobs": int, "format": str}
+SIGMOID_MODES = ("fallback", "always", "never")
+
+
+class CheckConfigError(EntropyLawError):
+    """A configuration file or setting of ``check`` is invalid (CLI exit code 2)."""
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """Thresholds and forecast settings of a check (every choice that shapes a verdict)."""
+
+    min_ceiling: float | None = None
+    min_saturation_step: int | None = None
+    horizon: int | None = None
+    level: float = 0.9
+    strict: bool = False
+    n_boot: int = 100
+    sigmoid: str = "fallback"
+    seed: int = 0
+    entropy: str | None = None
+    reward: str | None = None
+    kind: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.min_ceiling is None and self.min_saturation_step is None:
+            raise CheckConfigError("no threshold to check against: give min_ceiling "
+                                   "(--min-ceiling) and/or min_saturation_step "
+                                   "(--min-saturation-step), on the command line or in "
+                                   "[tool.entropy-law.check].")
+        if not 0 < self.level < 1:
+            raise CheckConfigError(f"level must lie in (0, 1); got {self.level}.")
+        if self.sigmoid not in SIGMOID_MODES:
+            raise CheckConfigError(f"sigmoid must be one of {list(SIGMOID_MODES)}; got "
+                                   f"{self.sigmoid!r}.")
+        if self.n_boot < 10:
+            raise CheckConfigError(f"n_boot must be at least 10; got {self.n_boot}.")
+        if self.horizon is not None and self.horizon < 1:
+            raise CheckConfigError(f"horizon must be a positive step; got {self.horizon}.")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One threshold applied to one forecast quantity."""
+
+    rule: str                       # "min_ceiling" or "min_saturation_step"
+    quantity: str                   # "ceiling" or "saturation_step"
+    outcome: str                    # "pass", "flag" or "inconclusive"
+    value: float
+    ci: tuple[float, float]
+    level: float
+    threshold: float
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ci"] = list(self.ci)
+        return d
+
+
+@dataclass(frozen=True)
+class RunCheck:
+    """The verdict on one run: status, the reasons, and the forecast (a JSON-safe dict)."""
+
+    run: str
+    status: str
+    reasons: tuple[Reason, ...] = ()
+    forecast: dict | None = field(default=None, repr=False)
+    message: str = ""
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run": self.run, "status": self.status, "message": self.message,
+                "source": self.source, "reasons": [r.to_dict() for r in self.reasons],
+                "forecast": self.forecast}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Verdicts on every run checked, with the settings that produced them."""
+
+    runs: tuple[RunCheck, ...]
+    settings: CheckSettings
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {s: sum(r.status == s for r in self.runs) for s in STATUSES}
+
+    @property
+    def exit_code(self) -> int:
+        """0 nothing flagged or errored; 1 otherwise (or inconclusive with ``strict``)."""
+        bad = {"flag", "error"} | ({"inconclusive"} if self.settings.strict else set())
+        return int(any(r.status in bad for r in self.runs))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"runs": [r.to_dict() for r in self.runs], "summary": self.summary,
+                "settings": asdict(self.settings), "exit_code": self.exit_code}
+
+    def report(self) -> str:
+        from .check_report import render_text
+
+        return render_text(self)
+
+    __str__ = report
+
+    def _repr_html_(self) -> str:
+        from .check_report import render_html
+
+        return render_html(self)
+
+
+# -- rules -------------------------------------------------------------------------------
+
+def _rule(rule: str, quantity: str, est: dict, bar: float, level: float) -> Reason:
+    # JSON has no infinity: a saturation step beyond the forecast grid comes as null with
+    # "beyond_grid": true, and then means +inf (not yet saturating), not "unknown"
+    miss = math.inf if est.get("beyond_grid") else math.nan
+    value = _f(est.get("value"), miss)
+    lo, hi = (_f(v, miss) for v in (est.get("ci") or [None, None]))
+    name = quantity.replace("_", " ")
+    if math.isnan(lo) or math.isnan(hi):
+        outcome, text = "inconclusive", f"the {name} has no {level:.0%} interval"
+    elif hi < bar:
+        outcome, text = "flag", f"the {name} is confidently below {bar:g} (upper end {hi:.4g})"
+    elif lo >= bar:
+        outcome, text = "pass", f"the {name} is at or above {bar:g} (lower end {lo:.4g})"
+    else:
+        outcome, text = "inconclusive", (f"the {name} interval [{lo:.4g}, {hi:.4g}] "
+                                         f"straddles {bar:g}")
+    return Reason(rule, quantity, outcome, value, (lo, hi), level, float(bar), text)
+
+
+def _f(v, missing: float = math.nan) -> float:
+    return missing if v is None else float(v)
+
+
+def judge(fc: ForecastResult | dict, settings: CheckSettings,
+          source: str | None = None) -> RunCheck:
+    """Apply the thresholds of *settings* to one forecast (see the module docstring)."""
+    d = fc.to_dict() if isinstance(fc, ForecastResult) else dict(fc)
+    level = float(d.get("confidence_level") or settings.level)
+    reasons = []
+    if settings.min_ceiling is not None:
+        reasons.append(_rule("min_ceiling", "ceiling", d["ceiling"], settings.min_ceiling,
+                             level))
+    if settings.min_saturation_step is not None:
+        reasons.append(_rule("min_saturation_step", "saturation_step", d["saturation_step"],
+                             settings.min_saturation_step, level))
+    outcomes = {r.outcome for r in reasons}
+    status = "flag" if "flag" in outcomes else (
+        "inconclusive" if "inconclusive" in outcomes else "pass")
+    message = "; ".join(r.message for r in reasons if r.outcome == status)
+    if d.get("status") in _NOT_ACTIONABLE or d.get("method") == "last_value":
+        status = "inconclusive"
+        message = (f"forecast status {d.get('status')} (method {d.get('method')}): "
+                   f"{d.get('message', '')}").strip()
+    return RunCheck(str(d.get("run")), status, tuple(reasons), d, message, source)
+
+
+def _forecast_one(table: pd.DataFrame, st: CheckSettings) -> ForecastResult:
+    kw = dict(horizon=st.horizon, level=st.level, n_boot=st.n_boot, seed=st.seed,
+              entropy=st.entropy, reward=st.reward, kind=st.kind)
+    res = forecast(table, sigmoid=st.sigmoid == "always", **kw)
+    if st.sigmoid == "fallback" and res.method == "last_value" \
+            and res.status in ("entropy_controlled", "law_not_holding"):
+        res = forecast(table, sigmoid=True, **kw)   # the law is not claimed: the sigmoid's
+    return res
+
+
+def _check_table(table: pd.DataFrame, st: CheckSettings, source: str | None) -> list[RunCheck]:
+    out = []
+    for run, sub in table.groupby("run", sort=True):
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                res = _forecast_one(sub, st)
+            rc = judge(res, st, source)
+            if caught:
+                rc.forecast["warnings"] = list(dict.fromkeys(
+                    rc.forecast["warnings"] + [str(w.message) for w in caught]))
+            out.append(rc)
+        except Exception as exc:  # noqa: BLE001 - one bad run never stops the others
+            what = "" if isinstance(exc, EntropyLawError) else f"{type(exc).__name__}: "
+            out.append(RunCheck(str(run), "error", message=f"could not be forecast: {what}{exc}",
+                                source=source))
+    return out
+
+
+# -- runs from paths, in parallel ----------------------------------------------------------
+
+def _units(paths: Iterable[str | Path]) -> list[tuple[str, str | None, str]]:
+    """``(path, reader name, run name)`` per loadable unit; reader None = a missing path."""
+    from .loaders import discover
+
+    out = []
+    for p in map(Path, paths):
+        if not p.exists():
+            out.append((str(p), None, p.stem or str(p)))
+            continue
+        units, _ = discover(p)
+        out += [(str(u.path), u.reader.name, u.run) for u in units] or [(str(p), "", p.stem)]
+    return out
+
+
+def _check_unit(unit: tuple[str, str | None, str], st: CheckSettings) -> list[RunCheck]:
+    """Load one unit (in a worker) and check every run it holds."""
+    from .loaders import Unit, read_unit, reader as reader_named
+
+    path, reader, run = unit
+    try:
+        if reader is None:
+            raise EntropyLawError(f"{path}: no such file or folder.")
+        if not reader:
+            raise EntropyLawError(f"{path}: no log format recognised (CSV/TSV/Parquet/JSON, "
+                                  "TensorBoard, W&B, MLflow, verl console log).")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = read_unit(Unit(Path(path), reader_named(reader), run))
+    except Exception as exc:  # noqa: BLE001
+        what = "" if isinstance(exc, EntropyLawError) else f"{type(exc).__name__}: "
+        return [RunCheck(run, "error", message=f"could not be loaded: {what}{exc}",
+                         source=path)]
+    return _check_table(table, st, path)
+
+
+def iter_check(paths: Sequence[str | Path], settings: CheckSettings, *,
+               jobs: int | None = None) -> tuple[int, Iterator[list[RunCheck]]]:
+    """Stream the checks of every run under *paths*: ``(number of units, iterator)``.
+
+    Each unit (a log file or run folder) is loaded and checked inside a worker process
+    (``jobs`` of them, default all cores; ``jobs=1`` runs in this process), so memory
+    holds one run per worker. The iterator yields one list of :class:`RunCheck` per unit,
+    in completion order.
+    """
+    units = _units(paths)
+    jobs = (os.cpu_count() or 1) if jobs is None else int(jobs)
+    if jobs < 1:
+        raise CheckConfigError(f"jobs must be at least 1; got {jobs}.")
+
+    def serial() -> Iterator[list[RunCheck]]:
+        for u in units:
+            yield _check_unit(u, settings)
+
+    def parallel() -> Iterator[list[RunCheck]]:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        if sys.platform == "win32":
+            ctx = mp.get_context("spawn")
+        else:  # workers fork from a server that imported entropy-law once (~3 s saved each)
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload([__name__])
+        with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=ctx) as ex:
+            futures = {ex.submit(_check_unit, u, settings): u for u in units}
+            for f in as_completed(futures):
+                try:
+                    yield f.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died (out of memory...)
+                    u = futures[f]
+                    yield [RunCheck(u[2], "error", message=f"worker failed: {exc!r}",
+                                    source=u[0])]
+
+    return len(units), (serial() if jobs == 1 or len(units) <= 1 else parallel())
+
+
+def check(source, *, min_ceiling: float | None = None,
+          min_saturation_step: int | None = None, settings: CheckSettings | None = None,
+          jobs: int | None = 1, progress: Callable[[int, int], None] | None = None,
+          **options) -> CheckResult:
+    """Check runs against thresholds (rules in the module docstring).
+
+    Parameters
+    ----------
+    source : path, list of paths, tidy table, ForecastResult or list of ForecastResult
+        Paths are loaded unit by unit (in ``jobs`` worker processes); a table is
+        forecast run by run; forecasts are judged as they are.
+    min_ceiling, min_saturation_step : optional
+        The bars (at least one).
+    settings : CheckSettings, optional
+        All settings at once; keyword options (``horizon``, ``level``, ``strict``,
+        ``n_boot``, ``sigmoid``, ``seed``, ``entropy``, ``reward``, ``kind``) override it.
+    jobs : int or None
+        Worker processes for paths (None: all cores).
+    progress : callable, optional
+        ``progress(done, total)`` after each unit.
+
+    Returns
+    -------
+    CheckResult
+    """
+    fields = asdict(settings) if settings is not None else {}
+    fields.update({k: v for k, v in (("min_ceiling", min_ceiling),
+                                     ("min_saturation_step", min_saturation_step))
+                   if v is not None})
+    try:
+        st = CheckSettings(**{**fields, **options})
+    except TypeError as exc:
+        raise CheckConfigError(f"check(): {exc}; valid options are "
+                               f"{list(CheckSettings.__dataclass_fields__)}.") from None
+    if isinstance(source, ForecastResult):
+        source = [source]
+    if isinstance(source, pd.DataFrame):
+        runs = _check_table(source, st, None)
+    elif isinstance(source, list | tuple) and source and all(
+            isinstance(s, ForecastResult) for s in source):
+        runs = [judge(s, st) for s in source]
+    else:
+        paths = [source] if isinstance(source, str | Path) else list(source)
+        total, it = iter_check(paths, st, jobs=jobs)
+        runs = []
+        for i, batch in enumerate(it, 1):
+            runs += batch
+            if progress is not None:
+                progress(i, total)
+    runs = sorted(runs, key=lambda r: (r.source or "", r.run))
+    return CheckResult(tuple(_dedupe(runs)), st)
+
+
+def _dedupe(runs: list[RunCheck]) -> list[RunCheck]:
+    """Runs named alike from different sources get their source prepended."""
+    count = Counter(r.run for r in runs)
+    return [replace(r, run=f"{r.source}:{r.run}") if count[r.run] > 1 and r.source
+            else r for r in runs]
+
+
+# -- configuration -------------------------------------------------------------------------
+
+def _toml_load(path: Path) -> dict:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise CheckConfigError(f"reading {path} needs Python >= 3.11 or the 'tomli' "
+                                   "package on 3.10: pip install tomli.") from None
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise CheckConfigError(f"cannot read the config file {path}: {exc.strerror}.") \
+            from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CheckConfigError(f"{path} is not valid TOML: {exc}.") from None
+
+
+def find_config(start: str | Path | None = None) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.entropy-law.check]`` table, searching
+    *start* (default: the current directory) and its parents, stopping at a repository
+    root (a folder holding ``.git``)."""
+    d = Path(start or Path.cwd()).resolve()
+    for folder in (d, *d.parents):
+        f = folder / "pyproject.toml"
+        if f.is_file() and "check" in _toml_load(f).get("tool", {}).get("entropy-law", {}):
+            return f
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def read_config(path: str | Path | None = None, *, start: str | Path | None = None
+                ) -> tuple[dict[str, Any], Path | None]:
+    """Read the check settings: ``(settings with snake_case keys, file used or None)``.
+
+    *path* is a TOML file: its ``[tool.entropy-law.check]`` table when it has one,
+    otherwise its top-level keys. Without *path* the nearest ``pyproject.toml`` is used
+    (:func:`find_config`). Keys are those of :data:`CONFIG_KEYS`; an unknown key or a
+    value of the wrong type raises :class:`CheckConfigError`.
+    """
+    if path is None:
+        path = find_config(start)
+        if path is None:
+            return {}, None
+    path = Path(path)
+    if not path.is_file():
+        raise CheckConfigError(f"config file {path} does not exist.")
+    doc = _toml_load(path)
+    table = doc.get("tool", {}).get("entropy-law", {}).get("check", doc)
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        k = key.replace("_", "-")
+        if k not in CONFIG_KEYS:
+            near = closest(k, CONFIG_KEYS)
+            raise CheckConfigError(
+                f"unknown key {key!r} in {path}" + (f" (did you mean {near[0]!r}?)" if near
+                                                    else "")
+                + f"; valid keys: {', '.join(CONFIG_KEYS)}.")
+        want = CONFIG_KEYS[k]
+        ok = isinstance(value, want) and not (want is not bool and isinstance(value, bool))
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            raise CheckConfigError(f"{key} in {path} must be a {want.__name__}; found "
+                                   f"{value!r} ({type(value).__name__}).")
+        out[k.replace("-", "_")] = value
+    return out, path
