@@ -15,6 +15,9 @@ from .results import Estimate
 from .trajectory import fit_trajectory
 
 TOO_EARLY_WIDTH = 0.5      # ceiling interval wider than half the range -> too_early
+MIN_LAW_ONLY_POINTS = 6    # a law-only forecast (no sigmoid second opinion) from fewer
+                           # aligned points is too_early: a block bootstrap of 3-5 points
+                           # cannot see its own error (backtests at 10% covered 4%)
 GRID_MULTIPLE = 20.0       # saturation is searched up to 20 x the slice
 TAIL = 0.10                # "last 10%" windows (baseline, level, realised final)
 _Z = 1.6448536269514722    # standard normal 95% quantile (90% two-sided)
@@ -181,6 +184,11 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         status = "too_early"
         message = (f"the ceiling interval [{ceiling.ci[0]:.3g}, {ceiling.ci[1]:.3g}] is wider "
                    f"than {TOO_EARLY_WIDTH:.0%} of the metric's range; wait for more steps.")
+    if status == "ok" and method == "law" and len(al) < MIN_LAW_ONLY_POINTS:
+        status = "too_early"
+        message = (f"only {len(al)} aligned performance points and no sigmoid second opinion; "
+                   f"at least {MIN_LAW_ONLY_POINTS} are needed before acting on a law-only "
+                   "forecast.")
     band = np.column_stack([np.r_[R_pt], *percentile_interval(R, level)])
     return ForecastResult(
         status=status, message=message, method=method,

@@ -60,8 +60,9 @@ Statuses
 --------
 ``ok``                 law-based forecast;
 ``too_early``          the ceiling interval is wider than ``TOO_EARLY_WIDTH`` of the
-                       metric's range (bounded) or of the observed spread: values are
-                       reported but should not be acted on;
+                       metric's range (bounded) or of the observed spread, or a law-only
+                       forecast rests on fewer than ``MIN_LAW_ONLY_POINTS`` (6) aligned
+                       points: values are reported but should not be acted on;
 ``law_not_holding``    ``a <= 0`` or the law fit failed: the forecast falls back to the
                        sigmoid (or, failing that, the last value);
 ``entropy_controlled`` the entropy is held flat, rises or rebounds (an entropy bonus,
