@@ -183,3 +183,13 @@ def test_backtest_cli(csv_run):
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)["rows"]
     assert rows[0]["fraction"] == 0.5 and "last_value_error" in rows[0]
+
+
+def test_forecast_cli_writes_svg(csv_run, tmp_path):
+    svg = tmp_path / "fc.svg"
+    res = CliRunner().invoke(app, ["forecast", str(csv_run), "--upto-step", "150",
+                                   "--n-boot", "40", "--plot", str(svg)])
+    assert res.exit_code == 0, res.output
+    text = svg.read_text()
+    assert text.lstrip().startswith("<?xml") and "<svg" in text
+    assert "training step" in text  # the x-axis label is drawn (matplotlib keeps text)
