@@ -69,9 +69,10 @@ def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
                               f"({str(exc).strip()}). Check the delimiter and quoting.") from None
 
 
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    rows, bad = [], []
-    for i, line in enumerate(_read_text(path).splitlines(), start=1):
+def json_lines(lines) -> tuple[list[dict], list[int]]:
+    """Parse JSON Lines: the objects, and the 1-based numbers of damaged lines."""
+    objs, bad = [], []
+    for i, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -79,12 +80,21 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
         except json.JSONDecodeError:
             bad.append(i)
             continue
-        if isinstance(obj, dict) and obj.keys() == {"step", "data"} and isinstance(obj["data"], dict):
-            rows.append({"step": obj["step"], **_flatten(obj["data"])})  # verl file logger
-        elif isinstance(obj, dict):
-            rows.append(_flatten(obj))
+        if isinstance(obj, dict):
+            objs.append(obj)
         else:
             bad.append(i)
+    return objs, bad
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    rows = []
+    objs, bad = json_lines(_read_text(path).splitlines())
+    for obj in objs:
+        if obj.keys() == {"step", "data"} and isinstance(obj["data"], dict):
+            rows.append({"step": obj["step"], **_flatten(obj["data"])})  # verl file logger
+        else:
+            rows.append(_flatten(obj))
     if bad:
         warnings.warn(f"{path}: skipped {len(bad)} damaged line(s) (line {bad[0]}"
                       f"{' and later' if len(bad) > 1 else ''}) that are not JSON objects; "

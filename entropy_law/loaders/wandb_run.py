@@ -56,6 +56,7 @@ import pandas as pd
 from ..errors import DataWarning, LoadError, TruncatedLogWarning
 from ..table import make_long
 from .base import Reader
+from .tabular import json_lines
 
 __all__ = ["READER", "read", "read_run", "iter_records", "sniff_dir", "sniff_file"]
 
@@ -225,19 +226,9 @@ def _read_jsonl(path: Path, rows: _Rows) -> None:
         lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
     except OSError as exc:
         raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
-    bad = []
-    for i, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            bad.append(i)
-            continue
-        if isinstance(obj, dict):
-            rows.add_row(_flatten(obj))
-        else:
-            bad.append(i)
+    objs, bad = json_lines(lines)
+    for obj in objs:
+        rows.add_row(_flatten(obj))
     if bad:
         last = bad == [len(lines)]
         msg = (f"{path}: the last line ({len(lines)}) is cut (the run stopped while "

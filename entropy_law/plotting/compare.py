@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import BAND_ALPHA, ENTROPY_LABEL, STEP_LABEL, finish_axes
+from .style import BAND_ALPHA, ENTROPY_LABEL, STEP_LABEL, finish_axes, two_panels
 
 __all__ = ["plot_comparison"]
 
@@ -26,14 +26,7 @@ def plot_comparison(comparison, ax=None):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, (ax_r, ax_h) = plt.subplots(2, 1, figsize=(7.5, 6.2), sharex=True,
-                                         height_ratios=(3, 2), layout="constrained")
-    else:
-        ax_r, ax_h = ax
-        fig = ax_r.figure
+    fig, ax_r, ax_h = two_panels(ax, figsize=(7.5, 6.2))
     for i, name in enumerate(comparison.runs):
         f = comparison.forecasts[name]
         color = RUN_COLORS[i % len(RUN_COLORS)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import BAND_ALPHA, COLORS, ENTROPY_LABEL, STEP_LABEL, finish_axes
+from .style import BAND_ALPHA, COLORS, ENTROPY_LABEL, STEP_LABEL, finish_axes, two_panels
 
 __all__ = ["plot_forecast"]
 
@@ -22,14 +22,7 @@ def plot_forecast(result, ax=None):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, (ax_r, ax_h) = plt.subplots(2, 1, figsize=(7.0, 6.0), sharex=True,
-                                         height_ratios=(3, 2), layout="constrained")
-    else:
-        ax_r, ax_h = ax
-        fig = ax_r.figure
+    fig, ax_r, ax_h = two_panels(ax, figsize=(7.0, 6.0))
     st = result.settings
     e_step, e_val, p_step, p_val = result.observed
     used = p_step <= st.upto_step

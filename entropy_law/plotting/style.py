@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = ["COLORS", "STEP_CMAP", "BAND_ALPHA", "ENTROPY_LABEL", "STEP_LABEL", "new_axes",
-           "finish_axes"]
+           "two_panels", "finish_axes"]
 
 #: Fitted curve, ceiling marker and forecast colours (colour-blind safe, Okabe–Ito).
 COLORS = {"fit": "#D55E00", "ceiling": "#0072B2", "band": "#D55E00", "data": "#555555",
@@ -23,6 +23,19 @@ def new_axes(ax=None, figsize=(6.0, 4.2)):
 
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+def two_panels(ax=None, figsize=(7.0, 6.0)):
+    """``(figure, performance_ax, entropy_ax)``: *ax* (a pair) or a new figure with a
+    taller performance panel above an entropy panel sharing the step axis."""
+    if ax is not None:
+        ax_r, ax_h = ax
+        return ax_r.figure, ax_r, ax_h
+    import matplotlib.pyplot as plt
+
+    fig, (ax_r, ax_h) = plt.subplots(2, 1, figsize=figsize, sharex=True,
+                                     height_ratios=(3, 2), layout="constrained")
+    return fig, ax_r, ax_h
 
 
 def finish_axes(ax, *, xlabel: str, ylabel: str, title: str | None = None, legend=True):
