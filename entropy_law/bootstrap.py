@@ -201,7 +201,14 @@ def percentile_interval(draws, level: float = 0.95) -> tuple:
         shape = draws.shape[1:]
         nan = np.full(shape, np.nan) if shape else np.nan
         return nan, nan
-    low, high = np.nanquantile(draws, [alpha, 1.0 - alpha], axis=0)
+    q = [alpha, 1.0 - alpha]
+    if draws.ndim == 1:
+        finite = draws[~np.isnan(draws)]
+        low, high = np.quantile(finite, q)
+    elif not np.isnan(draws).any():     # np.quantile is vectorised; nanquantile loops
+        low, high = np.quantile(draws, q, axis=0)
+    else:
+        low, high = np.nanquantile(draws, q, axis=0)
     if draws.ndim == 1:
         return float(low), float(high)
     return low, high

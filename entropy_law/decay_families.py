@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DecayFamily", "FAMILIES"]
+__all__ = ["DecayFamily", "FAMILIES", "fit_batch"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,16 @@ class DecayFamily:
     jac: Callable[..., np.ndarray]
     time_params: tuple[str, ...] = ()
 
+    def bounds_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds in :attr:`param_names` order."""
+        lo, hi = zip(*(self.bounds[p] for p in self.param_names))
+        return np.array(lo, dtype=float), np.array(hi, dtype=float)
+
+
+def _cols(*cols) -> np.ndarray:
+    """Jacobian columns stacked last: ``(n, P)``, or ``(B, n, P)`` for batched params."""
+    return np.stack(np.broadcast_arrays(*cols), axis=-1)
+
 
 def _exp(u, h_inf, h0, tau):
     return h_inf + (h0 - h_inf) * np.exp(-u / tau)
@@ -54,7 +64,7 @@ def _exp(u, h_inf, h0, tau):
 
 def _exp_jac(u, h_inf, h0, tau):
     e = np.exp(-u / tau)
-    return np.column_stack([1 - e, e, (h0 - h_inf) * e * u / tau**2])
+    return _cols(1 - e, e, (h0 - h_inf) * e * u / tau**2)
 
 
 def _power(u, h_inf, h0, tau, alpha):
@@ -65,8 +75,7 @@ def _power_jac(u, h_inf, h0, tau, alpha):
     x = u / (alpha * tau)
     g = np.power(1.0 + x, -alpha)
     a = (h0 - h_inf) * g
-    return np.column_stack([1 - g, g, a * u / (tau**2 * (1 + x)),
-                            a * (x / (1 + x) - np.log1p(x))])
+    return _cols(1 - g, g, a * u / (tau**2 * (1 + x)), a * (x / (1 + x) - np.log1p(x)))
 
 
 def _stretched(u, h_inf, h0, tau, beta):
@@ -80,7 +89,7 @@ def _stretched_jac(u, h_inf, h0, tau, beta):
     a = (h0 - h_inf) * e
     with np.errstate(divide="ignore", invalid="ignore"):
         lr = np.where(r > 0, np.log(np.where(r > 0, r, 1.0)), 0.0)
-    return np.column_stack([1 - e, e, a * beta * z / tau, -a * z * lr])
+    return _cols(1 - e, e, a * beta * z / tau, -a * z * lr)
 
 
 def _guess_common(u, h):
@@ -125,3 +134,90 @@ FAMILIES: dict[str, DecayFamily] = {
         _guess_stretched, "H = H_inf + (H0 - H_inf)*exp(-((t - t0)/tau)^beta)",
         _stretched_jac, ("tau",)),
 }
+
+
+def fit_batch(fam: DecayFamily, u: np.ndarray, Y: np.ndarray, start: np.ndarray, *,
+              max_iter: int = 200, rtol: float = 1e-10
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Fit *fam* to many series at once by bounded Levenberg–Marquardt.
+
+    Minimises :math:`\chi^2_i(\theta_i) = \sum_t (f(u_t; \theta_i) - Y_{it})^2` for every
+    row ``i`` of *Y* simultaneously (one NumPy pass per iteration for all rows, instead of
+    one optimiser call per row). Each iteration solves the damped normal equations
+    :math:`(J^T J + \lambda\,\mathrm{diag}\,J^T J)\,\delta = -J^T r` with the analytic
+    Jacobian, projects onto the bounds, and keeps a step only if it lowers
+    :math:`\chi^2` (then :math:`\lambda \to \lambda/10`, else :math:`\lambda \to 10\lambda`).
+    A parameter at a bound whose gradient points outward is held there (active set), so a
+    floor at :math:`H_\infty = 0` is found exactly. A row stops when a step changes
+    :math:`\chi^2` by less than ``rtol`` relative and every parameter by less than
+    ``sqrt(rtol)`` relative, or when :math:`\lambda` exceeds 1e12.
+
+    Parameters
+    ----------
+    fam : DecayFamily
+    u : ndarray, shape (n,)
+        Scaled time.
+    Y : ndarray, shape (B, n)
+        The series.
+    start : ndarray, shape (P,) or (B, P)
+        Starting values (clipped into the bounds).
+    max_iter : int
+        Iterations at most (each costs one function and one Jacobian evaluation).
+    rtol : float
+        Relative convergence tolerance on :math:`\chi^2` (see above).
+
+    Returns
+    -------
+    params : ndarray (B, P)
+    chisq : ndarray (B,)
+    converged : ndarray of bool (B,)
+    """
+    Y = np.atleast_2d(np.asarray(Y, dtype=float))
+    B, P = Y.shape[0], len(fam.param_names)
+    lo, hi = fam.bounds_arrays()
+    theta = np.clip(np.broadcast_to(np.asarray(start, dtype=float), (B, P)), lo, hi).copy()
+
+    def evaluate(th, y):
+        with np.errstate(all="ignore"):
+            r = fam.func(u, *(th[:, j, None] for j in range(P))) - y
+        c = np.einsum("bn,bn->b", r, r)
+        return r, np.where(np.isfinite(c), c, np.inf)
+
+    r, chi = evaluate(theta, Y)
+    lam = np.full(B, 1e-3)
+    live = np.isfinite(chi)
+    done = ~live
+    eye = np.eye(P)
+    for _ in range(max_iter):
+        act = np.nonzero(~done)[0]
+        if act.size == 0:
+            break
+        th, ra = theta[act], r[act]
+        with np.errstate(all="ignore"):
+            J = fam.jac(u, *(th[:, j, None] for j in range(P)))      # (b, n, P)
+        J = np.where(np.isfinite(J), J, 0.0)
+        Jt = J.transpose(0, 2, 1)
+        A = Jt @ J
+        g = (Jt @ ra[:, :, None])[:, :, 0]
+        held = ((th <= lo) & (g > 0)) | ((th >= hi) & (g < 0))
+        free = ~held
+        A = A * (free[:, :, None] & free[:, None, :]) + eye * held[:, :, None]
+        g = np.where(held, 0.0, g)
+        d = np.einsum("bpp->bp", A)
+        scale = np.maximum(d, 1e-12 * np.maximum(d.max(axis=1, keepdims=True), 1e-300))
+        M = A + (lam[act, None, None] * scale[:, :, None]) * eye
+        try:
+            step = np.linalg.solve(M, -g[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            step = -g / np.einsum("bpp->bp", M)
+        new = np.clip(th + np.where(held, 0.0, step), lo, hi)
+        r_new, chi_new = evaluate(new, Y[act])
+        better = chi_new < chi[act]
+        small = (np.abs(chi[act] - chi_new) <= rtol * chi[act]) & \
+            np.all(np.abs(new - th) <= np.sqrt(rtol) * (np.abs(th) + np.sqrt(rtol)), axis=1)
+        ok = act[better]
+        theta[ok], r[ok], chi[ok] = new[better], r_new[better], chi_new[better]
+        lam[ok] = np.maximum(lam[ok] / 10.0, 1e-12)
+        lam[act[~better]] *= 10.0
+        done[act[small | (~better & (np.all(step == 0, axis=1) | (lam[act] > 1e12)))]] = True
+    return theta, chi, done & live

@@ -4,7 +4,8 @@ r"""The laws a run can be fitted with, each described as data.
     :math:`R = -a\,e^{H} + b`. Linear in :math:`(a, b)` given :math:`x = e^{H}`, so it
     is solved exactly by weighted least squares. Ceiling :math:`b - a` (R at H = 0).
 ``entropy_scaled``
-    :math:`R = -a\,e^{cH} + b`, the same family with a free rate ``c`` (lmfit).
+    :math:`R = -a\,e^{cH} + b`, the same family with a free rate ``c`` (lmfit; the
+    alternative-law comparison solves it by variable projection instead).
     Ceiling :math:`b - a`.
 ``linear``
     :math:`R = -a\,H + b`, the natural linear alternative (closed form, like the
@@ -224,6 +225,12 @@ def _entropy_scaled(x, a, b, c):
     return -a * np.exp(c * x) + b
 
 
+def _entropy_scaled_jac(x, a, b, c):
+    """Analytic Jacobian of :func:`_entropy_scaled` (columns a, b, c)."""
+    e = np.exp(c * x)
+    return np.column_stack([-e, np.ones_like(e), -a * x * e])
+
+
 def _linear(x, a, b):
     return -a * x + b
 
@@ -293,7 +300,7 @@ LAWS: dict[str, Law] = {
         guess_func=_scaled_guess, equation="R = -a*exp(c*H) + b",
         latex=r"$R = -a\,e^{cH} + b$", variable="H",
         ceiling_func=lambda p: p["b"] - p["a"], ceiling_text="b - a (R at H = 0)",
-        family="exp", description="entropy law with a free rate c"),
+        family="exp", description="entropy law with a free rate c", jac=_entropy_scaled_jac),
     "linear": Law(
         name="linear", func=_linear, param_names=("a", "b"),
         bounds={"a": (-_INF, _INF), "b": (-_INF, _INF)},

@@ -13,7 +13,9 @@ The decay families (``"exp"``, ``"power"``, ``"stretched"``) are defined in
 Uncertainty: a moving-block bootstrap of residuals (the series are autocorrelated).
 The centre curve (model average, or the best family) plus block-resampled, centred
 residuals gives one pseudo-series per draw; every family is refitted to the *same*
-pseudo-series (warm-started, ``max_nfev`` capped) and the per-draw information-criterion
+pseudo-series (all draws at once by a vectorised bounded Levenberg–Marquardt,
+:func:`~entropy_law.decay_families.fit_batch`, warm-started at the full-data fit and
+iteration-capped) and the per-draw information-criterion
 weights combine them, so model-selection uncertainty is part of each draw (Buckland,
 Burnham & Augustin 1997). Residuals are inflated by :math:`\sqrt{n/(n-p)}`. Known limits:
 information-criterion weights assume independent errors, so on autocorrelated series they
@@ -33,7 +35,7 @@ import lmfit
 import numpy as np
 
 from .bootstrap import auto_block_length, moving_block_indices, percentile_interval
-from .decay_families import FAMILIES, DecayFamily
+from .decay_families import FAMILIES, DecayFamily, fit_batch
 from .errors import EntropyLawError, FitError
 from .regime import (COLLAPSE_FRAC, INITIAL_FRAC, MIN_REL_CHANGE,  # noqa: F401 (re-exported)
                      REBOUND_FRAC, _running_median, classify_regime)
@@ -43,7 +45,7 @@ __all__ = ["DecayFamily", "FAMILIES", "FamilyFit", "FloorEstimate", "TrajectoryR
 
 MIN_POINTS = 5
 WEIGHTINGS = ("aic", "bic", "best")
-MAX_NFEV_BOOT = 200  # cap per bootstrap refit (warm-started, analytic Jacobian)
+MAX_NFEV_BOOT = 200  # iteration cap of the batched bootstrap refit (warm-started)
 
 
 @dataclass(frozen=True)
@@ -301,7 +303,7 @@ def fit_trajectory(t, H, *, families: Sequence[str] = ("exp", "power"),
         boot_params[:, [k for k in range(K) if k not in active]] = params[None, [
             k for k in range(K) if k not in active]]
     floor_draws = np.einsum("nk,nk->n", boot_w, boot_params[:, :, 0])
-    floor_draws[floor_draws < 1e-9] = 0.0   # at the bound H_inf = 0 (lmfit stops just above)
+    floor_draws[floor_draws < 1e-9] = 0.0   # at the bound H_inf = 0 (lmfit stops just above it)
     low, high = (percentile_interval(floor_draws, level)
                  if n_boot else (math.nan, math.nan))
     fl = float(w @ params[:, 0])
@@ -392,38 +394,39 @@ def _make_params(fam: DecayFamily, values: Mapping[str, float]) -> lmfit.Paramet
 
 
 def _fit_full(fam: DecayFamily, u, y):
-    """Least-squares fit from the data-driven guess and two alternative time scales."""
+    """Least-squares fit from the data-driven guess and two alternative time scales.
+
+    The three starts are solved together by :func:`fit_batch`; lmfit then polishes the
+    best one (a few evaluations from the optimum) and supplies the standard errors and
+    information criteria of the result.
+    """
     g = fam.guess(u, y)
     tkey = fam.time_params[0]
-    best = None
-    for scale in (1.0, 0.3, 3.0):
-        start = dict(g, **{tkey: g[tkey] * scale})
-        r = lmfit.minimize(_residual, _make_params(fam, start), method="leastsq",
-                           args=(fam, u, y), Dfun=_jacobian)
-        if best is None or r.chisqr < best.chisqr:
-            best = r
-    return best
+    starts = np.array([[g[p] * (scale if p == tkey else 1.0) for p in fam.param_names]
+                       for scale in (1.0, 0.3, 3.0)])
+    lo, hi = fam.bounds_arrays()
+    starts = np.clip(starts, lo + 1e-9, np.where(np.isfinite(hi), hi * (1 - 1e-9), np.inf))
+    theta, chi, _ = fit_batch(fam, u, np.broadcast_to(y, (len(starts), y.size)), starts)
+    ok = np.all(np.isfinite(theta), axis=1) & np.isfinite(chi)
+    pick = theta[int(np.argmin(np.where(ok, chi, np.inf)))] if ok.any() else starts[0]
+    return lmfit.minimize(_residual, _make_params(fam, dict(zip(fam.param_names, pick))),
+                          method="leastsq", args=(fam, u, y), Dfun=_jacobian)
 
 
 def _boot_family(fam, full, u, ystar):
-    """Refit one family to each pseudo-series, warm-started at the full-data fit."""
-    names, nb = fam.param_names, len(ystar)
-    out, chisq, failed = np.empty((nb, len(names))), np.empty(nb), 0
-    mini = lmfit.Minimizer(_residual, full.params, fcn_args=(fam, u, ystar[0]),
-                           nan_policy="propagate")
-    for i in range(nb):
-        mini.userargs = (fam, u, ystar[i])
-        try:
-            r = mini.leastsq(params=full.params, max_nfev=MAX_NFEV_BOOT, Dfun=_jacobian)
-            vals = [r.params[p].value for p in names]
-            if not np.all(np.isfinite(vals)):
-                raise ValueError("non-finite parameters")
-            out[i], chisq[i] = vals, r.chisqr
-        except (ValueError, FloatingPointError):
-            failed += 1
-            out[i] = [full.params[p].value for p in names]
-            chisq[i] = float(np.sum(_residual(full.params, fam, u, ystar[i]) ** 2))
-    return out, chisq, failed
+    """Refit one family to every pseudo-series at once, warm-started at the full-data fit.
+
+    One vectorised bounded Levenberg–Marquardt over all draws (:func:`fit_batch`); a draw
+    whose fit is not finite keeps the full-data parameters and counts as failed.
+    """
+    start = np.array([full.params[p].value for p in fam.param_names], dtype=float)
+    out, chisq, _ = fit_batch(fam, u, ystar, start, max_iter=MAX_NFEV_BOOT)
+    bad = ~(np.all(np.isfinite(out), axis=1) & np.isfinite(chisq))
+    if bad.any():
+        out[bad] = start
+        with np.errstate(all="ignore"):
+            chisq[bad] = np.sum((fam.func(u, *start) - ystar[bad]) ** 2, axis=1)
+    return out, chisq, int(bad.sum())
 
 
 def _ic_weights(ic: np.ndarray) -> np.ndarray:
