@@ -169,9 +169,9 @@ Verdicts: {s['pass']} pass, {s['flag']} flag, {s['inconclusive']} inconclusive,
 
 Where one check's time goes (mean over {args.sample} runs, one core, in-process):
 {b['check']:.3f} s per run, of which {b['compare_laws']:.3f} s in the law fit's
-alternative-law comparison (`diagnostics.compare_laws`, an lmfit fit of the 3-parameter
+alternative-law comparison (`diagnostics.compare_laws`, a variable-projection fit of the 3-parameter
 law used only for the verdict text) and {b['fit_trajectory']:.3f} s in the entropy
-trajectory fit and bootstrap (`trajectory.fit_trajectory`, lmfit `minimize` per refit).
+trajectory fit and bootstrap (`trajectory.fit_trajectory`, batched Levenberg-Marquardt refits).
 """
     write_section("bench-check", body)
     print("recorded in docs/benchmarks.md")
