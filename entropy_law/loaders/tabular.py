@@ -196,9 +196,14 @@ def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
         if col in skip:
             continue
         s = df[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            metrics.append(col)  # already numbers: nothing to check
+            continue
         num = pd.to_numeric(s, errors="coerce")
         nonnull = s.notna()
-        bad = nonnull & num.isna() & ~s.astype(str).str.lower().isin(["nan", "inf", "-inf"])
+        bad = nonnull & num.isna()
+        if bad.any():
+            bad &= ~s.astype(str).str.lower().isin(["nan", "inf", "-inf"])
         if bad.any() and not (nonnull & num.notna()).any():
             text_cols.append(col)
             continue
@@ -214,21 +219,20 @@ def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     if not metrics:
         raise LoadError(path, f"no numeric metric columns besides the step column {step!r}; "
                               f"found {list(df.columns)[:12]}.")
-    id_vars = [step] + ([run_col] if run_col else [])
-    base = df[id_vars].copy()
-    if wall is not None:
-        base["wall_time"] = wall
-    frames = []
-    for col in metrics:
-        part = base.copy()
-        part["metric"] = col
-        part["value"] = pd.to_numeric(df[col], errors="coerce")
-        frames.append(part[part["value"].notna() | df[col].notna()])
-    out = pd.concat(frames, ignore_index=True).rename(columns={step: "step"})
+    # melt metric-major (every metric's rows in file order): one numpy reshape
+    values = np.column_stack([pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+                              for c in metrics]).T.ravel()
+    present = df[metrics].notna().to_numpy().T.ravel()
+    n = len(df)
+    data = {"step": np.tile(df[step].to_numpy(), len(metrics))[present],
+            "metric": np.repeat(np.asarray(metrics, dtype=object), n)[present],
+            "value": values[present]}
     if run_col:
-        out = out.rename(columns={run_col: "run"})
-        out["run"] = out["run"].astype(str)
-    return _check_numeric(out, path, step)
+        data = {"run": np.tile(df[run_col].astype(str).to_numpy(), len(metrics))[present],
+                **data}
+    if wall is not None:
+        data["wall_time"] = np.tile(wall.to_numpy(dtype=float), len(metrics))[present]
+    return _check_numeric(pd.DataFrame(data), path, step)
 
 
 def _check_numeric(out: pd.DataFrame, path: Path, step_name: str) -> pd.DataFrame:
@@ -241,8 +245,10 @@ def _check_numeric(out: pd.DataFrame, path: Path, step_name: str) -> pd.DataFram
                               "step, or convert the column.")
     out = out.assign(step=step.astype(np.int64))
     value = pd.to_numeric(out["value"], errors="coerce")
-    bad = value.isna() & out["value"].notna() & ~out["value"].astype(str).str.lower().isin(
-        ["nan", "inf", "-inf", "infinity", "-infinity"])
+    bad = value.isna() & out["value"].notna()
+    if bad.any():
+        bad &= ~out["value"].astype(str).str.lower().isin(
+            ["nan", "inf", "-inf", "infinity", "-infinity"])
     if bad.any():
         row = out[bad].iloc[0]
         raise LoadError(path, f"metric {row['metric']!r} holds non-numeric value {row['value']!r} "
