@@ -80,7 +80,7 @@ import pandas as pd
 from .errors import EntropyLawError
 from .forecast_result import ForecastResult, ForecastSettings
 from .metrics import detect
-from .table import _align_one
+from .table import align_arrays
 
 __all__ = ["forecast", "prepare_run", "RunSeries", "HORIZON_MULTIPLE"]
 
@@ -111,10 +111,10 @@ class RunSeries:
         return int(np.r_[self.e_step, self.p_step].min())
 
     def aligned(self) -> pd.DataFrame:
-        sub = pd.DataFrame({"step": np.r_[self.e_step, self.p_step],
-                            "metric": ["e"] * len(self.e_step) + ["p"] * len(self.p_step),
-                            "value": np.r_[self.e_val, self.p_val]})
-        return _align_one(self.run, sub, "e", "p", "window")
+        """Performance points with their entropy (the ``window`` rule of
+        :mod:`entropy_law.table`): columns ``step, entropy, reward``."""
+        step, h, y = align_arrays(self.e_step, self.e_val, self.p_step, self.p_val)
+        return pd.DataFrame({"step": step, "entropy": h, "reward": y})
 
 
 def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto") -> RunSeries:

@@ -250,9 +250,15 @@ def entropy_reward(
 def _align_one(run: str, sub: pd.DataFrame, ent: str, rew: str, align: str) -> pd.DataFrame:
     e = sub.loc[sub["metric"] == ent, ["step", "value"]].sort_values("step")
     r = sub.loc[sub["metric"] == rew, ["step", "value"]].sort_values("step")
-    e_step = e["step"].to_numpy()
-    e_val = e["value"].to_numpy()
-    r_step = r["step"].to_numpy()
+    step, h, y = align_arrays(e["step"].to_numpy(), e["value"].to_numpy(),
+                              r["step"].to_numpy(), r["value"].to_numpy(), align)
+    return pd.DataFrame({"run": run, "step": step, "entropy": h, "reward": y})
+
+
+def align_arrays(e_step, e_val, r_step, r_val, align: str = "window"):
+    """The alignment rule of this module on sorted arrays: ``(step, entropy, reward)``."""
+    e_step, e_val = np.asarray(e_step), np.asarray(e_val, dtype=float)
+    r_step, r_val = np.asarray(r_step), np.asarray(r_val, dtype=float)
     if align == "same_step":
         idx = np.searchsorted(e_step, r_step)
         ok = (idx < len(e_step)) & (e_step[np.minimum(idx, len(e_step) - 1)] == r_step) \
@@ -269,8 +275,7 @@ def _align_one(run: str, sub: pd.DataFrame, ent: str, rew: str, align: str) -> p
             ent_at = (csum[hi] - csum[lo]) / n
         ent_at[n == 0] = np.nan
     keep = np.isfinite(ent_at)
-    return pd.DataFrame({"run": run, "step": r_step[keep].astype(np.int64),
-                         "entropy": ent_at[keep], "reward": r["value"].to_numpy()[keep]})
+    return r_step[keep].astype(np.int64), ent_at[keep], r_val[keep]
 
 
 def require_metric(names: Sequence[str], key: str, *, role: str, run: str = "") -> None:
