@@ -44,7 +44,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .errors import FitError
 
@@ -219,6 +218,8 @@ def t_interval(value: float, se: float, dof: int, level: float = 0.95) -> tuple[
     _check_level(level)
     if dof < 1 or not np.isfinite(se):
         return float("nan"), float("nan")
+    from scipy import stats  # lazy: scipy.stats costs ~1 s of start-up
+
     q = stats.t.ppf(0.5 + level / 2.0, dof)
     return float(value - q * se), float(value + q * se)
 

@@ -31,7 +31,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import lmfit
 import numpy as np
 
 from .bootstrap import auto_block_length, moving_block_indices, percentile_interval
@@ -384,7 +383,9 @@ def _jacobian(params, fam, u, y):
     return fam.jac(u, *[params[p].value for p in fam.param_names])
 
 
-def _make_params(fam: DecayFamily, values: Mapping[str, float]) -> lmfit.Parameters:
+def _make_params(fam: DecayFamily, values: Mapping[str, float]):
+    import lmfit  # lazy: lmfit pulls in scipy.stats, about 1 s of start-up
+
     ps = lmfit.Parameters()
     for p in fam.param_names:
         lo, hi = fam.bounds[p]
@@ -409,6 +410,8 @@ def _fit_full(fam: DecayFamily, u, y):
     theta, chi, _ = fit_batch(fam, u, np.broadcast_to(y, (len(starts), y.size)), starts)
     ok = np.all(np.isfinite(theta), axis=1) & np.isfinite(chi)
     pick = theta[int(np.argmin(np.where(ok, chi, np.inf)))] if ok.any() else starts[0]
+    import lmfit
+
     return lmfit.minimize(_residual, _make_params(fam, dict(zip(fam.param_names, pick))),
                           method="leastsq", args=(fam, u, y), Dfun=_jacobian)
 
