@@ -19,7 +19,6 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -91,7 +90,7 @@ def main() -> None:
         "simulator runs, validation accuracy": [(t, None, False, n_boot) for t in sims],
     }
     t0 = time.time()
-    out = [f"## Forecast accuracy (backtests)\n",
+    out = ["## Forecast accuracy (backtests)\n",
            f"Command: `python benchmarks/forecast_accuracy.py{' --quick' if opt.quick else ''}"
            f" --jobs {opt.jobs}` ({machine()}; n_boot={n_boot}).\n",
            "Error = forecast at the run's last step minus the realised value (mean of the "

@@ -172,15 +172,13 @@ class Law:
                 r = (self.func(x, *p) - y) * sw
             return np.where(np.isfinite(r), r, 1e6)
 
-        jac = "2-point"
-        if self.jac is not None:
-            def jac(p):
-                with np.errstate(all="ignore"):
-                    j = self.jac(x, *p) * sw[:, None]
-                return np.where(np.isfinite(j), j, 0.0)
+        def analytic_jac(p):
+            with np.errstate(all="ignore"):
+                j = self.jac(x, *p) * sw[:, None]
+            return np.where(np.isfinite(j), j, 0.0)
 
         try:
-            res = least_squares(resid, p0, jac=jac, bounds=(lo, hi), method="trf",
+            res = least_squares(resid, p0, jac=analytic_jac if self.jac else "2-point", bounds=(lo, hi), method="trf",
                                 x_scale="jac", max_nfev=100)
         except (ValueError, FloatingPointError) as exc:
             return LawFit({p: np.nan for p in names}, None, np.full_like(y, np.nan), False,
