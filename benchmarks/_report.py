@@ -14,8 +14,10 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 def machine() -> str:
     import os
 
-    return (f"Python {sys.version.split()[0]}, numpy {np.__version__}, {platform.machine()}, "
-            f"{os.cpu_count()} cores")
+    return (
+        f"Python {sys.version.split()[0]}, numpy {np.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} cores"
+    )
 
 
 def write_section(name: str, body: str) -> None:

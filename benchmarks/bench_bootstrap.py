@@ -16,7 +16,8 @@ import time
 import lmfit
 import numpy as np
 
-from entropy_law.bootstrap import auto_block_length, linear_draws, moving_block_indices
+from entropy_law.fitting.block_length import auto_block_length
+from entropy_law.fitting.bootstrap import linear_draws, moving_block_indices
 
 
 def main() -> None:
@@ -40,8 +41,15 @@ def main() -> None:
 
     def ours(extrapolate):
         t0 = time.perf_counter()
-        d = linear_draws(x, R, method="block", n_boot=B, block_length=length,
-                         rng=np.random.default_rng(1), extrapolate=extrapolate)
+        d = linear_draws(
+            x,
+            R,
+            method="block",
+            n_boot=B,
+            block_length=length,
+            rng=np.random.default_rng(1),
+            extrapolate=extrapolate,
+        )
         return time.perf_counter() - t0, d
 
     ours(False)  # warm-up
@@ -60,17 +68,19 @@ def main() -> None:
     t_lm = (time.perf_counter() - t0) / m * B
     err = np.max(np.abs(a_lm + d.slope[:m]) / np.abs(a_lm))
 
-    print(f"machine: {platform.processor() or platform.machine()}, numpy {np.__version__}, "
-          f"lmfit {lmfit.__version__}; n = {n}, B = {B}, block length {length}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, numpy {np.__version__}, "
+        f"lmfit {lmfit.__version__}; n = {n}, B = {B}, block length {length}"
+    )
     print("| method | time for B resamples (s) | speed-up vs lmfit loop |")
     print("| --- | --- | --- |")
     print(f"| entropy-law `linear_draws` (block sums) | {t_plain:.3f} | {t_lm / t_plain:,.0f}x |")
-    print(f"| entropy-law, with block-length extrapolation (2 x B draws, the fit default) "
-          f"| {t_extra:.3f} | {t_lm / t_extra:,.0f}x |")
-    print(f"| lmfit `Model.fit` loop (timed on {m}, extrapolated x{B / m:.1f}) "
-          f"| {t_lm:.1f} | 1x |")
-    print(f"max relative difference of a, ours vs lmfit, on the {m} shared resamples: "
-          f"{err:.1e}")
+    print(
+        f"| entropy-law, with block-length extrapolation (2 x B draws, the fit default) "
+        f"| {t_extra:.3f} | {t_lm / t_extra:,.0f}x |"
+    )
+    print(f"| lmfit `Model.fit` loop (timed on {m}, extrapolated x{B / m:.1f}) | {t_lm:.1f} | 1x |")
+    print(f"max relative difference of a, ours vs lmfit, on the {m} shared resamples: {err:.1e}")
 
 
 if __name__ == "__main__":

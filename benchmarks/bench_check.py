@@ -37,8 +37,7 @@ MIN_CEILING = 0.5
 
 def _config(i: int) -> dict:
     rng = np.random.default_rng([i, 2025])
-    cfg = {"lr": float(rng.choice([0.1, 0.2, 0.3])),
-           "hard_fraction": float(rng.choice([0.2, 0.3, 0.5, 0.7]))}
+    cfg = {"lr": float(rng.choice([0.1, 0.2, 0.3])), "hard_fraction": float(rng.choice([0.2, 0.3, 0.5, 0.7]))}
     if i % 10 == 9:
         cfg["entropy_coef"] = 0.05
     return cfg
@@ -71,9 +70,23 @@ def make_fleet(folder: Path, n: int, n_steps: int, jobs: int) -> float:
 
 def time_cli(folder: Path, jobs: int, extra: list[str]) -> tuple[float, dict]:
     out = Path(tempfile.mkdtemp()) / "check.json"
-    cmd = [sys.executable, "-c", "from entropy_law.cli import main; main()", "check", str(folder),
-           "--min-ceiling", str(MIN_CEILING), "--jobs", str(jobs), "--format", "json",
-           "--output", str(out), "--no-progress", *extra]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from entropy_law.cli import main; main()",
+        "check",
+        str(folder),
+        "--min-ceiling",
+        str(MIN_CEILING),
+        "--jobs",
+        str(jobs),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        "--no-progress",
+        *extra,
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
@@ -85,8 +98,12 @@ def time_cli(folder: Path, jobs: int, extra: list[str]) -> tuple[float, dict]:
 def breakdown(folder: Path, sample: int) -> dict:
     """Per-run seconds in this process: check fast path (and its parts) vs forecast defaults."""
     import entropy_law as el
-    from entropy_law import diagnostics, fitting, trajectory, _forecast_core
-    from entropy_law.check import CheckSettings, _check_table
+    from entropy_law.checking.result import CheckSettings
+    from entropy_law.checking.runner import _check_table
+    from entropy_law.fitting import diagnostics
+    from entropy_law.fitting import engine as fitting
+    from entropy_law.forecasting import core as _forecast_core
+    from entropy_law.trajectory import fit as trajectory
 
     spent = {"compare_laws": 0.0, "fit_trajectory": 0.0}
 
@@ -99,14 +116,17 @@ def breakdown(folder: Path, sample: int) -> dict:
                 return fn(*a, **k)
             finally:
                 spent[key] += time.perf_counter() - t0
+
         setattr(mod, name, wrapper)
         return fn
 
     files = sorted(folder.glob("*.csv"))[:sample]
     tables = [el.load(f) for f in files]
     st = CheckSettings(min_ceiling=MIN_CEILING)
-    orig = [timed(fitting, "compare_laws", "compare_laws"),
-            timed(_forecast_core, "fit_trajectory", "fit_trajectory")]
+    orig = [
+        timed(fitting, "compare_laws", "compare_laws"),
+        timed(_forecast_core, "fit_trajectory", "fit_trajectory"),
+    ]
     t0 = time.perf_counter()
     for t in tables:
         _check_table(t, st, None)
@@ -119,8 +139,12 @@ def breakdown(folder: Path, sample: int) -> dict:
             el.forecast(t, n_boot=400)
     full = (time.perf_counter() - t0) / len(tables)
     del diagnostics, trajectory
-    return {"check": fast, "compare_laws": spent["compare_laws"] / len(tables),
-            "fit_trajectory": spent["fit_trajectory"] / len(tables), "forecast_default": full}
+    return {
+        "check": fast,
+        "compare_laws": spent["compare_laws"] / len(tables),
+        "fit_trajectory": spent["fit_trajectory"] / len(tables),
+        "forecast_default": full,
+    }
 
 
 def main() -> None:
@@ -129,8 +153,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--sample", type=int, default=20, help="runs for the breakdown")
-    ap.add_argument("--cache", type=Path,
-                    default=Path(tempfile.gettempdir()) / "entropy-law-bench-check")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "entropy-law-bench-check")
     ap.add_argument("--write", action="store_true", help="record in docs/benchmarks.md")
     args = ap.parse_args()
     folder = args.cache / f"n{args.n}-steps{args.steps}"
@@ -139,8 +162,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     wall, doc = time_cli(folder, args.jobs, [])
     s = doc["summary"]
-    print(f"entropy-law check: {wall:.1f} s wall for {len(doc['runs'])} runs "
-          f"({args.jobs} jobs) -> {s}")
+    print(f"entropy-law check: {wall:.1f} s wall for {len(doc['runs'])} runs ({args.jobs} jobs) -> {s}")
     b = breakdown(folder, args.sample)
     n_per_core = args.n / args.jobs
     print(json.dumps(b, indent=2))
@@ -148,8 +170,7 @@ def main() -> None:
         return
     from _report import machine, write_section
 
-    cmd = f"python benchmarks/bench_check.py --n {args.n} --steps {args.steps} " \
-          f"--jobs {args.jobs} --write"
+    cmd = f"python benchmarks/bench_check.py --n {args.n} --steps {args.steps} --jobs {args.jobs} --write"
     body = f"""## `entropy-law check` over a fleet of runs
 
 Command: `{cmd}` ({machine()}). {args.n} simulator runs of {args.steps} steps written as
@@ -162,15 +183,15 @@ loading included. Target: <= 60 s. Load average (1 min) when the timing started:
 | what | wall time |
 | --- | --- |
 | `entropy-law check` on {args.n} runs, {args.jobs} jobs | **{wall:.1f} s** ({wall / args.n * 1000:.0f} ms/run) |
-| peer: `forecast` defaults per run (combined, 400 resamples), extrapolated | {b['forecast_default'] * n_per_core:.0f} s ({b['forecast_default']:.2f} s/run/core, {args.sample} runs) |
+| peer: `forecast` defaults per run (combined, 400 resamples), extrapolated | {b["forecast_default"] * n_per_core:.0f} s ({b["forecast_default"]:.2f} s/run/core, {args.sample} runs) |
 
-Verdicts: {s['pass']} pass, {s['flag']} flag, {s['inconclusive']} inconclusive,
-{s['error']} error.
+Verdicts: {s["pass"]} pass, {s["flag"]} flag, {s["inconclusive"]} inconclusive,
+{s["error"]} error.
 
 Where one check's time goes (mean over {args.sample} runs, one core, in-process):
-{b['check']:.3f} s per run, of which {b['compare_laws']:.3f} s in the law fit's
+{b["check"]:.3f} s per run, of which {b["compare_laws"]:.3f} s in the law fit's
 alternative-law comparison (`diagnostics.compare_laws`, a variable-projection fit of the 3-parameter
-law used only for the verdict text) and {b['fit_trajectory']:.3f} s in the entropy
+law used only for the verdict text) and {b["fit_trajectory"]:.3f} s in the entropy
 trajectory fit and bootstrap (`trajectory.fit_trajectory`, batched Levenberg-Marquardt refits).
 """
     write_section("bench-check", body)

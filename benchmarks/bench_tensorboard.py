@@ -47,9 +47,19 @@ def _frame(data: bytes) -> bytes:
 
 def tag_names(n: int) -> list[str]:
     """verl-like tags of mixed lengths."""
-    base = ["actor/entropy", "critic/score/mean", "actor/pg_loss", "actor/grad_norm",
-            "response_length/mean", "val-core/openai/gsm8k/reward/mean@1", "actor/ppo_kl",
-            "critic/rewards/mean", "timing_s/gen", "perf/throughput", "actor/kl_loss"]
+    base = [
+        "actor/entropy",
+        "critic/score/mean",
+        "actor/pg_loss",
+        "actor/grad_norm",
+        "response_length/mean",
+        "val-core/openai/gsm8k/reward/mean@1",
+        "actor/ppo_kl",
+        "critic/rewards/mean",
+        "timing_s/gen",
+        "perf/throughput",
+        "actor/kl_loss",
+    ]
     return [base[i % len(base)] + ("" if i < len(base) else f"_{i}") for i in range(n)]
 
 
@@ -65,8 +75,11 @@ def write_events(path: Path, steps: int, tags: list[str], seed: int = 0) -> np.n
     for s in range(steps):
         row = vals[s].tolist()
         for k, tag in enumerate(tags):
-            ev = Event(wall_time=t0 + 0.5 * s + 1e-4 * k, step=s,
-                       summary=Summary(value=[Summary.Value(tag=tag, simple_value=row[k])]))
+            ev = Event(
+                wall_time=t0 + 0.5 * s + 1e-4 * k,
+                step=s,
+                summary=Summary(value=[Summary.Value(tag=tag, simple_value=row[k])]),
+            )
             out.append(_frame(ev.SerializeToString()))
     path.write_bytes(b"".join(out))
     return vals
@@ -85,9 +98,16 @@ def check_against_writer(tmp: Path) -> None:
     from tensorboardX.proto.event_pb2 import Event
     from tensorboardX.proto.summary_pb2 import Summary
 
-    mine = b"".join(_frame(Event(wall_time=1.75e9 + s, step=s, summary=Summary(value=[
-        Summary.Value(tag="actor/entropy", simple_value=0.25 * s)])).SerializeToString())
-        for s in range(3))
+    mine = b"".join(
+        _frame(
+            Event(
+                wall_time=1.75e9 + s,
+                step=s,
+                summary=Summary(value=[Summary.Value(tag="actor/entropy", simple_value=0.25 * s)]),
+            ).SerializeToString()
+        )
+        for s in range(3)
+    )
     assert ref[first:] == mine, "hand framing differs from tensorboardX's SummaryWriter"
 
 
@@ -124,26 +144,32 @@ def main(argv: list[str] | None = None) -> str:
 
         def tbp():
             from tbparse import SummaryReader
+
             return len(SummaryReader(str(path)).scalars)
 
         def acc():
             from tensorboard.backend.event_processing.event_accumulator import (
-                EventAccumulator)
+                EventAccumulator,
+            )
+
             ea = EventAccumulator(str(path), size_guidance={"scalars": 0})
             ea.Reload()
             return sum(len(ea.Scalars(t)) for t in ea.Tags()["scalars"])
 
-        rows = [("entropy-law `read_events` (CRC checked)",) + timed(ours),
-                ("tbparse `SummaryReader(path).scalars`",) + timed(tbp),
-                ("tensorboard `EventAccumulator` (size_guidance 0) + Scalars",) + timed(acc)]
+        rows = [
+            ("entropy-law `read_events` (CRC checked)",) + timed(ours),
+            ("tbparse `SummaryReader(path).scalars`",) + timed(tbp),
+            ("tensorboard `EventAccumulator` (size_guidance 0) + Scalars",) + timed(acc),
+        ]
     df = got[0]  # ours must also return exactly the float32 values written, in order
     assert np.array_equal(df["value"].to_numpy(), vals.astype(np.float64).ravel())
     assert np.array_equal(df["step"].to_numpy(), np.repeat(np.arange(args.steps), len(tags)))
     for name, _, n in rows:
         assert n == expected, f"{name} returned {n} points, expected {expected}"
     t_tbp = rows[1][1]
-    cmd = "python " + " ".join(shlex.quote(a) for a in [
-        "benchmarks/bench_tensorboard.py", *(sys.argv[1:] if argv is None else argv)])
+    cmd = "python " + " ".join(
+        shlex.quote(a) for a in ["benchmarks/bench_tensorboard.py", *(sys.argv[1:] if argv is None else argv)]
+    )
     lines = [
         "## TensorBoard loader: entropy-law vs tbparse vs EventAccumulator",
         "",

@@ -93,18 +93,22 @@ def write_mlflow(out: Path) -> None:
     (run / "metrics").mkdir(parents=True)
     (run / "tags").mkdir()
     exp.joinpath("meta.yaml").write_text(
-        "artifact_location: mlruns/1\nexperiment_id: '1'\nlifecycle_stage: active\n"
-        "name: sample-grpo\n")
+        "artifact_location: mlruns/1\nexperiment_id: '1'\nlifecycle_stage: active\nname: sample-grpo\n"
+    )
     run.joinpath("meta.yaml").write_text(
-        f"run_id: {run.name}\nexperiment_id: '1'\nrun_name: {name}\nstatus: 3\n"
-        "lifecycle_stage: active\n")
+        f"run_id: {run.name}\nexperiment_id: '1'\nrun_name: {name}\nstatus: 3\nlifecycle_stage: active\n"
+    )
     run.joinpath("tags", "mlflow.runName").write_text(name)
     t = live(name)
     for metric, sub in t.groupby("metric"):
         f = run / "metrics" / metric  # keys with '/' become folders, as in mlflow
         f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text("".join(f"{int((T0 + s) * 1000)} {repr(float(v))} {int(s)}\n"
-                             for s, v in zip(sub["step"], sub["value"])))
+        f.write_text(
+            "".join(
+                f"{int((T0 + s) * 1000)} {repr(float(v))} {int(s)}\n"
+                for s, v in zip(sub["step"], sub["value"])
+            )
+        )
 
 
 def main(out: Path = HERE) -> None:

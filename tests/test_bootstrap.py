@@ -5,10 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from entropy_law.bootstrap import (auto_block_length, linear_draws, linear_draws_from_indices,
-                                   moving_block_indices, pairs_indices, percentile_interval,
-                                   t_interval)
 from entropy_law.errors import FitError
+from entropy_law.fitting.block_length import auto_block_length
+from entropy_law.fitting.bootstrap import (
+    linear_draws,
+    linear_draws_from_indices,
+    moving_block_indices,
+    pairs_indices,
+)
+from entropy_law.fitting.intervals import percentile_interval, t_interval
 
 
 def _ar1(rng, n, phi, sd=1.0):
@@ -43,8 +48,9 @@ def test_block_sum_shortcut_equals_explicit_resamples(length):
     n = 97
     x = np.exp(np.linspace(0.6, 0.05, n))
     y = -0.7 * x + 1.6 + rng.normal(0, 0.02, n)
-    fast = linear_draws(x, y, method="block", n_boot=64, block_length=length,
-                        rng=np.random.default_rng(5), extrapolate=False)
+    fast = linear_draws(
+        x, y, method="block", n_boot=64, block_length=length, rng=np.random.default_rng(5), extrapolate=False
+    )
     idx = moving_block_indices(n, 64, length, np.random.default_rng(5))
     slow = linear_draws_from_indices(x, y, idx)
     # same resamples, two exact algebraic routes: agreement to rounding error
@@ -101,8 +107,10 @@ def test_t_interval_uses_t_quantile():
     assert lo == pytest.approx(2.0 - hi)
 
 
-@pytest.mark.parametrize("kwargs", [dict(level=1.5), dict(level=0), dict(n_boot=0),
-                                    dict(block_length=500), dict(method="jackknife")])
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(level=1.5), dict(level=0), dict(n_boot=0), dict(block_length=500), dict(method="jackknife")],
+)
 def test_bad_arguments_raise_fit_error(kwargs):
     x = np.linspace(0, 1, 20)
     args = dict(method="block", n_boot=10, block_length=2, rng=np.random.default_rng(0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from entropy_law.fitting import fit_arrays
+from entropy_law.fitting.engine import fit_arrays
 
 N_SERIES, N_POINTS, PHI, SD = 200, 200, 0.6, 0.02
 A, B = 0.5, 1.3
@@ -29,8 +29,7 @@ def test_block_intervals_cover_and_pairs_undercover_with_ar1_noise():
     for s in range(N_SERIES):
         t, H, R = _series(rng)
         for method in hits:
-            res = fit_arrays(H, R, t, resample=method, level=0.9, seed=s, n_boot=2000,
-                             bounded=None)
+            res = fit_arrays(H, R, t, resample=method, level=0.9, seed=s, n_boot=2000, bounded=None)
             lo, hi = res.ceiling.ci
             hits[method] += lo <= B - A <= hi
     cover = {k: v / N_SERIES for k, v in hits.items()}

@@ -13,9 +13,16 @@ import pytest
 from typer.testing import CliRunner
 
 import entropy_law as el
-from entropy_law.check import (CheckConfigError, CheckResult, CheckSettings, check,
-                               find_config, judge, read_config)
-from entropy_law.check_report import render
+from entropy_law.checking import (
+    CheckConfigError,
+    CheckResult,
+    CheckSettings,
+    check,
+    find_config,
+    judge,
+    read_config,
+)
+from entropy_law.checking.report import render
 from entropy_law.cli import app
 
 # -- the rules on hand-made forecasts (exact, no fitting) -----------------------------------
@@ -23,22 +30,32 @@ from entropy_law.cli import app
 
 def _fc(lo, hi, value=None, status="ok", method="law", sat=(None, None)) -> dict:
     value = (lo + hi) / 2 if value is None else value
-    return {"run": "r", "status": status, "method": method, "message": "m",
-            "confidence_level": 0.9, "ceiling": {"value": value, "ci": [lo, hi]},
-            "saturation_step": {"value": sat[0], "ci": [sat[0], sat[1]]}, "warnings": []}
+    return {
+        "run": "r",
+        "status": status,
+        "method": method,
+        "message": "m",
+        "confidence_level": 0.9,
+        "ceiling": {"value": value, "ci": [lo, hi]},
+        "saturation_step": {"value": sat[0], "ci": [sat[0], sat[1]]},
+        "warnings": [],
+    }
 
 
 CEIL = CheckSettings(min_ceiling=0.5)
 
 
-@pytest.mark.parametrize("lo, hi, outcome", [
-    (0.2, 0.49, "flag"),           # upper end under the bar: confidently below
-    (0.4, 0.6, "inconclusive"),    # straddles
-    (0.4, 0.5, "inconclusive"),    # upper end on the bar: not *under* it
-    (0.5, 0.7, "pass"),            # lower end on the bar counts as reaching it
-    (0.55, 0.7, "pass"),
-    (math.nan, 0.4, "inconclusive"),   # no interval, no verdict
-])
+@pytest.mark.parametrize(
+    "lo, hi, outcome",
+    [
+        (0.2, 0.49, "flag"),  # upper end under the bar: confidently below
+        (0.4, 0.6, "inconclusive"),  # straddles
+        (0.4, 0.5, "inconclusive"),  # upper end on the bar: not *under* it
+        (0.5, 0.7, "pass"),  # lower end on the bar counts as reaching it
+        (0.55, 0.7, "pass"),
+        (math.nan, 0.4, "inconclusive"),  # no interval, no verdict
+    ],
+)
 def test_ceiling_rule(lo, hi, outcome):
     rc = judge(_fc(lo, hi), CEIL)
     assert rc.status == outcome
@@ -49,7 +66,7 @@ def test_ceiling_rule(lo, hi, outcome):
 
 def test_saturation_rule_and_combination():
     st = CheckSettings(min_ceiling=0.5, min_saturation_step=1000)
-    early = judge(_fc(0.6, 0.7, sat=(300, 800)), st)       # saturates confidently early
+    early = judge(_fc(0.6, 0.7, sat=(300, 800)), st)  # saturates confidently early
     assert early.status == "flag"
     assert [r.outcome for r in early.reasons] == ["pass", "flag"]
     never = judge(_fc(0.6, 0.7, sat=(900, math.inf)), st)  # may never saturate: straddles
@@ -60,13 +77,14 @@ def test_saturation_rule_and_combination():
     assert judge(_fc(0.1, 0.2, sat=(900, 2000)), st).status == "flag"
 
 
-@pytest.mark.parametrize("status, method", [("too_early", "law"),
-                                            ("insufficient_data", "last_value"),
-                                            ("entropy_controlled", "last_value")])
+@pytest.mark.parametrize(
+    "status, method",
+    [("too_early", "law"), ("insufficient_data", "last_value"), ("entropy_controlled", "last_value")],
+)
 def test_forecasts_not_to_act_on_are_inconclusive(status, method):
     rc = judge(_fc(0.1, 0.2, status=status, method=method), CEIL)
     assert rc.status == "inconclusive"
-    assert rc.reasons[0].outcome == "flag"   # the interval alone would have flagged it
+    assert rc.reasons[0].outcome == "flag"  # the interval alone would have flagged it
     assert status in rc.message
 
 
@@ -76,8 +94,7 @@ def test_exit_code_and_strict():
     assert CheckResult(runs, CheckSettings(min_ceiling=0.5, strict=True)).exit_code == 1
     flagged = runs + (judge(_fc(0.1, 0.2), CEIL),)
     assert CheckResult(flagged, CEIL).exit_code == 1
-    assert CheckResult(flagged, CEIL).summary == {"pass": 1, "flag": 1, "inconclusive": 1,
-                                                  "error": 0}
+    assert CheckResult(flagged, CEIL).summary == {"pass": 1, "flag": 1, "inconclusive": 1, "error": 0}
 
 
 def test_settings_need_a_threshold():
@@ -94,14 +111,14 @@ def test_config_found_in_parent_pyproject(tmp_path, monkeypatch):
     (tmp_path / ".git").mkdir()
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "x"\n[tool.entropy-law.check]\nmin-ceiling = 1\n'
-        'min_saturation_step = 400\nstrict = true\nformat = "junit"\n')
+        'min_saturation_step = 400\nstrict = true\nformat = "junit"\n'
+    )
     sub = tmp_path / "a" / "b"
     sub.mkdir(parents=True)
     monkeypatch.chdir(sub)
     conf, used = read_config()
     assert used == tmp_path / "pyproject.toml"
-    assert conf == {"min_ceiling": 1.0, "min_saturation_step": 400, "strict": True,
-                    "format": "junit"}
+    assert conf == {"min_ceiling": 1.0, "min_saturation_step": 400, "strict": True, "format": "junit"}
     assert isinstance(conf["min_ceiling"], float)
     # the search stops at the repository root: nothing above it is read
     (tmp_path / ".git").rmdir()
@@ -127,8 +144,8 @@ def test_config_errors_name_key_and_file(tmp_path):
 
 # -- the CLI over simulator runs made to pass, flag, be inconclusive and fail --------------
 
-N_BOOT = "20"   # small: the verdicts below sit far from the bar, except "mid" whose bar is
-                # placed at the middle of its own interval computed with the same settings
+N_BOOT = "20"  # small: the verdicts below sit far from the bar, except "mid" whose bar is
+# placed at the middle of its own interval computed with the same settings
 
 
 def _csv(name: str, folder: Path, **kw) -> Path:
@@ -147,11 +164,11 @@ def fleet(tmp_path_factory):
     _csv("top", d, seed=1, n_steps=100, hard_fraction=0.05)
     mid = _csv("mid", d, seed=1, n_steps=100)
     _csv("low", d, seed=2, n_steps=100, hard_fraction=0.75)
-    _csv("early", d, seed=3, n_steps=12)    # 2 evaluations: insufficient data
+    _csv("early", d, seed=3, n_steps=12)  # 2 evaluations: insufficient data
     (d / "broken.csv").write_text("this,is\nnot,a log\n")
     res = check(el.load(mid), min_ceiling=0.0, n_boot=int(N_BOOT))
     lo, hi = res.runs[0].reasons[0].ci
-    assert hi - lo > 0.01   # an interval wide enough to put a bar strictly inside
+    assert hi - lo > 0.01  # an interval wide enough to put a bar strictly inside
     return d, round((lo + hi) / 2, 4)
 
 
@@ -159,16 +176,15 @@ def _run(args, **kw):
     return CliRunner().invoke(app, ["check", *args, "--n-boot", N_BOOT, "--jobs", "1"], **kw)
 
 
-EXPECTED = {"top": "pass", "mid": "inconclusive", "low": "flag", "early": "inconclusive",
-            "broken": "error"}
+EXPECTED = {"top": "pass", "mid": "inconclusive", "low": "flag", "early": "inconclusive", "broken": "error"}
 
 
 @pytest.mark.slow
 def test_cli_json_and_exit_code(fleet):
     d, bar = fleet
     res = _run([str(d), "--min-ceiling", str(bar), "--format", "json"])
-    assert res.exit_code == 1, res.output       # one flagged, one error
-    doc = json.loads(res.stdout)                # stdout is exactly one JSON document
+    assert res.exit_code == 1, res.output  # one flagged, one error
+    doc = json.loads(res.stdout)  # stdout is exactly one JSON document
     assert {r["run"]: r["status"] for r in doc["runs"]} == EXPECTED
     assert doc["summary"] == {"pass": 1, "flag": 1, "inconclusive": 2, "error": 1}
     runs = {r["run"]: r for r in doc["runs"]}
@@ -193,10 +209,14 @@ def test_cli_text_junit_github_markdown(fleet, tmp_path, monkeypatch):
 
     junit = _run(args + ["--format", "junit"])
     assert junit.exit_code == 1
-    root = ET.fromstring(junit.stdout.split("\n", 1)[1])   # after the XML declaration
+    root = ET.fromstring(junit.stdout.split("\n", 1)[1])  # after the XML declaration
     (suite,) = root.findall("testsuite")
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"),
-            suite.get("skipped")) == ("5", "1", "1", "2")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == (
+        "5",
+        "1",
+        "1",
+        "2",
+    )
     cases = {c.get("name"): c for c in suite.findall("testcase")}
     assert set(cases) == set(EXPECTED)
     assert cases["low"].find("failure") is not None
@@ -212,16 +232,20 @@ def test_cli_text_junit_github_markdown(fleet, tmp_path, monkeypatch):
     lines = gh.stdout.strip().splitlines()
     pattern = re.compile(r"^::(error|warning|notice) file=[^,:\n]+,title=[^:,\n]+::[^\n]+$")
     assert len(lines) == 5 and all(pattern.match(ln) for ln in lines), lines
-    kinds = {re.search(r"title=entropy-law check%3A (\w+)", ln).group(1): ln.split(" ")[0]
-             for ln in lines}
-    assert kinds == {"top": "::notice", "mid": "::warning", "low": "::error",
-                     "early": "::warning", "broken": "::error"}
+    kinds = {re.search(r"title=entropy-law check%3A (\w+)", ln).group(1): ln.split(" ")[0] for ln in lines}
+    assert kinds == {
+        "top": "::notice",
+        "mid": "::warning",
+        "low": "::error",
+        "early": "::warning",
+        "broken": "::error",
+    }
 
     md = _run(args + ["--format", "markdown"])
     assert md.exit_code == 1
     written = summary.read_text()
-    assert written.startswith("earlier step\n")           # appended, not overwritten
-    assert written.count("### entropy-law check") == 2     # github and markdown runs
+    assert written.startswith("earlier step\n")  # appended, not overwritten
+    assert written.count("### entropy-law check") == 2  # github and markdown runs
     assert "| run | status |" in md.stdout and md.stdout in written
     for run in EXPECTED:
         assert f"| {run} |" in md.stdout
@@ -231,14 +255,28 @@ def test_cli_text_junit_github_markdown(fleet, tmp_path, monkeypatch):
 def test_cli_strict_output_file_parallel_and_overrides(fleet, tmp_path, monkeypatch):
     d, bar = fleet
     pair = [str(d / "top.csv"), str(d / "mid.csv")]
-    assert _run(pair + ["--min-ceiling", str(bar)]).exit_code == 0   # inconclusive is fine
+    assert _run(pair + ["--min-ceiling", str(bar)]).exit_code == 0  # inconclusive is fine
     out = tmp_path / "r.json"
-    strict = CliRunner().invoke(app, ["check", *pair, "--min-ceiling", str(bar), "--strict",
-                                      "--jobs", "2", "--n-boot", N_BOOT, "--format", "json",
-                                      "--output", str(out)])
+    strict = CliRunner().invoke(
+        app,
+        [
+            "check",
+            *pair,
+            "--min-ceiling",
+            str(bar),
+            "--strict",
+            "--jobs",
+            "2",
+            "--n-boot",
+            N_BOOT,
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ],
+    )
     assert strict.exit_code == 1 and strict.stdout == ""
-    assert json.loads(out.read_text())["summary"] == {"pass": 1, "flag": 0,
-                                                      "inconclusive": 1, "error": 0}
+    assert json.loads(out.read_text())["summary"] == {"pass": 1, "flag": 0, "inconclusive": 1, "error": 0}
     # the config asks for an unreachable bar; the command-line flag takes precedence
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[tool.entropy-law.check]\nmin-ceiling = 0.99\n")
@@ -249,7 +287,7 @@ def test_cli_strict_output_file_parallel_and_overrides(fleet, tmp_path, monkeypa
 
 def test_cli_usage_errors_exit_2(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / ".git").mkdir()          # no pyproject above this folder is read
+    (tmp_path / ".git").mkdir()  # no pyproject above this folder is read
     res = _run([str(tmp_path)])
     assert res.exit_code == 2 and "no threshold" in res.stderr
     conf = tmp_path / "c.toml"
@@ -271,17 +309,22 @@ def test_real_run(real_runs_dir):
     path = real_runs_dir / "verl-data_gemma-2-2b-it-sft_ppo_gsm8k.csv"
     res = check(path, min_ceiling=0.3, n_boot=20)
     (rc,) = res.runs
-    assert rc.status in ("pass", "inconclusive"), rc   # validation ~0.62 after SFT+PPO
+    assert rc.status in ("pass", "inconclusive"), rc  # validation ~0.62 after SFT+PPO
     assert rc.forecast["reward_metric"] == "val_acc"
     assert render(res, "text").count("gemma") == 1
 
 
 def test_saturation_beyond_the_grid_passes_a_minimum_step():
     """An interval [2400, inf] (never saturating within the grid) clears a bar of 2000."""
-    from entropy_law.check import CheckSettings, judge
+    from entropy_law.checking import CheckSettings, judge
 
-    d = {"run": "r", "status": "ok", "method": "combined", "confidence_level": 0.9,
-         "ceiling": {"value": 0.8, "ci": [0.7, 0.9]},
-         "saturation_step": {"value": None, "ci": [2400.0, None], "beyond_grid": True}}
+    d = {
+        "run": "r",
+        "status": "ok",
+        "method": "combined",
+        "confidence_level": 0.9,
+        "ceiling": {"value": 0.8, "ci": [0.7, 0.9]},
+        "saturation_step": {"value": None, "ci": [2400.0, None], "beyond_grid": True},
+    }
     rc = judge(d, CheckSettings(min_saturation_step=2000))
     assert rc.status == "pass", rc.message

@@ -21,11 +21,12 @@ import typer
 from typer.testing import CliRunner
 
 import entropy_law as el
-from entropy_law.compare import Comparison, compare, draws_of, interval_draws
 from entropy_law.errors import EntropyLawError
-from entropy_law.results import Estimate
+from entropy_law.fitting.results import Estimate
+from entropy_law.fleet.compare import compare, draws_of, interval_draws
+from entropy_law.fleet.comparison import Comparison
 
-N_BOOT = 80        # small on purpose: runtime; the forecast's sigmoid uses min(n_boot, 100)
+N_BOOT = 80  # small on purpose: runtime; the forecast's sigmoid uses min(n_boot, 100)
 NULL_SEEDS = range(8)
 
 
@@ -87,9 +88,9 @@ def test_entropy_bonus_lift_of_the_ceiling_is_detected_where_it_exists():
         warnings.simplefilter("ignore")
         c = compare(pd.concat([plain, bonus]), baseline="plain", n_boot=N_BOOT)
     assert c.baseline == "plain"
-    d = c.get("bonus", "ceiling")      # the reported (combined) ceiling
+    d = c.get("bonus", "ceiling")  # the reported (combined) ceiling
     assert d.verdict == "lifted", d.sentence
-    assert d.value > 0.03                # the realised lift is ~0.1; the forecast sees most
+    assert d.value > 0.03  # the realised lift is ~0.1; the forecast sees most
     law = c.get("bonus", "law_ceiling")  # the law alone is wider: same sign, not reversed
     assert law.value > 0.03 and law.verdict != "lowered", law.sentence
 
@@ -116,7 +117,7 @@ def test_plot_overlays_every_run(base):
     assert c.runs[0] == "base-s2"
     fig = c.plot()
     ax_r, ax_h = fig.axes[:2]
-    assert len(ax_h.get_lines()) >= 3          # one entropy curve per run (+ trajectories)
+    assert len(ax_h.get_lines()) >= 3  # one entropy curve per run (+ trajectories)
     assert "base-s2 (baseline)" in " ".join(t.get_text() for t in ax_r.get_legend().texts)
     plt.close(fig)
 
@@ -128,9 +129,9 @@ def test_interval_draws_match_the_interval_and_censoring():
     # (Monte Carlo error of a quantile from 2e5 draws is ~0.01 here)
     assert np.quantile(x, [0.05, 0.5, 0.95]) == pytest.approx([0.5, 1.0, 3.0], abs=0.02)
     y = interval_draws(Estimate(300.0, (200.0, math.inf), 0.9), rng, 1000)
-    assert np.isinf(y).mean() == pytest.approx(0.5, abs=0.06)   # the upper half is censored
+    assert np.isinf(y).mean() == pytest.approx(0.5, abs=0.06)  # the upper half is censored
     z = interval_draws(Estimate(0.6, (math.nan, math.nan), 0.9), rng, 1000)
-    assert np.isinf(z).all()                                     # unknown = unbounded
+    assert np.isinf(z).all()  # unknown = unbounded
 
 
 def test_draw_sources(base):
@@ -142,11 +143,14 @@ def test_draw_sources(base):
     assert src in ("interval", "draws", "sigmoid")
 
 
-@pytest.mark.parametrize("runs, needle", [
-    ("nope", "runs must be"),
-    ([], "at least 2 runs"),
-    ([1, 2], "expected a tidy long table"),
-])
+@pytest.mark.parametrize(
+    "runs, needle",
+    [
+        ("nope", "runs must be"),
+        ([], "at least 2 runs"),
+        ([1, 2], "expected a tidy long table"),
+    ],
+)
 def test_bad_input_is_named(runs, needle):
     with pytest.raises(EntropyLawError, match=needle):
         compare(runs)
@@ -178,14 +182,25 @@ def app():
 @pytest.mark.slow
 def test_cli_json_and_plot(app, tmp_path):
     el.simulate(seed=1, run="base", n_steps=200).to_csv(tmp_path / "a.csv", index=False)
-    el.simulate(seed=1, run="bonus", n_steps=200, entropy_coef=0.15).to_csv(
-        tmp_path / "b.csv", index=False)
+    el.simulate(seed=1, run="bonus", n_steps=200, entropy_coef=0.15).to_csv(tmp_path / "b.csv", index=False)
     png = tmp_path / "cmp.png"
-    res = CliRunner().invoke(app, ["compare", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
-                                   "--json", "--n-boot", "40", "--baseline", "base",
-                                   "--plot", str(png)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            str(tmp_path / "a.csv"),
+            str(tmp_path / "b.csv"),
+            "--json",
+            "--n-boot",
+            "40",
+            "--baseline",
+            "base",
+            "--plot",
+            str(png),
+        ],
+    )
     assert res.exit_code == 0, res.output
-    doc = json.loads(res.stdout)                 # exactly one JSON document on stdout
+    doc = json.loads(res.stdout)  # exactly one JSON document on stdout
     assert doc["baseline"] == "base" and doc["runs"] == ["base", "bonus"]
     floor = [d for d in doc["differences"] if d["quantity"] == "entropy_floor"][0]
     assert floor["verdict"] == "lifted" and floor["ci"][0] > 0

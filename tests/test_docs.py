@@ -5,7 +5,7 @@
   tables hold exactly the options and defaults of ``--help``.
 * The Python blocks of docs/method.md run (they recover planted values).
 * docs/formats.md names every loader format and every metric key / pattern of
-  ``entropy_law.metrics``.
+  ``entropy_law.table.metrics``.
 
 Regenerate the option tables of docs/cli.md (and add a stub section for a new command)
 with ``python tests/test_docs.py``.
@@ -25,8 +25,10 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 CLI_MD = DOCS / "cli.md"
 # wide, colourless help so that rich neither wraps nor styles the panels
 _ENV = {"COLUMNS": "250", "TERMINAL_WIDTH": "250", "NO_COLOR": "1"}
-_OPT_ROW = re.compile(r"^│\s(?:-\w,\s)?(--[\w-]+)(?:\s+(--[\w-]+))?\s{2,}<(.*?)>((?: \[[^\]]*\])?)"
-                      r"\s{2,}(.*?)\s*│$")
+_OPT_ROW = re.compile(
+    r"^│\s(?:-\w,\s)?(--[\w-]+)(?:\s+(--[\w-]+))?\s{2,}<(.*?)>((?: \[[^\]]*\])?)"
+    r"\s{2,}(.*?)\s*│$"
+)
 _ARG_ROW = re.compile(r"^│\s\*?\s+([\w.]+)\s{2,}(<.*?>)\s{2,}(.*?)\s*│$")
 _CMD_ROW = re.compile(r"^│\s([a-z][\w-]*)\s{2,}(.*?)\s*│$")
 _MORE = re.compile(r"^│\s{4,}(\S.*?)\s*│$")
@@ -75,8 +77,12 @@ def options(cmd: str | None) -> dict[str, dict[str, str]]:
     out = {}
     for name, negative, meta, bounds, desc in _panel_rows(text, "Options", _OPT_ROW):
         m = _DEFAULT.search(desc)
-        out[name] = {"type": meta + bounds, "default": m.group(1) if m else "",
-                     "help": _DEFAULT.sub("", desc).strip(), "negative": negative or ""}
+        out[name] = {
+            "type": meta + bounds,
+            "default": m.group(1) if m else "",
+            "help": _DEFAULT.sub("", desc).strip(),
+            "negative": negative or "",
+        }
     return out
 
 
@@ -101,8 +107,12 @@ def _cell(s: str) -> str:
 
 def generated_block(cmd: str | None) -> str:
     key = cmd or "(root)"
-    lines = [_BEGIN.format(cmd=cmd or "").replace("  ", " "), "",
-             f"`{usage(cmd).removeprefix('Usage: ')}`", ""]
+    lines = [
+        _BEGIN.format(cmd=cmd or "").replace("  ", " "),
+        "",
+        f"`{usage(cmd).removeprefix('Usage: ')}`",
+        "",
+    ]
     args = arguments(cmd) if cmd else []
     if args:
         lines += ["| argument | type | description |", "| --- | --- | --- |"]
@@ -131,12 +141,11 @@ def regenerate(path: Path = CLI_MD) -> None:
     documented = _documented_commands(text)
     for cmd, desc in commands().items():
         if cmd not in documented:
-            text = text.rstrip() + (f"\n\n## `entropy-law {cmd}`\n\n{desc}\n\n"
-                                    f"{generated_block(cmd)}\n")
+            text = text.rstrip() + (f"\n\n## `entropy-law {cmd}`\n\n{desc}\n\n{generated_block(cmd)}\n")
     for cmd in [None, *commands()]:
         span = _block_span(text, cmd)
         if span:
-            text = text[:span[0]] + generated_block(cmd) + text[span[1]:]
+            text = text[: span[0]] + generated_block(cmd) + text[span[1] :]
     path.write_text(text, encoding="utf-8")
 
 
@@ -151,16 +160,15 @@ def _sections(text: str) -> dict[str | None, str]:
     out = {}
     for k, m in enumerate(marks):
         end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
-        nxt = re.search(r"^## ", text[m.end():end], re.M)  # a non-command ## heading ends it
-        out[m.group(1)] = text[m.start(): m.end() + nxt.start() if nxt else end]
+        nxt = re.search(r"^## ", text[m.end() : end], re.M)  # a non-command ## heading ends it
+        out[m.group(1)] = text[m.start() : m.end() + nxt.start() if nxt else end]
     return out
 
 
 def _table_options(section: str) -> dict[str, str]:
     """``--option`` -> default cell, from the generated table of a section."""
     out = {}
-    for m in re.finditer(r"^\| `(--[\w-]+)`(?: / `--[\w-]+`)? \| .*? \| (`?)(.*?)\2 \| .*\|$",
-                         section, re.M):
+    for m in re.finditer(r"^\| `(--[\w-]+)`(?: / `--[\w-]+`)? \| .*? \| (`?)(.*?)\2 \| .*\|$", section, re.M):
         out[m.group(1)] = m.group(3)
     return out
 
@@ -192,8 +200,10 @@ def test_every_documented_command_exists_and_every_command_is_documented(cli_md,
     missing_in_cli = sorted(set(documented) - set(help_commands))
     assert not missing_in_cli, f"docs/cli.md documents commands that do not exist: {missing_in_cli}"
     undocumented = sorted(set(help_commands) - set(documented))
-    assert not undocumented, (f"commands without a section in docs/cli.md: {undocumented}; "
-                              "run `python tests/test_docs.py` to add a stub")
+    assert not undocumented, (
+        f"commands without a section in docs/cli.md: {undocumented}; "
+        "run `python tests/test_docs.py` to add a stub"
+    )
 
 
 def test_every_option_mentioned_for_a_command_exists(cli_md, help_commands):
@@ -211,12 +221,15 @@ def test_generated_option_tables_match_help(cli_md, help_commands):
     sections = _sections(cli_md)
     for cmd in [None, *help_commands]:
         section = sections.get(cmd, "")
-        assert _block_span(section, cmd), (f"no generated block for `{cmd or 'entropy-law'}` "
-                                           "in docs/cli.md; run `python tests/test_docs.py`")
+        assert _block_span(section, cmd), (
+            f"no generated block for `{cmd or 'entropy-law'}` in docs/cli.md; run `python tests/test_docs.py`"
+        )
         table = _table_options(section)
         real = {k: v["default"] for k, v in options(cmd).items()}
-        assert table == real, (f"`{cmd or 'entropy-law'}` options in docs/cli.md differ from "
-                               "--help; run `python tests/test_docs.py`")
+        assert table == real, (
+            f"`{cmd or 'entropy-law'}` options in docs/cli.md differ from "
+            "--help; run `python tests/test_docs.py`"
+        )
 
 
 def test_method_code_blocks_run():
@@ -224,12 +237,12 @@ def test_method_code_blocks_run():
     assert blocks, "docs/method.md has no Python blocks"
     namespace: dict = {}
     for k, block in enumerate(blocks):
-        exec(compile(block, f"docs/method.md block {k + 1}", "exec"), namespace)  # noqa: S102
+        exec(compile(block, f"docs/method.md block {k + 1}", "exec"), namespace)
 
 
 def test_formats_page_names_every_format_and_metric_key():
     import entropy_law as el
-    from entropy_law import metrics
+    from entropy_law.table import metrics
 
     text = (DOCS / "formats.md").read_text("utf-8")
     for name in el.formats():

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from entropy_law.errors import FitError
-from entropy_law.fitting import fit, fit_arrays, fit_each
-from entropy_law.results import FitResult
-from entropy_law.table import make_long
-from entropy_law.transient import detect_transient
+from entropy_law.fitting.engine import fit_arrays
+from entropy_law.fitting.results import FitResult
+from entropy_law.fitting.runs import fit, fit_each
+from entropy_law.fitting.transient import detect_transient
+from entropy_law.table.tidy import make_long
 
 A, B, SD = 0.5, 1.3, 0.01
 
@@ -59,8 +60,9 @@ def test_draws_are_joint_read_only_and_derived_quantities_use_them():
     assert p0.ci == pytest.approx(res.ceiling.ci)
     frame = res.predict(np.array([0.1, 0.3]))
     assert list(frame.columns) == ["x", "value", "low", "high"]
-    assert res.at_entropy[0.2].value == pytest.approx(-res.params["a"].value * np.exp(0.2)
-                                                      + res.params["b"].value)
+    assert res.at_entropy[0.2].value == pytest.approx(
+        -res.params["a"].value * np.exp(0.2) + res.params["b"].value
+    )
     # the same seed gives the same intervals
     again = fit_arrays(H, R, t, seed=3, n_boot=500)
     assert again.ceiling.ci == res.ceiling.ci
@@ -77,13 +79,16 @@ def test_parametric_interval_close_to_bootstrap_for_iid_noise():
     assert bw == pytest.approx(tw, rel=0.2)
 
 
-@pytest.mark.parametrize("H, R, status", [
-    ([0.3, 0.2], [0.5, 0.6], "insufficient_data"),
-    ([0.3, 0.3, 0.3, 0.3], [0.5, 0.6, 0.7, 0.8], "constant_entropy"),
-    ([0.3, 0.2, 0.1], [np.nan, np.nan, np.nan], "no_data"),
-    ([], [], "no_data"),
-    (np.linspace(0.5, 0.1, 20), np.linspace(0.8, 0.3, 20), "law_not_holding"),
-])
+@pytest.mark.parametrize(
+    "H, R, status",
+    [
+        ([0.3, 0.2], [0.5, 0.6], "insufficient_data"),
+        ([0.3, 0.3, 0.3, 0.3], [0.5, 0.6, 0.7, 0.8], "constant_entropy"),
+        ([0.3, 0.2, 0.1], [np.nan, np.nan, np.nan], "no_data"),
+        ([], [], "no_data"),
+        (np.linspace(0.5, 0.1, 20), np.linspace(0.8, 0.3, 20), "law_not_holding"),
+    ],
+)
 def test_data_conditions_give_a_status_not_an_exception(H, R, status):
     res = fit_arrays(H, R, seed=0, n_boot=200)
     assert res.status == status
@@ -126,9 +131,18 @@ def test_step_window_and_transient():
     assert fit_arrays(H, R, t, drop_transient=7, seed=0, n_boot=100).n_points == 93
 
 
-@pytest.mark.parametrize("kwargs", [dict(law="cubic"), dict(resample="wild"),
-                                    dict(level=95), dict(n_boot=0), dict(seed=-1),
-                                    dict(block_length=0), dict(drop_transient="yes")])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(law="cubic"),
+        dict(resample="wild"),
+        dict(level=95),
+        dict(n_boot=0),
+        dict(seed=-1),
+        dict(block_length=0),
+        dict(drop_transient="yes"),
+    ],
+)
 def test_bad_arguments_raise(kwargs):
     with pytest.raises(FitError):
         fit_arrays(np.linspace(0.5, 0.1, 20), np.linspace(0.3, 0.8, 20), **kwargs)
@@ -149,8 +163,13 @@ def test_fit_on_tables_and_fit_each():
     one = fit(long[long.run == "r1"], seed=0, n_boot=300)
     assert one.run == "r1" and one.settings.entropy == "actor/entropy"
     assert one.settings.reward == "val_acc"
-    er = pd.DataFrame({"step": np.arange(30), "entropy": np.linspace(0.5, 0.1, 30),
-                       "reward": -0.5 * np.exp(np.linspace(0.5, 0.1, 30)) + 1.3})
+    er = pd.DataFrame(
+        {
+            "step": np.arange(30),
+            "entropy": np.linspace(0.5, 0.1, 30),
+            "reward": -0.5 * np.exp(np.linspace(0.5, 0.1, 30)) + 1.3,
+        }
+    )
     assert fit(er, n_boot=100, seed=0).params["a"].value == pytest.approx(0.5)
     bad = pd.concat([long, make_long("r3", [0, 1], "actor/entropy", [0.5, 0.4])])
     table = fit_each(bad, seed=0, n_boot=200)

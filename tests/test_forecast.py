@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 import entropy_law as el
-from entropy_law.backtest import backtest
 from entropy_law.cli import app
-from entropy_law.forecast import forecast
+from entropy_law.forecasting.backtest import backtest
+from entropy_law.forecasting.forecaster import forecast
 
 A, B, H0, HINF, TAU = 0.4, 1.1, 0.9, 0.15, 60.0
 
@@ -29,8 +29,12 @@ def law_run(seed=0, n=300, sigma=0.006, phi=0.5, eval_every=5, run="synth"):
     r_noise = np.zeros(len(ev))
     for i in range(1, len(ev)):
         r_noise[i] = phi * r_noise[i - 1] + rng.normal(0, sigma)
-    return pd.concat([el.make_long(run, t, "actor/entropy", h_obs),
-                      el.make_long(run, ev, "val-core/x/acc/mean@1", r + r_noise)])
+    return pd.concat(
+        [
+            el.make_long(run, t, "actor/entropy", h_obs),
+            el.make_long(run, ev, "val-core/x/acc/mean@1", r + r_noise),
+        ]
+    )
 
 
 TRUE_CEILING = -A * np.exp(HINF) + B
@@ -52,8 +56,7 @@ def test_planted_ceiling_and_horizon_recovered():
 
 
 def test_saturation_step_near_truth():
-    res = forecast(law_run(n=400), upto_step=200, horizon=400, n_boot=150, seed=2,
-                   combine=False)
+    res = forecast(law_run(n=400), upto_step=200, horizon=400, n_boot=150, seed=2, combine=False)
     # truth: R(t) reaches 95% of the way from R(first ~10%) to the ceiling when the entropy
     # excess exp(H) - exp(H_inf) falls to 5% of its start: t = 10% slice + tau*ln(20)-ish
     t = np.arange(1, 2000)
@@ -68,13 +71,11 @@ def test_combined_forecast_is_the_mean_of_law_and_sigmoid():
     res = forecast(law_run(), upto_step=150, horizon=300, n_boot=120, seed=4)
     law = forecast(law_run(), upto_step=150, horizon=300, n_boot=120, seed=4, combine=False)
     assert res.method == "combined" and res.sigmoid.ok
-    np.testing.assert_allclose(res.ceiling.value,
-                               0.5 * (law.law_ceiling.value + res.sigmoid.A.value))
+    np.testing.assert_allclose(res.ceiling.value, 0.5 * (law.law_ceiling.value + res.sigmoid.A.value))
     sig_h = res.sigmoid.curve_pt[np.searchsorted(res.path[0], 300)]
     np.testing.assert_allclose(res.at_horizon.value, 0.5 * (law.at_horizon.value + sig_h))
     # the model-disagreement term can only widen the interval at the horizon
-    assert res.at_horizon.ci[1] - res.at_horizon.ci[0] >= 0.5 * (
-        law.at_horizon.ci[1] - law.at_horizon.ci[0])
+    assert res.at_horizon.ci[1] - res.at_horizon.ci[0] >= 0.5 * (law.at_horizon.ci[1] - law.at_horizon.ci[0])
     assert abs(res.ceiling.value - TRUE_CEILING) < 0.05
 
 
@@ -118,9 +119,19 @@ def test_bad_arguments_name_the_argument():
 def test_json_contract_and_html():
     d = forecast(law_run(), upto_step=150, n_boot=80, seed=0).to_dict()
     json.dumps(d, allow_nan=False)
-    for key in ("run", "fitted_upto_step", "horizon_step", "ceiling", "hard_ceiling",
-                "saturation_step", "at_horizon", "entropy_floor", "sigmoid", "status",
-                "warnings"):
+    for key in (
+        "run",
+        "fitted_upto_step",
+        "horizon_step",
+        "ceiling",
+        "hard_ceiling",
+        "saturation_step",
+        "at_horizon",
+        "entropy_floor",
+        "sigmoid",
+        "status",
+        "warnings",
+    ):
         assert key in d
     assert d["fitted_upto_step"] == 150 and d["horizon_step"] == 300
     assert set(d["at_horizon"]) == {"step", "value", "ci"} and len(d["ceiling"]["ci"]) == 2
@@ -155,8 +166,9 @@ def csv_run(tmp_path):
 
 def test_forecast_cli_json_and_plot(csv_run, tmp_path):
     png = tmp_path / "fc.png"
-    res = CliRunner().invoke(app, ["forecast", str(csv_run), "--upto-step", "150",
-                                   "--n-boot", "60", "--json", "--plot", str(png)])
+    res = CliRunner().invoke(
+        app, ["forecast", str(csv_run), "--upto-step", "150", "--n-boot", "60", "--json", "--plot", str(png)]
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["runs"][0]["status"] == "ok"
@@ -178,8 +190,9 @@ def test_forecast_plot_content():
 
 
 def test_backtest_cli(csv_run):
-    res = CliRunner().invoke(app, ["backtest", str(csv_run), "--fractions", "0.5",
-                                   "--n-boot", "50", "--json"])
+    res = CliRunner().invoke(
+        app, ["backtest", str(csv_run), "--fractions", "0.5", "--n-boot", "50", "--json"]
+    )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)["rows"]
     assert rows[0]["fraction"] == 0.5 and "last_value_error" in rows[0]
@@ -187,8 +200,9 @@ def test_backtest_cli(csv_run):
 
 def test_forecast_cli_writes_svg(csv_run, tmp_path):
     svg = tmp_path / "fc.svg"
-    res = CliRunner().invoke(app, ["forecast", str(csv_run), "--upto-step", "150",
-                                   "--n-boot", "40", "--plot", str(svg)])
+    res = CliRunner().invoke(
+        app, ["forecast", str(csv_run), "--upto-step", "150", "--n-boot", "40", "--plot", str(svg)]
+    )
     assert res.exit_code == 0, res.output
     text = svg.read_text()
     assert text.lstrip().startswith("<?xml") and "<svg" in text

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from test_forecast import law_run, A, B, H0, HINF, TAU
+from test_forecast import H0, HINF, TAU, A, B, law_run
 
-from entropy_law.forecast import forecast
+from entropy_law.forecasting.forecaster import forecast
 
 N_SERIES = 40
 
@@ -16,8 +16,15 @@ def test_ceiling_and_saturation_recovered_and_intervals_cover():
     r = -A * np.exp(HINF + (H0 - HINF) * np.exp(-t / TAU)) + B
     hits, errors, sat_err = 0, [], []
     for seed in range(N_SERIES):
-        res = forecast(law_run(seed=seed, n=300), upto_step=150, horizon=300, n_boot=150,
-                       seed=seed, combine=False, sigmoid=False)
+        res = forecast(
+            law_run(seed=seed, n=300),
+            upto_step=150,
+            horizon=300,
+            n_boot=150,
+            seed=seed,
+            combine=False,
+            sigmoid=False,
+        )
         assert res.status in ("ok", "too_early")
         lo, hi = res.ceiling.ci
         hits += lo <= true_ceiling <= hi

@@ -8,7 +8,7 @@ import pytest
 from scipy.optimize import curve_fit
 
 from entropy_law.errors import FitError
-from entropy_law.laws import LAWS, get_law
+from entropy_law.fitting.laws import LAWS, get_law
 
 
 def test_registry_and_law_fields():
@@ -34,11 +34,11 @@ def test_entropy_law_agrees_with_curve_fit_and_lmfit():
     H = np.linspace(0.6, 0.05, 120)
     R = -0.4 * np.exp(H) + 1.2 + rng.normal(0, 0.01, H.size)
     fit = LAWS["entropy"].solve(H, R)
-    popt, pcov = curve_fit(lambda h, a, b: -a * np.exp(h) + b, H, R, p0=[1, 1],
-                           xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    popt, pcov = curve_fit(
+        lambda h, a, b: -a * np.exp(h) + b, H, R, p0=[1, 1], xtol=1e-15, ftol=1e-15, gtol=1e-15
+    )
     model = lmfit.Model(lambda x, a, b: -a * np.exp(x) + b)
-    res = model.fit(R, model.make_params(a=1, b=1), x=H,
-                    fit_kws={"xtol": 1e-15, "ftol": 1e-15})
+    res = model.fit(R, model.make_params(a=1, b=1), x=H, fit_kws={"xtol": 1e-15, "ftol": 1e-15})
     # the same least-squares problem: only optimiser tolerance separates the answers
     assert fit.params["a"] == pytest.approx(popt[0], rel=1e-8)
     assert fit.params["b"] == pytest.approx(popt[1], rel=1e-8)
@@ -54,16 +54,20 @@ def test_weighted_closed_form_matches_curve_fit_sigma():
     sd = np.linspace(0.005, 0.03, 60)
     R = -0.5 * np.exp(H) + 1.3 + rng.normal(0, sd)
     fit = LAWS["entropy"].solve(H, R, weights=1 / sd**2)
-    popt, _ = curve_fit(lambda h, a, b: -a * np.exp(h) + b, H, R, p0=[1, 1], sigma=sd,
-                        xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    popt, _ = curve_fit(
+        lambda h, a, b: -a * np.exp(h) + b, H, R, p0=[1, 1], sigma=sd, xtol=1e-15, ftol=1e-15, gtol=1e-15
+    )
     np.testing.assert_allclose([fit.params["a"], fit.params["b"]], popt, rtol=1e-8)
 
 
-@pytest.mark.parametrize("name, truth, x", [
-    ("entropy_scaled", {"a": 0.3, "b": 1.1, "c": 1.7}, np.linspace(0.8, 0.05, 150)),
-    ("linear", {"a": 0.6, "b": 0.9}, np.linspace(0.8, 0.05, 150)),
-    ("sigmoid", {"R0": 0.2, "A": 0.85, "C_mid": 40.0, "B": 1.5}, np.arange(1, 301.0)),
-])
+@pytest.mark.parametrize(
+    "name, truth, x",
+    [
+        ("entropy_scaled", {"a": 0.3, "b": 1.1, "c": 1.7}, np.linspace(0.8, 0.05, 150)),
+        ("linear", {"a": 0.6, "b": 0.9}, np.linspace(0.8, 0.05, 150)),
+        ("sigmoid", {"R0": 0.2, "A": 0.85, "C_mid": 40.0, "B": 1.5}, np.arange(1, 301.0)),
+    ],
+)
 def test_other_laws_recover_planted_parameters(name, truth, x):
     law = LAWS[name]
     rng = np.random.default_rng(7)
@@ -82,6 +86,5 @@ def test_guess_is_data_driven():
     y = LAWS["sigmoid"](x, R0=0.1, A=0.7, C_mid=30.0, B=2.0)
     g = LAWS["sigmoid"].guess(x, y)
     assert 0.05 < g["R0"] < 0.3 and 0.6 < g["A"] < 0.9 and 10 < g["C_mid"] < 80
-    g2 = LAWS["entropy"].guess(np.linspace(0.5, 0.1, 20),
-                               -0.4 * np.exp(np.linspace(0.5, 0.1, 20)) + 1)
+    g2 = LAWS["entropy"].guess(np.linspace(0.5, 0.1, 20), -0.4 * np.exp(np.linspace(0.5, 0.1, 20)) + 1)
     assert g2["a"] == pytest.approx(0.4) and g2["b"] == pytest.approx(1.0)

@@ -15,16 +15,19 @@ from entropy_law.errors import DataWarning, LoadError
 def _csv(path, scale=1.0):
     path.parent.mkdir(parents=True, exist_ok=True)
     steps = np.arange(1, 11)
-    pd.DataFrame({"step": steps, "actor/entropy": scale / steps,
-                  "critic/score/mean": 1 - scale / steps}).to_csv(path, index=False)
+    pd.DataFrame(
+        {"step": steps, "actor/entropy": scale / steps, "critic/score/mean": 1 - scale / steps}
+    ).to_csv(path, index=False)
 
 
 @pytest.fixture
 def mixed(tmp_path):
     _csv(tmp_path / "a.csv")
     _csv(tmp_path / "group" / "b.csv", 0.5)
-    (tmp_path / "c.log").write_text("step:1 - actor/entropy:0.5 - critic/score/mean:0.1\n"
-                                    "step:2 - actor/entropy:0.4 - critic/score/mean:0.2\n")
+    (tmp_path / "c.log").write_text(
+        "step:1 - actor/entropy:0.5 - critic/score/mean:0.1\n"
+        "step:2 - actor/entropy:0.4 - critic/score/mean:0.2\n"
+    )
     (tmp_path / "notes.md").write_text("# not a log\n")
     return tmp_path
 
@@ -77,8 +80,12 @@ def test_inspect_cli_text_and_json(mixed):
     doc = json.loads(res.stdout)
     assert [r["run"] for r in doc["runs"]] == ["a", "c", "group/b"]
     assert doc["runs"][0]["reward"] == "critic/score/mean"
-    assert doc["runs"][0]["metrics"][0] == {"metric": "actor/entropy", "n": 10,
-                                            "first_step": 1, "last_step": 10}
+    assert doc["runs"][0]["metrics"][0] == {
+        "metric": "actor/entropy",
+        "n": 10,
+        "first_step": 1,
+        "last_step": 10,
+    }
     assert doc["errors"][0]["path"].endswith("broken.csv")
 
 

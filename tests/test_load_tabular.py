@@ -25,13 +25,16 @@ def _check(t, run):
     np.testing.assert_array_equal(e["value"].to_numpy(), ENT)  # exact round trip
 
 
-@pytest.mark.parametrize("suffix, writer", [
-    (".csv", lambda df, p: df.to_csv(p, index=False, float_format="%.17g")),
-    (".tsv", lambda df, p: df.to_csv(p, sep="\t", index=False, float_format="%.17g")),
-    (".parquet", lambda df, p: df.to_parquet(p)),
-    (".json", lambda df, p: df.to_json(p, double_precision=15)),
-    (".jsonl", lambda df, p: df.to_json(p, orient="records", lines=True, double_precision=15)),
-])
+@pytest.mark.parametrize(
+    "suffix, writer",
+    [
+        (".csv", lambda df, p: df.to_csv(p, index=False, float_format="%.17g")),
+        (".tsv", lambda df, p: df.to_csv(p, sep="\t", index=False, float_format="%.17g")),
+        (".parquet", lambda df, p: df.to_parquet(p)),
+        (".json", lambda df, p: df.to_json(p, double_precision=15)),
+        (".jsonl", lambda df, p: df.to_json(p, orient="records", lines=True, double_precision=15)),
+    ],
+)
 def test_wide_tables_round_trip(tmp_path, suffix, writer):
     p = tmp_path / f"myrun{suffix}"
     writer(_wide(), p)
@@ -55,7 +58,8 @@ def test_long_table_with_runs(tmp_path):
     rows += [("b", s, "actor/entropy", 2 * v) for s, v in zip(STEPS, ENT)]
     p = tmp_path / "long.csv"
     pd.DataFrame(rows, columns=["run", "step", "metric", "value"]).to_csv(
-        p, index=False, float_format="%.17g")
+        p, index=False, float_format="%.17g"
+    )
     t = el.load(p)
     assert sorted(t["run"].unique()) == ["a", "b"]
     np.testing.assert_array_equal(t[t["run"] == "b"]["value"].to_numpy(), 2 * ENT)
@@ -65,11 +69,25 @@ def test_wandb_history_dump_sparse_rows(tmp_path):
     """run.history() as CSV: train and eval rows interleave, NaN where a key was not logged."""
     rows = []
     for s in range(10):
-        rows.append({"_step": s, "_runtime": 1.0 * s, "_timestamp": 1.7e9 + s,
-                     "actor/entropy": 0.5 - 0.01 * s, "val/acc": np.nan})
+        rows.append(
+            {
+                "_step": s,
+                "_runtime": 1.0 * s,
+                "_timestamp": 1.7e9 + s,
+                "actor/entropy": 0.5 - 0.01 * s,
+                "val/acc": np.nan,
+            }
+        )
         if s % 5 == 0:
-            rows.append({"_step": s, "_runtime": 1.0 * s, "_timestamp": 1.7e9 + s,
-                         "actor/entropy": np.nan, "val/acc": 0.1 * s})
+            rows.append(
+                {
+                    "_step": s,
+                    "_runtime": 1.0 * s,
+                    "_timestamp": 1.7e9 + s,
+                    "actor/entropy": np.nan,
+                    "val/acc": 0.1 * s,
+                }
+            )
     p = tmp_path / "history.csv"
     pd.DataFrame(rows).to_csv(p, index=False)
     t = el.load(p)
@@ -81,8 +99,12 @@ def test_wandb_history_dump_sparse_rows(tmp_path):
 
 def test_verl_file_logger_jsonl(tmp_path):
     p = tmp_path / "exp.jsonl"
-    p.write_text("\n".join(json.dumps({"step": int(s), "data": {"actor/entropy": float(e)}})
-                           for s, e in zip(STEPS, ENT)) + "\n")
+    p.write_text(
+        "\n".join(
+            json.dumps({"step": int(s), "data": {"actor/entropy": float(e)}}) for s, e in zip(STEPS, ENT)
+        )
+        + "\n"
+    )
     _check(el.load(p), "exp")
 
 
@@ -117,13 +139,19 @@ def test_nan_and_inf_dropped_and_counted(tmp_path):
     assert 4 not in t[t["metric"] == "actor/entropy"]["step"].tolist()
 
 
-@pytest.mark.parametrize("content, match", [
-    ("", "the file is empty"),
-    ("step,actor/entropy\n1,0.5\n2,oops\n", r"column 'actor/entropy' mixes numbers and text: "
-                                             r"row 2 \(step 2\) holds 'oops'"),
-    ("step,actor/entropy\n1.5,0.5\n", "whole numbers"),
-    ("epoch_time,actor/entropy\n1,0.5\n", r"no step column found; expected one of"),
-])
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        ("", "the file is empty"),
+        (
+            "step,actor/entropy\n1,0.5\n2,oops\n",
+            r"column 'actor/entropy' mixes numbers and text: "
+            r"row 2 \(step 2\) holds 'oops'",
+        ),
+        ("step,actor/entropy\n1.5,0.5\n", "whole numbers"),
+        ("epoch_time,actor/entropy\n1,0.5\n", r"no step column found; expected one of"),
+    ],
+)
 def test_bad_tables_name_file_and_column(tmp_path, content, match):
     p = tmp_path / "bad.csv"
     p.write_text(content)

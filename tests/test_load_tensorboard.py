@@ -9,14 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import tensorboardX as tbx
+from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
+from tensorboardX.proto.tensor_pb2 import TensorProto
 
 from entropy_law.errors import DataWarning, LoadError, TruncatedLogWarning
 from entropy_law.loaders import tensorboard as tb
 from entropy_law.loaders.tensorboard import READER, read, read_events
-
-import tensorboardX as tbx  # noqa: E402  (test extra)
-from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata  # noqa: E402
-from tensorboardX.proto.tensor_pb2 import TensorProto  # noqa: E402
 
 T0 = 1.75e9
 STEPS = np.arange(0, 300)
@@ -30,9 +29,11 @@ def f32(x) -> np.ndarray:
 def truth() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Closed-form curves; val is logged every 10 steps only (tensorboardX rewrites "@")."""
     s = STEPS.astype(float)
-    return {"actor/entropy": (STEPS, 0.6 * np.exp(-s / 80) + 0.05),
-            "critic/score/mean": (STEPS, s / (s + 25.0)),
-            "val/test_score/openai/gsm8k": (STEPS[::10], 0.9 - 0.7 * np.exp(-s[::10] / 60))}
+    return {
+        "actor/entropy": (STEPS, 0.6 * np.exp(-s / 80) + 0.05),
+        "critic/score/mean": (STEPS, s / (s + 25.0)),
+        "val/test_score/openai/gsm8k": (STEPS[::10], 0.9 - 0.7 * np.exp(-s[::10] / 60)),
+    }
 
 
 def only_file(folder: Path) -> Path:
@@ -75,8 +76,12 @@ def test_simple_value_round_trip_is_exact(tbx_file):
 def _write_tensor_events(path_dir: Path, kind: str) -> dict[str, np.ndarray]:
     """Tensor-form scalars as torch ``new_style=True`` / TF2 writers store them."""
     fw = tbx.FileWriter(str(path_dir))
-    vals = {"a/float_val": 1.0 / (STEPS + 3.0), "b/double_val": np.sqrt(STEPS + 0.5),
-            "c/content": np.cos(STEPS / 7.0), "d/other_plugin": STEPS * 0.5}
+    vals = {
+        "a/float_val": 1.0 / (STEPS + 3.0),
+        "b/double_val": np.sqrt(STEPS + 0.5),
+        "c/content": np.cos(STEPS / 7.0),
+        "d/other_plugin": STEPS * 0.5,
+    }
     for i, s in enumerate(STEPS):
         values = []
         for tag, v in vals.items():
@@ -93,8 +98,11 @@ def _write_tensor_events(path_dir: Path, kind: str) -> dict[str, np.ndarray]:
             else:  # a 0-d float tensor of another plugin: not a scalar summary
                 t = TensorProto(dtype=1, float_val=[x])
                 plugin = "my_plugin" if i == 0 else None
-            md = (SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name=plugin))
-                  if plugin and (kind == "every" or i == 0) else None)
+            md = (
+                SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name=plugin))
+                if plugin and (kind == "every" or i == 0)
+                else None
+            )
             values.append(Summary.Value(tag=tag, tensor=t, metadata=md))
         fw.add_summary(Summary(value=values), global_step=int(s), walltime=T0 + i)
     fw.close()
@@ -106,9 +114,11 @@ def test_tensor_scalars_and_per_tag_plugin_memory(tmp_path, kind):
     vals = _write_tensor_events(tmp_path, kind)
     df = read_events(only_file(tmp_path))
     assert set(df["metric"]) == {"a/float_val", "b/double_val", "c/content"}
-    for tag, exact in [("a/float_val", f32(vals["a/float_val"])),
-                       ("b/double_val", vals["b/double_val"]),  # double: no rounding
-                       ("c/content", f32(vals["c/content"]))]:
+    for tag, exact in [
+        ("a/float_val", f32(vals["a/float_val"])),
+        ("b/double_val", vals["b/double_val"]),  # double: no rounding
+        ("c/content", f32(vals["c/content"])),
+    ]:
         s, v = series(df, tag)
         np.testing.assert_array_equal(s, STEPS)
         np.testing.assert_array_equal(v, exact)
@@ -151,20 +161,23 @@ def test_mixed_layouts_match_the_values_written(tmp_path):
                 values.append(Summary.Value(tag=tag, simple_value=x))
                 got = f32(x)
             else:
-                t = {"float": lambda: TensorProto(dtype=1, float_val=[x]),
-                     "double": lambda: TensorProto(dtype=2, double_val=[x]),
-                     "int32": lambda: TensorProto(dtype=3, int_val=[int(x)]),
-                     "int64": lambda: TensorProto(dtype=9, int64_val=[int(x) * 2**33]),
-                     "half": lambda: TensorProto(dtype=19, half_val=[
-                         int(np.float16(x).view(np.uint16))]),
-                     "content": lambda: TensorProto(dtype=1,
-                                                    tensor_content=np.float32(x).tobytes()),
-                     }[kind]()
-                got = {"float": f32(x), "double": x, "int32": float(int(x)),
-                       "int64": float(int(x) * 2**33), "half": float(np.float16(x)),
-                       "content": f32(x)}[kind]
-                md = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(
-                    plugin_name="scalars"))
+                t = {
+                    "float": lambda: TensorProto(dtype=1, float_val=[x]),
+                    "double": lambda: TensorProto(dtype=2, double_val=[x]),
+                    "int32": lambda: TensorProto(dtype=3, int_val=[int(x)]),
+                    "int64": lambda: TensorProto(dtype=9, int64_val=[int(x) * 2**33]),
+                    "half": lambda: TensorProto(dtype=19, half_val=[int(np.float16(x).view(np.uint16))]),
+                    "content": lambda: TensorProto(dtype=1, tensor_content=np.float32(x).tobytes()),
+                }[kind]()
+                got = {
+                    "float": f32(x),
+                    "double": x,
+                    "int32": float(int(x)),
+                    "int64": float(int(x) * 2**33),
+                    "half": float(np.float16(x)),
+                    "content": f32(x),
+                }[kind]
+                md = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
                 values.append(Summary.Value(tag=tag, tensor=t, metadata=md))
             want.append((step, str(tag), float(got), wall))
         ev = Event(step=step, summary=Summary(value=values))
@@ -194,20 +207,19 @@ def points_before(path: Path, k: int, scratch: Path) -> pd.DataFrame:
     """The points of the first k records, read from an intact copy cut at a boundary."""
     buf = path.read_bytes()
     offs = record_offsets(buf)
-    scratch.write_bytes(buf[:offs[k]])
+    scratch.write_bytes(buf[: offs[k]])
     return read_events(scratch)
 
 
-@pytest.mark.parametrize("where", ["cut", "flip_data", "flip_length", "flip_length_high",
-                                   "cut_header"])
+@pytest.mark.parametrize("where", ["cut", "flip_data", "flip_length", "flip_length_high", "cut_header"])
 def test_damaged_file_keeps_every_intact_record_before(tmp_path, tbx_file, where):
     buf = bytearray(tbx_file.read_bytes())
     offs = record_offsets(bytes(buf))
     k = 357  # a record in the middle of the file
     if where == "cut":
-        buf = buf[:offs[k] + 20]
+        buf = buf[: offs[k] + 20]
     elif where == "cut_header":
-        buf = buf[:offs[k] + 5]
+        buf = buf[: offs[k] + 5]
     elif where == "flip_data":
         buf[offs[k] + 12 + 3] ^= 0x10
     elif where == "flip_length":
@@ -260,7 +272,7 @@ def test_folder_of_two_files_is_one_run_and_later_file_wins(tmp_path):
     with pytest.warns(DataWarning, match="empty"):
         df = READER.read(tmp_path)
     assert len(df) == 20
-    from entropy_law.table import tidy
+    from entropy_law.table.tidy import tidy
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)  # the duplicate steps 5-9, expected
@@ -282,8 +294,10 @@ def test_errors_name_the_file_and_what_to_do(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(LoadError, match="empty file"):
         read_events(empty)
-    with pytest.raises(LoadError, match="every event file in this folder is empty"), \
-            pytest.warns(DataWarning, match="skipped 1 empty"):
+    with (
+        pytest.raises(LoadError, match="every event file in this folder is empty"),
+        pytest.warns(DataWarning, match="skipped 1 empty"),
+    ):
         read(tmp_path)
     nothing = tmp_path / "sub"
     nothing.mkdir()
@@ -298,13 +312,12 @@ def test_record_with_valid_crc_but_not_an_event_is_skipped(tmp_path, tbx_file):
 
     def frame(data: bytes) -> bytes:
         head = struct.pack("<Q", len(data))
-        return (head + struct.pack("<I", masked_crc(head)) + data
-                + struct.pack("<I", masked_crc(data)))
+        return head + struct.pack("<I", masked_crc(head)) + data + struct.pack("<I", masked_crc(data))
 
     clean = tbx_file.read_bytes()
     offs = record_offsets(clean)
     f = tmp_path / "events.out.tfevents.junk"
-    f.write_bytes(clean[:offs[5]] + frame(b"\xff\xff\xff") + clean[offs[5]:])
+    f.write_bytes(clean[: offs[5]] + frame(b"\xff\xff\xff") + clean[offs[5] :])
     with pytest.warns(DataWarning, match=f"skipped 1 record.*byte offset {offs[5]}"):
         df = read_events(f)
     pd.testing.assert_frame_equal(df, read_events(tbx_file))
@@ -321,26 +334,29 @@ def test_file_without_scalars_is_an_error_for_read(tmp_path):
 
 
 # ----------------------------------------------------------------------------- real runs
-TAGS = {"entropy": "actor/entropy", "reward": "critic/score/mean",
-        "val_acc": "val-core/openai/gsm8k/reward/mean@1",
-        "val_reward": "val-aux/math_dapo/reward/mean@32",
-        "response_length": "response_length/mean", "kl_loss": "actor/kl_loss",
-        "pg_clipfrac": "actor/pg_clipfrac", "pg_clipfrac_lower": "actor/pg_clipfrac_lower",
-        "ppo_kl": "actor/ppo_kl", "grad_norm": "actor/grad_norm",
-        "num_gen_batches": "train/num_gen_batches"}
+TAGS = {
+    "entropy": "actor/entropy",
+    "reward": "critic/score/mean",
+    "val_acc": "val-core/openai/gsm8k/reward/mean@1",
+    "val_reward": "val-aux/math_dapo/reward/mean@32",
+    "response_length": "response_length/mean",
+    "kl_loss": "actor/kl_loss",
+    "pg_clipfrac": "actor/pg_clipfrac",
+    "pg_clipfrac_lower": "actor/pg_clipfrac_lower",
+    "ppo_kl": "actor/ppo_kl",
+    "grad_norm": "actor/grad_norm",
+    "num_gen_batches": "train/num_gen_batches",
+}
 RUN_TO_CSV = {  # SOURCES.md: "run dir in repo" -> tidy CSV
     "q7b_fsdp_base": "verl-asyncreward_qwen2-7b-instruct_grpo_gsm8k_fsdp_base.csv",
     "gsm8k_qwen2_7b_base": "verl-asyncreward_qwen2-7b-instruct_grpo_gsm8k_megatron_base.csv",
-    "gsm8k_qwen2_7b_off_ppl":
-        "verl-asyncreward_qwen2-7b-instruct_grpo_gsm8k_megatron_offpolicy1_pipeline.csv",
+    "gsm8k_qwen2_7b_off_ppl": "verl-asyncreward_qwen2-7b-instruct_grpo_gsm8k_megatron_offpolicy1_pipeline.csv",
     "gsm8k_qwen2_7b_off_ppl_behav": "verl-asyncreward_qwen2-7b-instruct_grpo_gsm8k_megatron_"
-                                    "offpolicy1_pipeline_decoupledloss.csv",
+    "offpolicy1_pipeline_decoupledloss.csv",
     "q7b_mcore_off": "verl-asyncreward_qwen2-7b-instruct_grpo_gsm8k_megatron_offpolicy1.csv",
     "q3b_fsdp_base": "verl-asyncreward_qwen2.5-3b-instruct_grpo_gsm8k_fsdp_base.csv",
-    "q3b_fsdp_off_ppl":
-        "verl-asyncreward_qwen2.5-3b-instruct_grpo_gsm8k_fsdp_offpolicy1_pipeline.csv",
-    "q3b_mcore_off_ppl":
-        "verl-asyncreward_qwen2.5-3b-instruct_grpo_gsm8k_megatron_offpolicy1_pipeline.csv",
+    "q3b_fsdp_off_ppl": "verl-asyncreward_qwen2.5-3b-instruct_grpo_gsm8k_fsdp_offpolicy1_pipeline.csv",
+    "q3b_mcore_off_ppl": "verl-asyncreward_qwen2.5-3b-instruct_grpo_gsm8k_megatron_offpolicy1_pipeline.csv",
     "DAPO-Qwen2-7B-Test": "verl-pr2676_qwen2-7b_dapo_math-dapo_short.csv",
 }
 

@@ -9,10 +9,8 @@ from entropy_law.errors import LoadError, TruncatedLogWarning
 
 # raw console log -> tidy CSV made from it (see ../shared/real_runs/SOURCES.md)
 REAL_CONSOLE = {
-    "eric-haibin-lin_verl-data__Qwen2.5-0.5B-bsz256_2-prompt1024-resp512-0.567.log":
-        "verl-data_qwen2.5-0.5b-instruct_ppo_gsm8k_resp512.csv",
-    "eric-haibin-lin_verl-data__gemma-2-2b-it-ppo-bsz512_4-prompt1024-resp-512-0.640.log":
-        "verl-data_gemma-2-2b-it-sft_ppo_gsm8k.csv",
+    "eric-haibin-lin_verl-data__Qwen2.5-0.5B-bsz256_2-prompt1024-resp512-0.567.log": "verl-data_qwen2.5-0.5b-instruct_ppo_gsm8k_resp512.csv",
+    "eric-haibin-lin_verl-data__gemma-2-2b-it-ppo-bsz512_4-prompt1024-resp-512-0.640.log": "verl-data_gemma-2-2b-it-sft_ppo_gsm8k.csv",
 }
 # tidy CSV column -> console keys (val_acc at step 0 is verl v0.1's initial validation)
 COLUMNS = {
@@ -49,7 +47,8 @@ def test_ray_prefix_ansi_and_numpy_reprs(tmp_path):
         "\x1b[36m(main_task pid=1)\x1b[0m step:1 - actor/entropy:0.532 - critic/score/mean:-0.000\n"
         "(TaskRunner pid=2) step:2 - actor/entropy:np.float64(0.5) - critic/score/mean:"
         "np.float32(0.25) - training/global_step:2\n"
-        "Traceback: something unrelated: 3\n")
+        "Traceback: something unrelated: 3\n"
+    )
     t = el.load(p)
     w = el.to_wide(t).droplevel("run")
     assert w["actor/entropy"].tolist() == [0.532, 0.5]

@@ -15,7 +15,7 @@ import pytest
 
 from entropy_law.errors import DataWarning, LoadError, TruncatedLogWarning
 from entropy_law.loaders import wandb_export, wandb_run
-from entropy_law.table import tidy
+from entropy_law.table.tidy import tidy
 
 N_STEPS = 120  # enough rows for the .wandb file to span two 32 KiB blocks
 
@@ -37,16 +37,22 @@ def val_at(s: int) -> float:
 def offline_run(tmp_path_factory) -> Path:
     """One real wandb offline run (SDK start ~2 s), shared by the tests of this module."""
     import wandb  # the test extra; the jsonl/export tests need none
+
     root = tmp_path_factory.mktemp("wandb_offline")
-    env = {"WANDB_MODE": "offline", "WANDB_DIR": str(root), "WANDB_SILENT": "true",
-           "WANDB_DISABLE_GIT": "true", "WANDB__DISABLE_STATS": "true"}
+    env = {
+        "WANDB_MODE": "offline",
+        "WANDB_DIR": str(root),
+        "WANDB_SILENT": "true",
+        "WANDB_DISABLE_GIT": "true",
+        "WANDB__DISABLE_STATS": "true",
+    }
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
-        settings = wandb.Settings(x_disable_stats=True, x_disable_meta=True, console="off",
-                                  save_code=False, disable_git=True)
-        run = wandb.init(project="t", name="my-run", dir=root, mode="offline",
-                         settings=settings)
+        settings = wandb.Settings(
+            x_disable_stats=True, x_disable_meta=True, console="off", save_code=False, disable_git=True
+        )
+        run = wandb.init(project="t", name="my-run", dir=root, mode="offline", settings=settings)
         for s in range(N_STEPS):
             row = {"actor/entropy": entropy_at(s), "critic/score/mean": score_at(s)}
             if s % 5 == 0:
@@ -169,10 +175,18 @@ def _jsonl_run(tmp_path: Path, lines: list[str], name: str = "run-20240101_00000
 def test_history_jsonl_without_wandb(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "wandb", None)  # the jsonl path must not need wandb
     media = {"_type": "image-file", "path": "media/images/x.png"}
-    rows = [{"_step": s, "_runtime": s * 2.0, "_timestamp": 1.7e9 + s,
-             "actor/entropy": entropy_at(s), "eval": {"acc": s / 10}, "img": media,
-             "flag": True}
-            for s in range(4)]
+    rows = [
+        {
+            "_step": s,
+            "_runtime": s * 2.0,
+            "_timestamp": 1.7e9 + s,
+            "actor/entropy": entropy_at(s),
+            "eval": {"acc": s / 10},
+            "img": media,
+            "flag": True,
+        }
+        for s in range(4)
+    ]
     lines = [json.dumps(r) for r in rows] + ['{"_step": 4, "actor/entr']  # cut last line
     folder = _jsonl_run(tmp_path, lines)
     assert wandb_run.sniff_dir(folder)
@@ -188,8 +202,9 @@ def test_history_jsonl_without_wandb(tmp_path, monkeypatch):
 
 def test_history_jsonl_with_other_step_key(tmp_path):
     # HF Trainer style: _step counts log calls, train/global_step is the real axis
-    rows = [{"_step": i, "train/global_step": 10 * (i + 1), "train/entropy": 0.1 * i}
-            for i in range(3)] + [{"_step": 3, "eval/acc": 0.5}]
+    rows = [{"_step": i, "train/global_step": 10 * (i + 1), "train/entropy": 0.1 * i} for i in range(3)] + [
+        {"_step": 3, "eval/acc": 0.5}
+    ]
     folder = _jsonl_run(tmp_path, [json.dumps(r) for r in rows])
     with pytest.warns(DataWarning, match="1 history row"):
         df = wandb_run.read_run(folder, step="train/global_step")
@@ -230,8 +245,7 @@ def test_export_one_run_per_name_exact_values(tmp_path):
     df = wandb_export.read(p)
     assert sorted(df["run"].unique()) == ["grpo-a", "grpo-b", "ppo, lr=1e-6"]
     assert not df["metric"].str.contains("__M").any()  # companions dropped
-    got = {(r, m): (list(s["step"]), list(s["value"]))
-           for (r, m), s in df.groupby(["run", "metric"])}
+    got = {(r, m): (list(s["step"]), list(s["value"])) for (r, m), s in df.groupby(["run", "metric"])}
     assert got == {  # empty cells are not points; values exactly as written
         ("grpo-a", "actor/entropy"): ([0, 1, 2], [0.5, 0.45, 0.405]),
         ("grpo-b", "actor/entropy"): ([0, 2, 10], [0.61, 0.5, 0.125]),

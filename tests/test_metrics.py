@@ -3,29 +3,44 @@
 import pytest
 
 from entropy_law.errors import MetricError
-from entropy_law.metrics import detect
+from entropy_law.table.metrics import detect
 
 
-@pytest.mark.parametrize("names, expected", [
-    (["actor/entropy", "critic/score/mean", "val-core/openai/gsm8k/reward/mean@1"],
-     ("actor/entropy", "val-core/openai/gsm8k/reward/mean@1")),
-    (["actor/entropy_loss", "critic/score/mean", "val/test_score/openai/gsm8k"],
-     ("actor/entropy_loss", "val/test_score/openai/gsm8k")),
-    (["actor/entropy", "critic/score/mean"], ("actor/entropy", "critic/score/mean")),
-    (["entropy", "reward", "reward_std"], ("entropy", "reward")),          # TRL
-    (["train/entropy", "train/reward", "eval/reward"], ("train/entropy", "eval/reward")),
-    (["train/entropy_loss", "train/reward", "eval/eval_gsm8k_pass1"],      # OpenRLHF
-     ("train/entropy_loss", "eval/eval_gsm8k_pass1")),
-    (["actor/entropy", "val-core/openai/gsm8k/reward/mean_at_1"],          # verl -> MLflow
-     ("actor/entropy", "val-core/openai/gsm8k/reward/mean_at_1")),
-])
+@pytest.mark.parametrize(
+    "names, expected",
+    [
+        (
+            ["actor/entropy", "critic/score/mean", "val-core/openai/gsm8k/reward/mean@1"],
+            ("actor/entropy", "val-core/openai/gsm8k/reward/mean@1"),
+        ),
+        (
+            ["actor/entropy_loss", "critic/score/mean", "val/test_score/openai/gsm8k"],
+            ("actor/entropy_loss", "val/test_score/openai/gsm8k"),
+        ),
+        (["actor/entropy", "critic/score/mean"], ("actor/entropy", "critic/score/mean")),
+        (["entropy", "reward", "reward_std"], ("entropy", "reward")),  # TRL
+        (["train/entropy", "train/reward", "eval/reward"], ("train/entropy", "eval/reward")),
+        (
+            ["train/entropy_loss", "train/reward", "eval/eval_gsm8k_pass1"],  # OpenRLHF
+            ("train/entropy_loss", "eval/eval_gsm8k_pass1"),
+        ),
+        (
+            ["actor/entropy", "val-core/openai/gsm8k/reward/mean_at_1"],  # verl -> MLflow
+            ("actor/entropy", "val-core/openai/gsm8k/reward/mean_at_1"),
+        ),
+    ],
+)
 def test_detects_framework_keys(names, expected):
     assert detect(names) == expected
 
 
 def test_verl_mean_at_n_wins_over_best_and_maj():
-    names = ["actor/entropy", "val-core/math_dapo/acc/best@32/mean",
-             "val-core/math_dapo/acc/maj@32/mean", "val-core/math_dapo/acc/mean@32"]
+    names = [
+        "actor/entropy",
+        "val-core/math_dapo/acc/best@32/mean",
+        "val-core/math_dapo/acc/maj@32/mean",
+        "val-core/math_dapo/acc/mean@32",
+    ]
     assert detect(names)[1] == "val-core/math_dapo/acc/mean@32"
 
 

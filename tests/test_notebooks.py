@@ -34,9 +34,15 @@ def kernel_env(tmp_path_factory):
     root = tmp_path_factory.mktemp("jupyter")
     spec = root / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (entropy-law tests)", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (entropy-law tests)",
+                "language": "python",
+            }
+        )
+    )
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JUPYTER_PATH", str(root))
         mp.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -47,10 +53,12 @@ def execute(name: str) -> tuple[str, int, object]:
     """Run notebook *name*; return (all text output, number of PNG images, notebook)."""
     path = NOTEBOOKS / name
     nb = nbformat.read(path, as_version=4)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
         f"{name} is stored with outputs; clear them before committing"
-    client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
+    )
+    client = nbclient.NotebookClient(
+        nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
     client.execute()
     texts, images = [], 0
     for cell in nb.cells:
@@ -75,30 +83,30 @@ def test_quickstart(kernel_env):
     text, images, _ = execute("01_quickstart.ipynb")
     assert "entropy metric: actor/entropy" in text
     assert "performance metric: val-core/synthetic/acc/mean@1" in text
-    assert "aligned points: 12, steps 10-120" in text      # step 0 dropped (no entropy before it)
+    assert "aligned points: 12, steps 10-120" in text  # step 0 dropped (no entropy before it)
     m = re.search(r"hard ceiling b - a = (\S+)\s+95% interval \[(\S+), (\S+)\]", text)
     assert m, "the hard ceiling line is missing"
     value, lo, hi = map(float, m.groups())
     assert lo < value < hi
     planted = number(r"teacher accuracy \(upper bound\) = (\S+);", text)
-    assert value < planted                                  # the learner cannot beat the teacher
+    assert value < planted  # the learner cannot beat the teacher
     c = number(r"forecast ceiling = (\S+)\s+90% interval", text)
-    assert c > number(r"last value = (\S+)", text)          # "has not plateaued yet"
+    assert c > number(r"last value = (\S+)", text)  # "has not plateaued yet"
     assert "status = ok, method = combined" in text
     assert number(r"saturation step = (\S+) \(last logged step 120\)", text) > 120
-    assert images >= 2                                      # the law fit and the forecast
+    assert images >= 2  # the law fit and the forecast
 
 
 @pytest.mark.slow
 def test_forecasting_a_live_run(kernel_env):
     text, images, _ = execute("02_forecasting_a_live_run.ipynb")
     assert "live slice: steps up to 75" in text
-    assert "only 7 points" in text                          # "with seven evaluations" (forecast warning)
+    assert "only 7 points" in text  # "with seven evaluations" (forecast warning)
     m = re.search(r"forecast at step 300 = (\S+)\s+90% interval \[(\S+), (\S+)\]", text)
     assert m, "the horizon forecast line is missing"
     value, lo, hi = map(float, m.groups())
     realised = number(r"realised \(mean of the last 10%\) = (\S+)", text)
-    assert lo <= realised <= hi                             # "the interval covers what happened"
+    assert lo <= realised <= hi  # "the interval covers what happened"
     err_ours = number(r"error: forecast (\S+), last value", text)
     err_last = number(r"error: forecast \S+, last value (\S+)", text)
     assert abs(err_ours) < abs(err_last)
@@ -107,7 +115,7 @@ def test_forecasting_a_live_run(kernel_env):
     assert re.search(r"cut 0\.25: .* -> best: ours; covered: True", text)
     assert re.search(r"cut 0\.50: .* -> best: sigmoid; covered: True", text)
     assert "evaluations after step 0 in the 10% slice: 3" in text
-    assert images >= 1                                      # forecast with the later evaluations
+    assert images >= 1  # forecast with the later evaluations
 
 
 @pytest.mark.slow
@@ -118,7 +126,7 @@ def test_interventions(kernel_env):
     assert "ceiling: no detectable change" in text
     shift = number(r"explained by the higher floor: (\S+)", text)
     measured = number(r"measured difference of the law ceilings: (\S+)", text)
-    assert shift < 0 and measured < 0 and 0.5 < shift / measured <= 1.0   # "most of it"
+    assert shift < 0 and measured < 0 and 0.5 < shift / measured <= 1.0  # "most of it"
     base = number(r"realised final accuracy: baseline (\S+),", text)
     bonus = number(r"realised final accuracy: baseline \S+, bonus (\S+)", text)
     assert bonus < base
@@ -128,11 +136,14 @@ def test_interventions(kernel_env):
         assert m, f"covariance line {label!r} missing"
         dh, pred = map(float, m.groups())
         assert dh == pytest.approx(pred, rel=0.02)
-    assert re.search(r"live pair, entropy floor: (lifted|no detectable change); "
-                     r"ceiling: no detectable change", text)
+    assert re.search(
+        r"live pair, entropy floor: (lifted|no detectable change); "
+        r"ceiling: no detectable change",
+        text,
+    )
     m = re.search(r"floor difference ([+-][\d.]+) nats", text)
-    assert m and float(m.group(1)) > 0.05    # the text: "about +0.13 nats" above baseline
-    assert images >= 1                                      # the comparison plot
+    assert m and float(m.group(1)) > 0.05  # the text: "about +0.13 nats" above baseline
+    assert images >= 1  # the comparison plot
 
 
 @pytest.mark.slow
@@ -145,4 +156,4 @@ def test_entropy_collapse_predicts_saturation(kernel_env, real_runs_dir):
     assert m and int(m.group(1)) >= int(m.group(2)) - 2
     assert "differ: gemma-2-2b SFT+PPO" in text
     assert "qwen2-7b DAPO: status entropy_controlled" in text
-    assert images >= 1                                      # ceilings and saturation steps
+    assert images >= 1  # ceilings and saturation steps

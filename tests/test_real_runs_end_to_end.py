@@ -28,8 +28,9 @@ def test_fit_validation_accuracy_on_every_raw_run(raw_table):
 
 @pytest.mark.slow
 def test_forecast_cli_on_every_raw_run(real_runs_dir):
-    res = CliRunner().invoke(app, ["forecast", str(real_runs_dir / "raw"), "--upto-fraction",
-                                   "0.25", "--n-boot", "60", "--json"])
+    res = CliRunner().invoke(
+        app, ["forecast", str(real_runs_dir / "raw"), "--upto-fraction", "0.25", "--n-boot", "60", "--json"]
+    )
     assert res.exit_code == 0, res.stderr
     runs = json.loads(res.stdout)["runs"]
     assert len(runs) == 11

@@ -4,9 +4,9 @@ import importlib.util
 import warnings
 
 import pandas as pd
+from conftest import REPO
 
 import entropy_law as el
-from conftest import REPO
 
 SAMPLES = REPO / "sample_runs"
 
@@ -24,7 +24,9 @@ def test_every_sample_run_loads_with_detected_metrics():
     er = el.entropy_reward(t)
     # tensorboardX writes '@' as '_' in tags; detection accepts both spellings
     assert {v for _, v in er.attrs["metrics"].values()} == {
-        "val-core/synthetic/acc/mean@1", "val-core/synthetic/acc/mean_1"}
+        "val-core/synthetic/acc/mean@1",
+        "val-core/synthetic/acc/mean_1",
+    }
     assert {e for e, _ in er.attrs["metrics"].values()} == {"actor/entropy"}
     assert er.groupby("run").size().min() >= 10
 

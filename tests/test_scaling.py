@@ -12,7 +12,7 @@ import pytest
 
 import entropy_law as el
 from entropy_law.errors import DataWarning, EntropyLawError
-from entropy_law.scaling import ScalingResult, fit_scaling, parse_size
+from entropy_law.fleet.scaling import ScalingResult, fit_scaling, parse_size
 
 SIZES = np.array([0.5e9, 1.5e9, 3e9, 7e9, 14e9])
 
@@ -60,12 +60,10 @@ def test_prediction_intervals_cover_at_about_the_nominal_rate():
     hits = np.zeros(3)
     n_rep = 30
     for r in range(n_rep):
-        res = fit_scaling(make_fits(100 + r, tau=0.03), size=list(SIZES), predict=32e9,
-                          n_boot=400, seed=r)
+        res = fit_scaling(make_fits(100 + r, tau=0.03), size=list(SIZES), predict=32e9, n_boot=400, seed=r)
         p = res.predictions[0]
         a, b = truth(32e9)
-        hits += [p.a.low <= a <= p.a.high, p.b.low <= b <= p.b.high,
-                 p.ceiling.low <= b - a <= p.ceiling.high]
+        hits += [p.a.low <= a <= p.a.high, p.b.low <= b <= p.b.high, p.ceiling.low <= b - a <= p.ceiling.high]
     # nominal 0.90; with 30 replicates the binomial sd is 0.055, and 5 runs give the moment
     # estimate of the scatter only 3 degrees of freedom (slight under-coverage expected:
     # 0.85-0.90 in a 60-replicate run). Accept >= 0.73 (0.90 - 3 sd).
@@ -83,10 +81,18 @@ def test_scatter_is_estimated_when_runs_wander_off_the_line():
 
 def test_table_input_with_intervals_and_renderings():
     a, b = truth(SIZES)
-    table = pd.DataFrame({"run": [f"r{i}" for i in range(5)],
-                          "size": ["500M", "1.5B", "3B", "7B", "14B"],
-                          "a": a, "a_low": a - 0.01, "a_high": a + 0.01,
-                          "b": b, "b_low": b - 0.02, "b_high": b + 0.02})
+    table = pd.DataFrame(
+        {
+            "run": [f"r{i}" for i in range(5)],
+            "size": ["500M", "1.5B", "3B", "7B", "14B"],
+            "a": a,
+            "a_low": a - 0.01,
+            "a_high": a + 0.01,
+            "b": b,
+            "b_low": b - 0.02,
+            "b_high": b + 0.02,
+        }
+    )
     res = fit_scaling(table, predict="32B", n_boot=500)
     assert res.coefficients["beta_a"].value == pytest.approx(0.05, abs=1e-9)  # exact data
     assert res.coefficients["beta_b"].value == pytest.approx(0.08, abs=1e-9)
@@ -113,14 +119,17 @@ def test_parse_size():
             parse_size(bad)
 
 
-@pytest.mark.parametrize("kwargs, needle", [
-    (dict(size=None), "give size="),
-    (dict(size=[1e9, 2e9]), "5 results but 2 sizes"),
-    (dict(size={"m0": 1e9}), "no entry for run"),
-    (dict(size=[1e9] * 5), "at least 2 different sizes"),
-    (dict(size=list(SIZES), level=1.2), "level"),
-    (dict(size=list(SIZES), n_boot=5), "n_boot"),
-])
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [
+        (dict(size=None), "give size="),
+        (dict(size=[1e9, 2e9]), "5 results but 2 sizes"),
+        (dict(size={"m0": 1e9}), "no entry for run"),
+        (dict(size=[1e9] * 5), "at least 2 different sizes"),
+        (dict(size=list(SIZES), level=1.2), "level"),
+        (dict(size=list(SIZES), n_boot=5), "n_boot"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, needle):
     with pytest.raises(EntropyLawError, match=needle):
         fit_scaling(make_fits(3), **kwargs)

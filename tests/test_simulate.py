@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from entropy_law.errors import EntropyLawError
-from entropy_law.metrics import detect
 from entropy_law.simulate import METRICS, SimConfig, simulate, simulate_many
-from entropy_law.table import entropy_reward, tidy
+from entropy_law.table.align import entropy_reward
+from entropy_law.table.metrics import detect
+from entropy_law.table.tidy import tidy
 
 VAL = METRICS["val"]
 SEEDS = (0, 1, 2)
@@ -46,7 +47,7 @@ def test_tidy_contract_and_verl_layout(default_runs):
     df = default_runs[0]
     assert list(df.columns) == ["run", "step", "metric", "value"]
     assert df["step"].dtype == np.int64 and df["value"].dtype == np.float64
-    pd.testing.assert_frame_equal(tidy(df), df)          # already in contract form
+    pd.testing.assert_frame_equal(tidy(df), df)  # already in contract form
     assert set(df["metric"]) == {METRICS[k] for k in ("entropy", "score", "length", "val")}
     assert df["run"].unique().tolist() == ["sim"]
     cfg = SimConfig()
@@ -66,7 +67,7 @@ def test_last_step_is_validated_and_kl_is_logged_when_penalised():
     df = simulate(seed=0, n_steps=25, eval_every=10, kl_coef=0.1)
     np.testing.assert_array_equal(steps(df, VAL), [0, 10, 20, 25])
     kl = series(df, METRICS["kl"])
-    assert len(kl) == 25 and np.all(kl >= 0) and kl[0] == 0.0   # KL to itself at step 1
+    assert len(kl) == 25 and np.all(kl >= 0) and kl[0] == 0.0  # KL to itself at step 1
 
 
 # ------------------------------------------------------------------ emergent dynamics
@@ -78,7 +79,7 @@ def test_entropy_collapses_and_accuracy_rises_then_plateaus(default_runs):
         # observed rise 0.17 -> 0.65; 0.3 leaves room and still needs real learning
         assert val[-1] - val[0] > 0.3
         k = len(val) // 5
-        early = np.polyfit(vstep[:k + 1], val[:k + 1], 1)[0]
+        early = np.polyfit(vstep[: k + 1], val[: k + 1], 1)[0]
         late = np.polyfit(vstep[-k:], val[-k:], 1)[0]
         # observed late/early slope 0.02-0.06: a plateau, not a still-linear climb
         assert early > 0 and abs(late) < 0.15 * early
@@ -94,15 +95,14 @@ def test_entropy_law_fits_the_simulated_curve(default_runs):
         x, y = np.exp(er["entropy"].to_numpy()), er["reward"].to_numpy()
         slope, icpt = np.polyfit(x, y, 1)
         r2 = 1 - np.sum((y - (slope * x + icpt)) ** 2) / np.sum((y - y.mean()) ** 2)
-        assert slope < 0                                  # a > 0: lower entropy, higher R
-        assert r2 > 0.8                                   # observed 0.93-0.96
+        assert slope < 0  # a > 0: lower entropy, higher R
+        assert r2 > 0.8  # observed 0.93-0.96
 
 
 def test_entropy_bonus_keeps_entropy_higher():
     """Paired by seed (same task and initial policy): the bonus raises the entropy floor."""
     base = [series(simulate(seed=s), METRICS["entropy"])[-30:].mean() for s in SEEDS]
-    bonus = [series(simulate(seed=s, entropy_coef=0.15), METRICS["entropy"])[-30:].mean()
-             for s in SEEDS]
+    bonus = [series(simulate(seed=s, entropy_coef=0.15), METRICS["entropy"])[-30:].mean() for s in SEEDS]
     # observed floors 0.08-0.09 without and 0.11-0.13 with the bonus, on every seed 0-5;
     # requiring +15 % on each seed and +25 % on average keeps well clear of seed noise
     assert all(b > 1.15 * a for a, b in zip(base, bonus))
@@ -114,6 +114,7 @@ def test_higher_learning_rate_collapses_entropy_faster():
         ent = series(simulate(seed=seed, lr=lr, n_steps=150), METRICS["entropy"])
         below = np.flatnonzero(ent < ent[:3].mean() / 2)
         return int(below[0]) if len(below) else 10**6
+
     slow = [steps_to_halve(0.05, s) for s in SEEDS]
     fast = [steps_to_halve(0.4, s) for s in SEEDS]
     # observed about 70-110 steps at lr=0.05 and 10-15 at lr=0.5: a factor of ~7, so a
@@ -124,7 +125,7 @@ def test_higher_learning_rate_collapses_entropy_faster():
 def test_kl_penalty_holds_the_policy_near_its_start():
     free = series(simulate(seed=1, n_steps=150), METRICS["entropy"])[-20:].mean()
     held = series(simulate(seed=1, n_steps=150, kl_coef=1.0), METRICS["entropy"])[-20:].mean()
-    assert held > 2 * free                                  # observed ~0.7 vs ~0.15
+    assert held > 2 * free  # observed ~0.7 vs ~0.15
 
 
 def test_hard_fraction_sets_the_ceiling():
@@ -143,7 +144,7 @@ def test_format_phase_gives_the_early_transient():
     for s in SEEDS:
         df = simulate(seed=s, format_phase=True, n_steps=20)
         score, ent = series(df, METRICS["score"]), series(df, METRICS["entropy"])
-        assert series(df, VAL)[0] < 0.05                    # 10 % format x ~17 % answers
+        assert series(df, VAL)[0] < 0.05  # 10 % format x ~17 % answers
         # seeds 0-11: score x4.0-x7.1 from steps 1-2 to steps 4-6 while entropy moves by
         # 3-14 %; thresholds at x2.5 and 20 % leave margin for other seeds
         assert score[3:6].mean() > 2.5 * score[:2].mean()
@@ -155,7 +156,7 @@ def test_partial_credit_and_sampled_validation():
     cfg = dict(n_steps=1, n_val=4096, eval_every=1)
     full = series(simulate(seed=3, **cfg), VAL)[0]
     part = series(simulate(seed=3, partial_credit=True, **cfg), VAL)[0]
-    assert part > full             # mean of per-token accuracies >= their product
+    assert part > full  # mean of per-token accuracies >= their product
     sampled = series(simulate(seed=3, exact_eval=False, **cfg), VAL)[0]
     # step 0 is the same initial policy; one sample on each of 4096 prompts has standard
     # error <= 0.5/64 = 0.008, so 0.04 is five standard errors
@@ -193,13 +194,10 @@ def test_entropy_and_kl_gradients_match_finite_differences():
 
 # ------------------------------------------------------------------ many runs
 def test_simulate_many_names_runs_and_matches_single_runs():
-    out = simulate_many({"slow": {"lr": 0.05}, "fast": SimConfig(lr=0.4)}, seeds=2,
-                        n_steps=30)
-    assert sorted(out["run"].unique()) == ["sim-fast-s0", "sim-fast-s1",
-                                           "sim-slow-s0", "sim-slow-s1"]
+    out = simulate_many({"slow": {"lr": 0.05}, "fast": SimConfig(lr=0.4)}, seeds=2, n_steps=30)
+    assert sorted(out["run"].unique()) == ["sim-fast-s0", "sim-fast-s1", "sim-slow-s0", "sim-slow-s1"]
     one = simulate(seed=1, lr=0.05, n_steps=30, run="sim-slow-s1")
-    pd.testing.assert_frame_equal(
-        out[out["run"] == "sim-slow-s1"].reset_index(drop=True), one)
+    pd.testing.assert_frame_equal(out[out["run"] == "sim-slow-s1"].reset_index(drop=True), one)
     assert out.attrs["configs"]["sim-fast-s0"]["lr"] == 0.4
     assert set(out.attrs["ceilings"]) == set(out["run"].unique())
     listed = simulate_many([{"lr": 0.1}, {"lr": 0.2}], seeds=[5], n_steps=5, run="x")
@@ -209,18 +207,21 @@ def test_simulate_many_names_runs_and_matches_single_runs():
 
 
 # ------------------------------------------------------------------ input checks
-@pytest.mark.parametrize("bad, words", [
-    ({"group_size": 1}, "group_size"),
-    ({"hard_fraction": 1.5}, "hard_fraction"),
-    ({"lr": -0.1}, "lr"),
-    ({"n_steps": 0}, "n_steps"),
-    ({"n_steps": 2.5}, "n_steps"),
-    ({"optimizer": "rmsprop"}, "optimizer"),
-    ({"format_init": 0.0}, "format_init"),
-    ({"batch_prompts": 100, "n_train": 50}, "batch_prompts"),
-    ({"partial_credit": "yes"}, "partial_credit"),
-    ({"dataset": "a/b"}, "dataset"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ({"group_size": 1}, "group_size"),
+        ({"hard_fraction": 1.5}, "hard_fraction"),
+        ({"lr": -0.1}, "lr"),
+        ({"n_steps": 0}, "n_steps"),
+        ({"n_steps": 2.5}, "n_steps"),
+        ({"optimizer": "rmsprop"}, "optimizer"),
+        ({"format_init": 0.0}, "format_init"),
+        ({"batch_prompts": 100, "n_train": 50}, "batch_prompts"),
+        ({"partial_credit": "yes"}, "partial_credit"),
+        ({"dataset": "a/b"}, "dataset"),
+    ],
+)
 def test_bad_settings_name_the_setting(bad, words):
     with pytest.raises(EntropyLawError, match=words):
         simulate(**bad)

@@ -33,11 +33,14 @@ def test_tidy_drops_nonfinite_with_count():
     assert t["step"].tolist() == [3]
 
 
-@pytest.mark.parametrize("bad, match", [
-    ([("r", 1.5, "m", 1.0)], "whole numbers"),
-    ([("r", "x", "m", 1.0)], "whole numbers"),
-    ([("r", 1, "m", "abc")], "non-numeric value 'abc'"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ([("r", 1.5, "m", 1.0)], "whole numbers"),
+        ([("r", "x", "m", 1.0)], "whole numbers"),
+        ([("r", 1, "m", "abc")], "non-numeric value 'abc'"),
+    ],
+)
 def test_tidy_rejects_bad_input_with_names(bad, match):
     with pytest.raises(EntropyLawError, match=match):
         el.tidy(_long(bad))
@@ -59,8 +62,9 @@ def test_window_alignment_means_entropy_since_previous_eval():
     er = el.entropy_reward(_run_with_sparse_val())
     # step 0 has no entropy at or before it: dropped
     assert er["step"].tolist() == [10, 20]
-    np.testing.assert_allclose(er["entropy"], [np.mean(1 / np.arange(1, 11)),
-                                               np.mean(1 / np.arange(11, 21))], rtol=1e-12)
+    np.testing.assert_allclose(
+        er["entropy"], [np.mean(1 / np.arange(1, 11)), np.mean(1 / np.arange(11, 21))], rtol=1e-12
+    )
     assert er.attrs["metrics"]["r"] == ("actor/entropy", "val-core/openai/gsm8k/reward/mean@1")
 
 

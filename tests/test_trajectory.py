@@ -1,4 +1,4 @@
-"""Tests of the entropy trajectory model H(t) (entropy_law/trajectory.py)."""
+"""Tests of the entropy trajectory model H(t) (entropy_law/trajectory/fit.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from entropy_law.errors import EntropyLawError, FitError
-from entropy_law.trajectory import FAMILIES, classify_regime, fit_trajectory
+from entropy_law.trajectory.families import FAMILIES
+from entropy_law.trajectory.fit import fit_trajectory
+from entropy_law.trajectory.regime import classify_regime
 
 N = 300
 T = np.arange(float(N))
@@ -71,7 +73,7 @@ def test_recovers_planted_floor(name):
 def test_time_units_do_not_change_the_fit():
     H = _series("exp", seed=3)
     a = fit_trajectory(T, H, n_boot=0)
-    b = fit_trajectory(T * 1e9 + 5e10, H, n_boot=0)   # tokens instead of steps
+    b = fit_trajectory(T * 1e9 + 5e10, H, n_boot=0)  # tokens instead of steps
     assert b.floor.value == pytest.approx(a.floor.value, rel=1e-6)
     assert b.families[0].params["tau"] == pytest.approx(a.families[0].params["tau"] * 1e9, rel=1e-5)
 
@@ -117,7 +119,7 @@ def test_sample_paths_reproducible_and_shaped():
     np.testing.assert_array_equal(p1, r2.sample_paths(grid))
     np.testing.assert_array_equal(r1.floor_draws, r2.floor_draws)
     assert not np.array_equal(p1, r3.sample_paths(grid))
-    np.testing.assert_array_equal(r1.sample_paths(grid, n=10), p1[:10])   # draw i is stable
+    np.testing.assert_array_equal(r1.sample_paths(grid, n=10), p1[:10])  # draw i is stable
     # far in the future every path sits at its own floor draw
     np.testing.assert_allclose(r1.sample_paths([1e7])[:, 0], r1.floor_draws, rtol=1e-6)
     assert r1.floor.low <= r1.floor.value <= r1.floor.high
@@ -157,8 +159,7 @@ def test_regimes_synthetic():
     rebound = np.where(t < 60, 1.5 - 0.55 * t / 60, 0.95 + 0.5 * (t - 60) / 140)
     rebound = rebound + _ar1(rng, 200, 0.3, 0.03)
     rising = 0.4 + 0.3 * t / 200 + _ar1(rng, 200, 0.3, 0.01)
-    for series, want in ((decaying, "decaying"), (flat, "flat"),
-                         (rebound, "rebounding"), (rising, "rising")):
+    for series, want in ((decaying, "decaying"), (flat, "flat"), (rebound, "rebounding"), (rising, "rising")):
         regime, reason = classify_regime(t, series)
         assert regime == want, reason
         assert reason.startswith(want)
@@ -196,8 +197,9 @@ def test_real_grpo_floor_is_below_last_entropy(real_runs_dir):
 def test_start_peak_skips_initial_rise():
     t = np.arange(200.0)
     rise = np.where(t < 20, 0.5 + 0.01 * t, 0.1 + 0.6 * np.exp(-(t - 20) / 30))
-    r = fit_trajectory(t, rise + 0.002 * np.random.default_rng(0).standard_normal(200),
-                       n_boot=0, start="peak")
+    r = fit_trajectory(
+        t, rise + 0.002 * np.random.default_rng(0).standard_normal(200), n_boot=0, start="peak"
+    )
     assert 15 <= r.t0 <= 25
     assert r.floor.value == pytest.approx(0.1, abs=0.01)  # 0.002 noise; 5x the se scale
 
@@ -210,19 +212,22 @@ def test_insufficient_data():
     json.dumps(r.to_dict())
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(t=[0, 1, 2], H=[0.1, 0.2]), "same length"),
-    (dict(t=[0, 1, 2, 3, 4, 5], H=[0.5, np.nan, 0.3, 0.2, 0.2, 0.1]), "H must be finite"),
-    (dict(t=[0, 2, 1, 3, 4, 5], H=[0.5, 0.4, 0.3, 0.2, 0.2, 0.1]), "non-decreasing"),
-    (dict(t=[0, 1, 2, 3, 4, 5], H=[-0.5, -0.4, -0.3, -0.2, -0.2, -0.1]), "entropy \\*loss\\*"),
-    (dict(families=("exp", "gamma")), "families"),
-    (dict(families="exp"), "families"),
-    (dict(weighting="aicc"), "weighting"),
-    (dict(n_boot=-1), "n_boot"),
-    (dict(block_length=0), "block_length"),
-    (dict(level=90), "level"),
-    (dict(start="first"), "start"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(t=[0, 1, 2], H=[0.1, 0.2]), "same length"),
+        (dict(t=[0, 1, 2, 3, 4, 5], H=[0.5, np.nan, 0.3, 0.2, 0.2, 0.1]), "H must be finite"),
+        (dict(t=[0, 2, 1, 3, 4, 5], H=[0.5, 0.4, 0.3, 0.2, 0.2, 0.1]), "non-decreasing"),
+        (dict(t=[0, 1, 2, 3, 4, 5], H=[-0.5, -0.4, -0.3, -0.2, -0.2, -0.1]), "entropy \\*loss\\*"),
+        (dict(families=("exp", "gamma")), "families"),
+        (dict(families="exp"), "families"),
+        (dict(weighting="aicc"), "weighting"),
+        (dict(n_boot=-1), "n_boot"),
+        (dict(block_length=0), "block_length"),
+        (dict(level=90), "level"),
+        (dict(start="first"), "start"),
+    ],
+)
 def test_input_checks(kwargs, match):
     args = dict(t=np.arange(10.0), H=np.linspace(0.5, 0.1, 10))
     args.update(kwargs)

@@ -18,19 +18,16 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="entropy-law",
-    help="Forecast where an RL run of a language model will plateau, from its entropy "
-         "and reward logs.",
+    help="Forecast where an RL run of a language model will plateau, from its entropy and reward logs.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
 
-
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.",
-                                 is_eager=True),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
 ) -> None:
     """Forecast where an RL run will plateau, from its entropy and reward logs."""
     if version:
@@ -41,8 +38,7 @@ def _root(
 
 
 # every ``<name>_cmd`` module of this package adds its command(s) through register(app)
-_COMMAND_MODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)
-                                if m.name.endswith("_cmd")))
+_COMMAND_MODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.endswith("_cmd")))
 
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}").register(app)

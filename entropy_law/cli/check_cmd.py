@@ -1,7 +1,7 @@
 """``entropy-law check``: pass, flag or warn on runs predicted to plateau early (for CI).
 
 Exit codes: 0 nothing flagged; 1 at least one run flagged or errored (or inconclusive with
-``--strict``); 2 usage or configuration error. Rules: :mod:`entropy_law.check`.
+``--strict``); 2 usage or configuration error. Rules: :mod:`entropy_law.checking.runner`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from typing import Annotated
 
 import typer
 
-from ..check import CheckSettings, check, read_config
-from ..check_report import FORMATS, append_step_summary, render
+from ..checking.config import read_config
+from ..checking.report import FORMATS, append_step_summary, render
+from ..checking.result import CheckSettings
+from ..checking.runner import check
 from ..errors import EntropyLawError
 from .common import echo_err, fail
 
@@ -34,8 +36,10 @@ class Progress:
             return
         self.last = tenth
         fill = int(self.width * done / max(total, 1))
-        line = (f"checking [{'#' * fill}{'.' * (self.width - fill)}] {done}/{total} "
-                f"logs  {time.perf_counter() - self.t0:.1f} s")
+        line = (
+            f"checking [{'#' * fill}{'.' * (self.width - fill)}] {done}/{total} "
+            f"logs  {time.perf_counter() - self.t0:.1f} s"
+        )
         end = "\n" if not self.tty or done == total else ""
         self.stream.write(("\r" if self.tty else "") + line + end)
         self.stream.flush()
@@ -44,43 +48,61 @@ class Progress:
 def register(app: typer.Typer) -> None:
     @app.command("check")
     def check_command(
-        paths: Annotated[list[Path], typer.Argument(
-            help="Log files or folders of runs.", show_default=False)],
-        min_ceiling: Annotated[float | None, typer.Option(
-            help="Flag runs whose forecast ceiling is confidently below this.")] = None,
-        min_saturation_step: Annotated[int | None, typer.Option(
-            help="Flag runs confidently saturating before this step.")] = None,
-        horizon: Annotated[int | None, typer.Option(
-            help="Step at which the forecast reports its value (passed to forecast).")]
-        = None,
-        level: Annotated[float | None, typer.Option(
-            help="Forecast interval level [default: 0.9].")] = None,
-        config: Annotated[Path | None, typer.Option(
-            help="TOML file with the settings (default: the nearest pyproject.toml with "
-                 "[tool.entropy-law.check]).")] = None,
-        fmt: Annotated[str | None, typer.Option(
-            "--format", help=f"Output: {', '.join(FORMATS)} [default: text].")] = None,
-        output: Annotated[Path | None, typer.Option(
-            help="Write the report to this file instead of stdout.")] = None,
-        jobs: Annotated[int | None, typer.Option(
-            help="Worker processes [default: all cores].")] = None,
-        strict: Annotated[bool | None, typer.Option(
-            "--strict/--no-strict", help="Also fail (exit 1) on inconclusive runs.")] = None,
-        n_boot: Annotated[int | None, typer.Option(
-            help="Joint bootstrap resamples per forecast [default: 100].")] = None,
-        sigmoid: Annotated[str | None, typer.Option(
-            help="ScaleRL sigmoid: fallback (only where the law is not claimed), always "
-                 "(the forecast command's combined forecast; slower) or never "
-                 "[default: fallback].")] = None,
+        paths: Annotated[
+            list[Path], typer.Argument(help="Log files or folders of runs.", show_default=False)
+        ],
+        min_ceiling: Annotated[
+            float | None, typer.Option(help="Flag runs whose forecast ceiling is confidently below this.")
+        ] = None,
+        min_saturation_step: Annotated[
+            int | None, typer.Option(help="Flag runs confidently saturating before this step.")
+        ] = None,
+        horizon: Annotated[
+            int | None,
+            typer.Option(help="Step at which the forecast reports its value (passed to forecast)."),
+        ] = None,
+        level: Annotated[float | None, typer.Option(help="Forecast interval level [default: 0.9].")] = None,
+        config: Annotated[
+            Path | None,
+            typer.Option(
+                help="TOML file with the settings (default: the nearest pyproject.toml with "
+                "[tool.entropy-law.check])."
+            ),
+        ] = None,
+        fmt: Annotated[
+            str | None, typer.Option("--format", help=f"Output: {', '.join(FORMATS)} [default: text].")
+        ] = None,
+        output: Annotated[
+            Path | None, typer.Option(help="Write the report to this file instead of stdout.")
+        ] = None,
+        jobs: Annotated[int | None, typer.Option(help="Worker processes [default: all cores].")] = None,
+        strict: Annotated[
+            bool | None, typer.Option("--strict/--no-strict", help="Also fail (exit 1) on inconclusive runs.")
+        ] = None,
+        n_boot: Annotated[
+            int | None, typer.Option(help="Joint bootstrap resamples per forecast [default: 100].")
+        ] = None,
+        sigmoid: Annotated[
+            str | None,
+            typer.Option(
+                help="ScaleRL sigmoid: fallback (only where the law is not claimed), always "
+                "(the forecast command's combined forecast; slower) or never "
+                "[default: fallback]."
+            ),
+        ] = None,
         seed: Annotated[int | None, typer.Option(help="Random seed [default: 0].")] = None,
-        entropy: Annotated[str | None, typer.Option(
-            help="Entropy metric key (detected when omitted).")] = None,
-        reward: Annotated[str | None, typer.Option(
-            help="Performance metric key (detected when omitted).")] = None,
-        kind: Annotated[str | None, typer.Option(
-            help="Which performance metric detection prefers: auto, val or train.")] = None,
-        progress: Annotated[bool, typer.Option(
-            "--progress/--no-progress", help="Progress bar on stderr.")] = True,
+        entropy: Annotated[
+            str | None, typer.Option(help="Entropy metric key (detected when omitted).")
+        ] = None,
+        reward: Annotated[
+            str | None, typer.Option(help="Performance metric key (detected when omitted).")
+        ] = None,
+        kind: Annotated[
+            str | None, typer.Option(help="Which performance metric detection prefers: auto, val or train.")
+        ] = None,
+        progress: Annotated[
+            bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
+        ] = True,
     ) -> None:
         """Forecast every run and flag those confidently below the bar.
 
@@ -91,10 +113,21 @@ def register(app: typer.Typer) -> None:
         when nothing is flagged, 1 when a run is flagged or errored (or inconclusive
         with --strict), 2 on usage or configuration errors.
         """
-        flags = dict(min_ceiling=min_ceiling, min_saturation_step=min_saturation_step,
-                     horizon=horizon, level=level, strict=strict, n_boot=n_boot,
-                     sigmoid=sigmoid, seed=seed, entropy=entropy, reward=reward, kind=kind,
-                     jobs=jobs, format=fmt)
+        flags = dict(
+            min_ceiling=min_ceiling,
+            min_saturation_step=min_saturation_step,
+            horizon=horizon,
+            level=level,
+            strict=strict,
+            n_boot=n_boot,
+            sigmoid=sigmoid,
+            seed=seed,
+            entropy=entropy,
+            reward=reward,
+            kind=kind,
+            jobs=jobs,
+            format=fmt,
+        )
         try:
             conf, used = read_config(config)
             merged = {**conf, **{k: v for k, v in flags.items() if v is not None}}
@@ -102,8 +135,9 @@ def register(app: typer.Typer) -> None:
             n_jobs = merged.pop("jobs", None)
             n_jobs = (os.cpu_count() or 1) if n_jobs is None else n_jobs
             if out_fmt not in FORMATS:
-                raise EntropyLawError(f"--format {out_fmt!r} is not supported; choose one "
-                                      f"of {', '.join(FORMATS)}.")
+                raise EntropyLawError(
+                    f"--format {out_fmt!r} is not supported; choose one of {', '.join(FORMATS)}."
+                )
             if n_jobs < 1:
                 raise EntropyLawError(f"--jobs must be at least 1; got {n_jobs}.")
             settings = CheckSettings(**merged)
@@ -111,8 +145,7 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc)) from None
         if used is not None:
             echo_err(f"settings from {used}")
-        result = check(paths, settings=settings, jobs=n_jobs,
-                       progress=Progress() if progress else None)
+        result = check(paths, settings=settings, jobs=n_jobs, progress=Progress() if progress else None)
         text = render(result, out_fmt)
         if output is not None:
             try:
@@ -129,7 +162,9 @@ def register(app: typer.Typer) -> None:
             if target is not None:
                 echo_err(f"appended the summary to {target}")
         s = result.summary
-        echo_err(f"entropy-law check: {s['pass']} pass, {s['flag']} flagged, "
-                 f"{s['inconclusive']} inconclusive, {s['error']} error(s); exit code "
-                 f"{result.exit_code}")
+        echo_err(
+            f"entropy-law check: {s['pass']} pass, {s['flag']} flagged, "
+            f"{s['inconclusive']} inconclusive, {s['error']} error(s); exit code "
+            f"{result.exit_code}"
+        )
         raise typer.Exit(code=result.exit_code)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 import warnings
 from contextlib import contextmanager
@@ -11,6 +10,7 @@ from typing import Any
 
 import typer
 
+from .._json import jsonable
 from ..errors import EntropyLawError
 
 __all__ = ["fail", "echo_err", "captured_warnings", "dump_json", "jsonable", "guard"]
@@ -54,19 +54,6 @@ def captured_warnings(sink: list[str] | None = None, echo: bool = True):
             sink.append(msg)
         if echo:
             echo_err(f"warning: {msg}")
-
-
-def jsonable(obj: Any) -> Any:
-    """Convert numpy scalars/arrays, tuples and non-finite floats to JSON-safe values."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if hasattr(obj, "tolist"):
-        return jsonable(obj.tolist())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
 
 
 def dump_json(doc: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from ..compare import compare
+from ..fleet.compare import compare
 from ..loaders import scan
 from .common import captured_warnings, dump_json, echo_err, fail, guard
 
@@ -37,22 +37,21 @@ def _load(paths: list[Path]) -> pd.DataFrame:
 def register(app: typer.Typer) -> None:
     @app.command("compare")
     def compare_command(
-        paths: Annotated[list[Path], typer.Argument(help="Log files or folders; two or more "
-                                                    "runs in all.")],
-        baseline: Annotated[str | None, typer.Option(
-            help="Run to compare the others with (default: the first by name).")] = None,
+        paths: Annotated[list[Path], typer.Argument(help="Log files or folders; two or more runs in all.")],
+        baseline: Annotated[
+            str | None, typer.Option(help="Run to compare the others with (default: the first by name).")
+        ] = None,
         upto_step: Annotated[int | None, typer.Option(help="Use the steps up to this one.")] = None,
-        horizon: Annotated[int | None, typer.Option(
-            help="Horizon step of the forecasts (default 2 x the last used step).")] = None,
+        horizon: Annotated[
+            int | None, typer.Option(help="Horizon step of the forecasts (default 2 x the last used step).")
+        ] = None,
         entropy: Annotated[str | None, typer.Option(help="Entropy metric key.")] = None,
         reward: Annotated[str | None, typer.Option(help="Performance metric key.")] = None,
         n_boot: Annotated[int, typer.Option(help="Bootstrap resamples per run.")] = 300,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
         level: Annotated[float, typer.Option(help="Interval level.")] = 0.9,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-        = False,
-        plot: Annotated[Path | None, typer.Option(help="Write the overlay plot (PNG/SVG).")]
-        = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+        plot: Annotated[Path | None, typer.Option(help="Write the overlay plot (PNG/SVG).")] = None,
     ) -> None:
         """Difference of ceilings, entropy floors and saturation steps of each run against
         a baseline, with bootstrap intervals and a verdict: lifted / no detectable change /
@@ -66,14 +65,23 @@ def register(app: typer.Typer) -> None:
             table = _load(paths)
             runs = sorted(table["run"].unique().tolist()) if len(table) else []
             if len(runs) < 2:
-                raise fail(f"compare needs at least 2 runs; found {len(runs)} under "
-                           f"{[str(p) for p in paths]}.")
+                raise fail(
+                    f"compare needs at least 2 runs; found {len(runs)} under {[str(p) for p in paths]}."
+                )
             if baseline is not None and baseline not in runs:
                 raise fail(f"--baseline {baseline!r} is not one of the runs {runs[:20]}.")
             with captured_warnings(notes, echo=not as_json):
-                res = compare({r: table[table["run"] == r] for r in runs}, baseline=baseline,
-                              upto_step=upto_step, horizon=horizon, level=level,
-                              n_boot=n_boot, seed=seed, entropy=entropy, reward=reward)
+                res = compare(
+                    {r: table[table["run"] == r] for r in runs},
+                    baseline=baseline,
+                    upto_step=upto_step,
+                    horizon=horizon,
+                    level=level,
+                    n_boot=n_boot,
+                    seed=seed,
+                    entropy=entropy,
+                    reward=reward,
+                )
         if as_json:
             dump_json({**res.to_dict(), "warnings": list(dict.fromkeys(notes))})
         else:

@@ -17,7 +17,7 @@ import pandas as pd
 import typer
 
 from ..errors import EntropyLawError
-from ..laws import LAWS
+from ..fitting.laws import LAWS
 from .common import captured_warnings, dump_json, echo_err, fail, guard
 
 __all__ = ["register", "fit_command"]
@@ -33,32 +33,36 @@ class Resample(str, Enum):
 
 def fit_command(
     path: Annotated[Path, typer.Argument(help="A log file or a folder of runs.")],
-    entropy: Annotated[str | None, typer.Option("--entropy", help="Entropy metric key "
-                                                "(detected when omitted).")] = None,
-    reward: Annotated[str | None, typer.Option("--reward", help="Performance metric key, "
-                                               "e.g. val_acc (detected when omitted).")] = None,
+    entropy: Annotated[
+        str | None, typer.Option("--entropy", help="Entropy metric key (detected when omitted).")
+    ] = None,
+    reward: Annotated[
+        str | None,
+        typer.Option("--reward", help="Performance metric key, e.g. val_acc (detected when omitted)."),
+    ] = None,
     law: Annotated[LawName, typer.Option("--law", help="Law to fit.")] = "entropy",
-    n_boot: Annotated[int | None, typer.Option("--n-boot", min=1, help="Bootstrap resamples "
-                                               "(default 2000; 200 for lmfit laws).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed "
-                                             "(recorded in the output).")] = None,
+    n_boot: Annotated[
+        int | None,
+        typer.Option("--n-boot", min=1, help="Bootstrap resamples (default 2000; 200 for lmfit laws)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, help="Random seed (recorded in the output).")
+    ] = None,
     level: Annotated[float, typer.Option("--level", help="Confidence level.")] = 0.95,
-    resample: Annotated[Resample, typer.Option("--resample", help="Bootstrap scheme.")]
-    = Resample.block,
-    from_step: Annotated[int | None, typer.Option("--from-step", help="First step used.")]
-    = None,
-    upto_step: Annotated[int | None, typer.Option("--upto-step", help="Last step used.")]
-    = None,
-    drop_transient: Annotated[bool, typer.Option("--drop-transient", help="Drop an initial "
-                                                 "format-learning transient (auto rule).")]
-    = False,
+    resample: Annotated[Resample, typer.Option("--resample", help="Bootstrap scheme.")] = Resample.block,
+    from_step: Annotated[int | None, typer.Option("--from-step", help="First step used.")] = None,
+    upto_step: Annotated[int | None, typer.Option("--upto-step", help="Last step used.")] = None,
+    drop_transient: Annotated[
+        bool, typer.Option("--drop-transient", help="Drop an initial format-learning transient (auto rule).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Save the fit plot to FILE "
-                                              "(.png, .pdf, .svg).")] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Save the fit plot to FILE (.png, .pdf, .svg).")
+    ] = None,
 ) -> None:
     """Fit R = -a*exp(H) + b (or another law) to every run and report a, b, the ceiling
     b - a with bootstrap intervals, and diagnostics."""
-    from ..fitting import fit
+    from ..fitting.runs import fit
     from ..loaders import scan
 
     if not 0.0 < level < 1.0:
@@ -73,16 +77,24 @@ def fit_command(
             notes: list[str] = []
             try:
                 with captured_warnings(notes):
-                    res = fit(sub, law.value, entropy=entropy, reward=reward, n_boot=n_boot,
-                              seed=seed, level=level, resample=resample.value,
-                              from_step=from_step, upto_step=upto_step,
-                              drop_transient="auto" if drop_transient else False)
+                    res = fit(
+                        sub,
+                        law.value,
+                        entropy=entropy,
+                        reward=reward,
+                        n_boot=n_boot,
+                        seed=seed,
+                        level=level,
+                        resample=resample.value,
+                        from_step=from_step,
+                        upto_step=upto_step,
+                        drop_transient="auto" if drop_transient else False,
+                    )
             except EntropyLawError as exc:
                 if getattr(exc, "status", "") == "bad_argument":
                     raise
                 echo_err(f"error: run {run}: {exc}")
-                records.append({"run": str(run), "status": "error", "message": str(exc),
-                                "warnings": notes})
+                records.append({"run": str(run), "status": "error", "message": str(exc), "warnings": notes})
                 continue
             for w in res.warnings:
                 echo_err(f"warning: run {run}: {w}")
@@ -99,8 +111,7 @@ def fit_command(
     if plot is not None and results:
         _save_plot(results, plot)
     if not any(r.get("status") in ("ok", "law_not_holding") for r in records):
-        raise fail("no run could be fitted: " + "; ".join(
-            f"{r['run']}: {r['status']}" for r in records))
+        raise fail("no run could be fitted: " + "; ".join(f"{r['run']}: {r['status']}" for r in records))
 
 
 def _summary(records) -> str:
@@ -110,10 +121,17 @@ def _summary(records) -> str:
         lo, hi = (f"{v:.4g}" if v is not None else "nan" for v in d["ci"])
         return f"{d['value']:.4g} [{lo}, {hi}]"
 
-    rows = [{"run": r["run"], "status": r["status"],
-             "a": est(r.get("params", {}).get("a")), "ceiling": est(r.get("ceiling")),
-             "R2": "" if r.get("r2") is None else f"{r['r2']:.3f}",
-             "n": r.get("n_points", 0)} for r in records]
+    rows = [
+        {
+            "run": r["run"],
+            "status": r["status"],
+            "a": est(r.get("params", {}).get("a")),
+            "ceiling": est(r.get("ceiling")),
+            "R2": "" if r.get("r2") is None else f"{r['r2']:.3f}",
+            "n": r.get("n_points", 0),
+        }
+        for r in records
+    ]
     return pd.DataFrame(rows).to_string(index=False)
 
 
@@ -126,8 +144,9 @@ def _save_plot(results, path: Path) -> None:
     n = len(results)
     cols = min(n, 3)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(6.0 * cols, 4.2 * rows),
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(6.0 * cols, 4.2 * rows), layout="constrained", squeeze=False
+    )
     for ax, r in zip(axes.ravel(), results):
         r.plot(ax=ax)
     for ax in axes.ravel()[n:]:

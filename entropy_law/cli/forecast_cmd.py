@@ -8,19 +8,25 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from ..backtest import backtest
 from ..errors import EntropyLawError
-from ..forecast import forecast, prepare_run
+from ..forecasting.backtest import backtest
+from ..forecasting.forecaster import forecast, prepare_run
 from ..loaders import scan
 from .common import captured_warnings, dump_json, echo_err, fail, guard
 
-Entropy = Annotated[str | None, typer.Option("--entropy", help="Entropy metric key "
-                                             "(detected when omitted).")]
-Reward = Annotated[str | None, typer.Option("--reward", help="Performance metric key "
-                                            "(detected when omitted; a single validation "
-                                            "metric wins over the training reward).")]
-Kind = Annotated[str, typer.Option("--kind", help="Which performance metric detection "
-                                   "prefers: auto, val or train.")]
+Entropy = Annotated[str | None, typer.Option("--entropy", help="Entropy metric key (detected when omitted).")]
+Reward = Annotated[
+    str | None,
+    typer.Option(
+        "--reward",
+        help="Performance metric key "
+        "(detected when omitted; a single validation "
+        "metric wins over the training reward).",
+    ),
+]
+Kind = Annotated[
+    str, typer.Option("--kind", help="Which performance metric detection prefers: auto, val or train.")
+]
 Json = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document.")]
 
 
@@ -36,22 +42,34 @@ def register(app: typer.Typer) -> None:
     def forecast_command(
         path: Annotated[Path, typer.Argument(help="A log file or a folder of runs.")],
         upto_step: Annotated[int | None, typer.Option(help="Use the steps up to this one.")] = None,
-        upto_fraction: Annotated[float | None, typer.Option(
-            help="Use this fraction of the logged steps (0-1].")] = None,
-        horizon: Annotated[int | None, typer.Option(
-            help="Step to forecast at (default 2 x the last used step).")] = None,
-        saturation_fraction: Annotated[float, typer.Option(
-            help="Fraction of the way to the ceiling that counts as saturated.")] = 0.95,
-        entropy: Entropy = None, reward: Reward = None, kind: Kind = "auto",
-        given_entropy: Annotated[bool, typer.Option(
-            "--given-entropy", help="The paper's protocol: predict later performance from the "
-            "entropy actually logged (needs logged steps after the slice).")] = False,
+        upto_fraction: Annotated[
+            float | None, typer.Option(help="Use this fraction of the logged steps (0-1].")
+        ] = None,
+        horizon: Annotated[
+            int | None, typer.Option(help="Step to forecast at (default 2 x the last used step).")
+        ] = None,
+        saturation_fraction: Annotated[
+            float, typer.Option(help="Fraction of the way to the ceiling that counts as saturated.")
+        ] = 0.95,
+        entropy: Entropy = None,
+        reward: Reward = None,
+        kind: Kind = "auto",
+        given_entropy: Annotated[
+            bool,
+            typer.Option(
+                "--given-entropy",
+                help="The paper's protocol: predict later performance from the "
+                "entropy actually logged (needs logged steps after the slice).",
+            ),
+        ] = False,
         n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = 400,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
         level: Annotated[float, typer.Option(help="Interval level.")] = 0.9,
         as_json: Json = False,
-        plot: Annotated[Path | None, typer.Option(
-            help="Write the forecast plot (PNG or SVG; one file per run when several).")] = None,
+        plot: Annotated[
+            Path | None,
+            typer.Option(help="Write the forecast plot (PNG or SVG; one file per run when several)."),
+        ] = None,
     ) -> None:
         """Forecast each run's ceiling, saturation step and value at a horizon."""
         if upto_step is not None and upto_fraction is not None:
@@ -67,25 +85,44 @@ def register(app: typer.Typer) -> None:
                     with captured_warnings(notes, echo=not as_json):
                         s = prepare_run(sub, entropy=entropy, reward=reward, kind=kind)
                         if given_entropy:
-                            upto = upto_step if upto_step is not None else int(round(
-                                s.first_step + (upto_fraction or 0.25)
-                                * (s.last_step - s.first_step)))
-                            from ..backtest import given_entropy as ge
+                            upto = (
+                                upto_step
+                                if upto_step is not None
+                                else int(
+                                    round(
+                                        s.first_step + (upto_fraction or 0.25) * (s.last_step - s.first_step)
+                                    )
+                                )
+                            )
+                            from ..forecasting.backtest import given_entropy as ge
 
-                            rec = {"run": str(run), "fitted_upto_step": upto,
-                                   **ge(s, upto, level=level, seed=seed)}
+                            rec = {
+                                "run": str(run),
+                                "fitted_upto_step": upto,
+                                **ge(s, upto, level=level, seed=seed),
+                            }
                             records.append(rec)
                             if not as_json:
-                                typer.echo(f"{run}: given-entropy RMSE {rec['rmse']:.4g} over "
-                                           f"{rec['n_pred']} later point(s); final error "
-                                           f"{rec['final_error']:+.4g}")
+                                typer.echo(
+                                    f"{run}: given-entropy RMSE {rec['rmse']:.4g} over "
+                                    f"{rec['n_pred']} later point(s); final error "
+                                    f"{rec['final_error']:+.4g}"
+                                )
                             continue
-                        res = forecast(s, upto_step=upto_step, upto_fraction=upto_fraction,
-                                       horizon=horizon, saturation_fraction=saturation_fraction,
-                                       n_boot=n_boot, seed=seed, level=level)
+                        res = forecast(
+                            s,
+                            upto_step=upto_step,
+                            upto_fraction=upto_fraction,
+                            horizon=horizon,
+                            saturation_fraction=saturation_fraction,
+                            n_boot=n_boot,
+                            seed=seed,
+                            level=level,
+                        )
                 except EntropyLawError as exc:
-                    records.append({"run": str(run), "status": "error", "message": str(exc),
-                                    "warnings": notes})
+                    records.append(
+                        {"run": str(run), "status": "error", "message": str(exc), "warnings": notes}
+                    )
                     echo_err(f"error: run {run}: {exc}")
                     continue
                 rec = res.to_dict()
@@ -105,11 +142,13 @@ def register(app: typer.Typer) -> None:
     @app.command("backtest")
     def backtest_command(
         paths: Annotated[list[Path], typer.Argument(help="Log files or folders of runs.")],
-        fractions: Annotated[str, typer.Option(help="Comma-separated cut points in (0, 1).")]
-        = "0.1,0.25,0.5",
-        entropy: Entropy = None, reward: Reward = None, kind: Kind = "auto",
-        given_entropy: Annotated[bool, typer.Option("--given-entropy",
-                                                    help="The paper's protocol.")] = False,
+        fractions: Annotated[
+            str, typer.Option(help="Comma-separated cut points in (0, 1).")
+        ] = "0.1,0.25,0.5",
+        entropy: Entropy = None,
+        reward: Reward = None,
+        kind: Kind = "auto",
+        given_entropy: Annotated[bool, typer.Option("--given-entropy", help="The paper's protocol.")] = False,
         n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = 400,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
         as_json: Json = False,
@@ -119,7 +158,7 @@ def register(app: typer.Typer) -> None:
         try:
             fr = tuple(float(x) for x in fractions.split(",") if x.strip())
         except ValueError:
-            raise fail(f"--fractions must be numbers separated by commas; got {fractions!r}.")
+            raise fail(f"--fractions must be numbers separated by commas; got {fractions!r}.") from None
         frames, errs = [], []
         with guard():
             for path in paths:
@@ -128,9 +167,18 @@ def register(app: typer.Typer) -> None:
                 for run, sub in table.groupby("run", sort=True):
                     try:
                         with captured_warnings(echo=False):
-                            frames.append(backtest(sub, fr, given=given_entropy, entropy=entropy,
-                                                   reward=reward, kind=kind, n_boot=n_boot,
-                                                   seed=seed))
+                            frames.append(
+                                backtest(
+                                    sub,
+                                    fr,
+                                    given=given_entropy,
+                                    entropy=entropy,
+                                    reward=reward,
+                                    kind=kind,
+                                    n_boot=n_boot,
+                                    seed=seed,
+                                )
+                            )
                     except EntropyLawError as exc:
                         errs.append({"run": str(run), "status": "error", "message": str(exc)})
                         echo_err(f"error: run {run}: {exc}")
@@ -141,9 +189,24 @@ def register(app: typer.Typer) -> None:
             rows = df.replace({np.nan: None}).to_dict(orient="records")
             dump_json({"rows": rows, "errors": errs})
         else:
-            cols = [c for c in ("run", "fraction", "upto_step", "status", "realised", "forecast",
-                                "covered", "error", "last_value_error", "sigmoid_error",
-                                "rmse", "final_error") if c in df.columns]
+            cols = [
+                c
+                for c in (
+                    "run",
+                    "fraction",
+                    "upto_step",
+                    "status",
+                    "realised",
+                    "forecast",
+                    "covered",
+                    "error",
+                    "last_value_error",
+                    "sigmoid_error",
+                    "rmse",
+                    "final_error",
+                )
+                if c in df.columns
+            ]
             with pd.option_context("display.width", 200, "display.max_columns", 20):
                 typer.echo(df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         if not frames:

@@ -9,23 +9,27 @@ import typer
 
 from ..errors import MetricError
 from ..loaders import formats, scan
-from ..metrics import candidates, detect
-from ..table import metric_summary
+from ..table.metrics import candidates, detect
+from ..table.tidy import metric_summary
 from .common import captured_warnings, dump_json, guard
 
 
-def inspect_data(path: Path, fmt: str = "auto", entropy: str | None = None,
-                 reward: str | None = None) -> dict:
+def inspect_data(
+    path: Path, fmt: str = "auto", entropy: str | None = None, reward: str | None = None
+) -> dict:
     """Describe the runs under *path* as a JSON-safe dict (the ``--json`` document)."""
     report = scan(path, fmt)
     summary = metric_summary(report.table)
     runs = []
     for run, sub in summary.groupby("run", sort=True):
         names = sub["metric"].tolist()
-        entry = {"run": str(run),
-                 "metrics": [{"metric": m, "n": int(n), "first_step": int(a), "last_step": int(b)}
-                             for m, n, a, b in sub[["metric", "n", "first_step",
-                                                    "last_step"]].itertuples(index=False)]}
+        entry = {
+            "run": str(run),
+            "metrics": [
+                {"metric": m, "n": int(n), "first_step": int(a), "last_step": int(b)}
+                for m, n, a, b in sub[["metric", "n", "first_step", "last_step"]].itertuples(index=False)
+            ],
+        }
         try:
             ent, rew = detect(names, entropy=entropy, reward=reward, run=str(run))
             entry.update(entropy=ent, reward=rew, detection_error=None)
@@ -33,17 +37,21 @@ def inspect_data(path: Path, fmt: str = "auto", entropy: str | None = None,
             entry.update(entropy=None, reward=None, detection_error=str(exc))
         entry["candidates"] = candidates(names)
         runs.append(entry)
-    return {"path": str(path), "runs": runs,
-            "errors": [{"path": p, "error": e} for p, e in report.errors],
-            "skipped": list(report.skipped)}
+    return {
+        "path": str(path),
+        "runs": runs,
+        "errors": [{"path": p, "error": e} for p, e in report.errors],
+        "skipped": list(report.skipped),
+    }
 
 
 def register(app: typer.Typer) -> None:
     @app.command("inspect")
     def inspect_command(
         path: Annotated[Path, typer.Argument(help="A log file or a folder of runs.")],
-        format: Annotated[str, typer.Option("--format", help="auto, or one of: "
-                                            + ", ".join(formats()))] = "auto",
+        format: Annotated[
+            str, typer.Option("--format", help="auto, or one of: " + ", ".join(formats()))
+        ] = "auto",
         entropy: Annotated[str | None, typer.Option(help="Entropy metric key.")] = None,
         reward: Annotated[str | None, typer.Option(help="Performance metric key.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
@@ -63,9 +71,12 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"  entropy: {run['entropy']}   performance: {run['reward']}")
             width = max(len(m["metric"]) for m in run["metrics"])
             for m in run["metrics"]:
-                typer.echo(f"  {m['metric']:<{width}}  n={m['n']:<6} steps "
-                           f"{m['first_step']}-{m['last_step']}")
+                typer.echo(
+                    f"  {m['metric']:<{width}}  n={m['n']:<6} steps {m['first_step']}-{m['last_step']}"
+                )
         for err in doc["errors"]:
             typer.echo(f"failed to load {err['path']}: {err['error']}", err=True)
-        typer.echo(f"{len(doc['runs'])} run(s) loaded, {len(doc['errors'])} failed, "
-                   f"{len(doc['skipped'])} file(s) not recognised.")
+        typer.echo(
+            f"{len(doc['runs'])} run(s) loaded, {len(doc['errors'])} failed, "
+            f"{len(doc['skipped'])} file(s) not recognised."
+        )

@@ -23,15 +23,13 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataWarning, EntropyLawError, LoadError
-from ..table import tidy
+from ..table.tidy import tidy
 from .base import Reader
 
-__all__ = ["load", "scan", "discover", "read_unit", "reader", "LoadReport", "Unit", "formats",
-           "Reader"]
+__all__ = ["load", "scan", "discover", "read_unit", "reader", "LoadReport", "Unit", "formats", "Reader"]
 
 # Order matters: the first reader whose sniff accepts a file or folder reads it.
-_READER_MODULES = ("wandb_run", "mlflow", "tensorboard", "wandb_export", "tabular",
-                   "verl_console")
+_READER_MODULES = ("wandb_run", "mlflow", "tensorboard", "wandb_export", "tabular", "verl_console")
 
 
 @cache
@@ -57,8 +55,7 @@ def _reader_named(name: str) -> Reader:
     for r in _readers():
         if r.name == name:
             return r
-    raise LoadError(None, f"format={name!r} is not supported; choose 'auto' or one of "
-                          f"{sorted(formats())}.")
+    raise LoadError(None, f"format={name!r} is not supported; choose 'auto' or one of {sorted(formats())}.")
 
 
 @dataclass(frozen=True)
@@ -191,16 +188,20 @@ def scan(path: str | Path, format: str = "auto") -> LoadReport:
         hint = ""
         if p.parent.is_dir():
             from ..errors import closest
+
             near = closest(p.name, [c.name for c in p.parent.iterdir()])
             hint = f" Did you mean {str(p.parent / near[0])!r}?" if near else ""
         raise LoadError(p, f"no such file or folder.{hint}")
     if p.is_file():
         r = _file_reader(p, format)
         if r is None:
-            raise LoadError(p, "format not recognised. Supported formats: "
-                               + "; ".join(f"{k} ({v})" for k, v in formats().items())
-                               + ". Pass format=NAME (CLI: --format NAME) if the file is one of "
-                               "these under another name.")
+            raise LoadError(
+                p,
+                "format not recognised. Supported formats: "
+                + "; ".join(f"{k} ({v})" for k, v in formats().items())
+                + ". Pass format=NAME (CLI: --format NAME) if the file is one of "
+                "these under another name.",
+            )
         units = [Unit(p, r, _file_run_name(p))]
         skipped: list[str] = []
         single = True
@@ -208,11 +209,13 @@ def scan(path: str | Path, format: str = "auto") -> LoadReport:
         units, skipped = _discover(p, format)
         single = len(units) == 1 and units[0].path == p
         if not units:
-            raise LoadError(p, "no logs found in this folder (looked for TensorBoard event "
-                               "files, W&B run folders and exports, MLflow stores, CSV/TSV/"
-                               "Parquet/JSON/JSONL tables and verl console logs)."
-                               + (f" Skipped {len(skipped)} unrecognised file(s), e.g. "
-                                  f"{skipped[0]}." if skipped else ""))
+            raise LoadError(
+                p,
+                "no logs found in this folder (looked for TensorBoard event "
+                "files, W&B run folders and exports, MLflow stores, CSV/TSV/"
+                "Parquet/JSON/JSONL tables and verl console logs)."
+                + (f" Skipped {len(skipped)} unrecognised file(s), e.g. {skipped[0]}." if skipped else ""),
+            )
     frames, errors = [], []
     for unit in units:
         try:
@@ -221,10 +224,9 @@ def scan(path: str | Path, format: str = "auto") -> LoadReport:
             if single:
                 raise
             errors.append((str(unit.path), str(exc)))
-        except Exception as exc:  # noqa: BLE001 - one bad run must not stop the others
+        except Exception as exc:
             if single:
-                raise LoadError(unit.path, f"could not be read ({type(exc).__name__}: {exc}).") \
-                    from exc
+                raise LoadError(unit.path, f"could not be read ({type(exc).__name__}: {exc}).") from exc
             errors.append((str(unit.path), f"{type(exc).__name__}: {exc}"))
     if not frames:
         detail = "; ".join(f"{pth}: {msg}" for pth, msg in errors[:5])
@@ -232,8 +234,7 @@ def scan(path: str | Path, format: str = "auto") -> LoadReport:
     table = pd.concat(frames, ignore_index=True)
     table = _dedupe_run_names(table)
     table = tidy(table, origin=str(p), warn=False)
-    return LoadReport(table=table, units=tuple(units), errors=tuple(errors),
-                      skipped=tuple(skipped))
+    return LoadReport(table=table, units=tuple(units), errors=tuple(errors), skipped=tuple(skipped))
 
 
 def _dedupe_run_names(table: pd.DataFrame) -> pd.DataFrame:
@@ -262,7 +263,7 @@ def load(path: str | Path, format: str = "auto", *, run: str | None = None) -> p
     Returns
     -------
     DataFrame
-        See :mod:`entropy_law.table`. Runs that failed to load are reported with a
+        See :mod:`entropy_law.table.tidy`. Runs that failed to load are reported with a
         :class:`~entropy_law.errors.DataWarning` and listed in ``attrs["errors"]``.
 
     Raises
@@ -272,13 +273,14 @@ def load(path: str | Path, format: str = "auto", *, run: str | None = None) -> p
     """
     report = scan(path, format)
     table = report.table
-    for src, msg in report.errors:
+    for _src, msg in report.errors:
         warnings.warn(f"skipped a run that failed to load: {msg}", DataWarning, stacklevel=2)
     if run is not None:
         runs = table["run"].unique()
         if len(runs) != 1:
-            raise LoadError(path, f"run={run!r} names one run, but {len(runs)} were found: "
-                                  f"{list(runs)[:10]}.")
+            raise LoadError(
+                path, f"run={run!r} names one run, but {len(runs)} were found: {list(runs)[:10]}."
+            )
         table = table.assign(run=run)
     table.attrs["errors"] = [{"path": s, "error": m} for s, m in report.errors]
     return table

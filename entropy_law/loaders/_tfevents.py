@@ -28,186 +28,27 @@ unknown_rank 3 -> ``Dim``: size 1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import google_crc32c
 import numpy as np
 
-from ._tfrecord import (_U64, BAD_LENGTH, _by_length, _class_crcs, _gather, _mask,
-                        frame_records, masked_crc)
+from ._protowire import ProtoError
+from ._tfevent_template import _parse_event, _Template
+from ._tfrecord import (
+    _U64,
+    BAD_LENGTH,
+    _by_length,
+    _class_crcs,
+    _gather,
+    _mask,
+    frame_records,
+    masked_crc,
+)
 
 __all__ = ["masked_crc", "frame_records", "decode_records", "Decoded", "BAD_LENGTH"]
 
-# TensorFlow DataType -> (numpy dtype for tensor_content, TensorProto value field, kind)
-_DTYPES = {1: ("<f4", 5, "f"), 2: ("<f8", 6, "f"), 3: ("<i4", 7, "i"), 4: ("u1", 7, "i"),
-           5: ("<i2", 7, "i"), 6: ("i1", 7, "i"), 9: ("<i8", 10, "i"), 10: ("u1", 11, "i"),
-           19: ("<f2", 13, "h"), 17: ("<u2", 7, "i"), 22: ("<u4", 16, "i"),
-           23: ("<u8", 17, "i")}
 
-
-# ------------------------------------------------------------------ protobuf wire reader
-class ProtoError(Exception):
-    """A record's bytes are not a valid ``Event`` protobuf."""
-
-
-def _varint(b: bytes, i: int, end: int) -> tuple[int, int]:
-    r = s = 0
-    while True:
-        if i >= end or s > 63:
-            raise ProtoError("bad varint")
-        x = b[i]
-        i += 1
-        r |= (x & 0x7F) << s
-        if x < 0x80:
-            return r, i
-        s += 7
-
-
-def _fields(b: bytes, i: int, end: int):
-    """Yield ``(field, wire_type, start, stop)`` of every field in ``b[i:end]``."""
-    while i < end:
-        key, i = _varint(b, i, end)
-        f, wt = key >> 3, key & 7
-        if wt == 0:
-            s = i
-            _, i = _varint(b, i, end)
-        elif wt == 1:
-            s, i = i, i + 8
-        elif wt == 2:
-            ln, s = _varint(b, i, end)
-            i = s + ln
-        elif wt == 5:
-            s, i = i, i + 4
-        else:
-            raise ProtoError(f"unsupported wire type {wt}")
-        if i > end or f == 0:
-            raise ProtoError("field runs past its message")
-        yield f, wt, s, i
-
-
-@dataclass
-class _Template:
-    """How one record layout decodes: variable byte spans and where each value sits."""
-
-    fixed: list = field(default_factory=list)    # (pos, width) bytes that may differ
-    varints: list = field(default_factory=list)  # (pos, nbytes) varints that may differ
-    wall: int | None = None
-    step: tuple[int, int] | None = None
-    values: list = field(default_factory=list)   # (tag, spec or None, plugin, is_tensor)
-
-    @property
-    def signature(self) -> tuple:
-        return tuple(self.fixed), tuple(self.varints)
-
-
-def _parse_event(b: bytes) -> _Template:
-    t = _Template()
-    for f, wt, s, e in _fields(b, 0, len(b)):
-        if f == 1 and wt == 1:
-            t.wall = s
-            t.fixed.append((s, 8))
-        elif f == 2 and wt == 0:
-            t.step = (s, e - s)
-            t.varints.append((s, e - s))
-        elif f == 5 and wt == 2:
-            for f2, wt2, s2, e2 in _fields(b, s, e):
-                if f2 == 1 and wt2 == 2:
-                    t.values.append(_parse_value(b, s2, e2, t))
-    return t
-
-
-def _parse_value(b: bytes, s: int, e: int, t: _Template) -> tuple:
-    tag, plugin, last = "", None, None
-    for f, wt, a, z in _fields(b, s, e):
-        if f == 1 and wt == 2:
-            tag = b[a:z].decode("utf-8", "replace")
-        elif f == 2 and wt == 5:
-            t.fixed.append((a, 4))
-            last = ("simple", a, z)
-        elif f == 8 and wt == 2:
-            last = ("tensor", a, z)
-        elif f == 9 and wt == 2:
-            plugin = _plugin_name(b, a, z)
-        elif f in (3, 4, 5, 6):
-            last = ("other", a, z)
-    if last is None or last[0] == "other":
-        return tag, None, plugin, False
-    if last[0] == "simple":
-        return tag, ("raw", last[1], "<f4"), plugin, False
-    return tag, _parse_tensor(b, last[1], last[2], t), plugin, True
-
-
-def _plugin_name(b: bytes, a: int, z: int) -> str | None:
-    name = None
-    for f, wt, s, e in _fields(b, a, z):
-        if f == 1 and wt == 2:
-            for f2, wt2, s2, e2 in _fields(b, s, e):
-                if f2 == 1 and wt2 == 2:
-                    name = b[s2:e2].decode("utf-8", "replace") or None
-    return name
-
-
-_WIDTH = {5: 4, 6: 8}  # fixed-width TensorProto value fields (float_val, double_val)
-
-
-def _parse_tensor(b: bytes, a: int, z: int, t: _Template):
-    """Spec of a one-element numeric tensor's value, or None for anything else."""
-    dtype, nelem, content, vals = 0, 1, None, {}
-    for f, wt, s, e in _fields(b, a, z):
-        if f == 1 and wt == 0:
-            dtype = _varint(b, s, e)[0]
-        elif f == 2 and wt == 2:
-            for f2, wt2, s2, e2 in _fields(b, s, e):
-                if f2 == 2 and wt2 == 2:
-                    size = 0
-                    for f3, wt3, s3, e3 in _fields(b, s2, e2):
-                        if f3 == 1 and wt3 == 0:
-                            size = _varint(b, s3, e3)[0]
-                    nelem *= size
-                elif f2 == 3 and wt2 == 0 and _varint(b, s2, e2)[0]:
-                    nelem = -1
-        elif f == 4 and wt == 2:
-            content = (s, e)
-        elif f in _WIDTH:
-            w = _WIDTH[f]
-            if wt == 2 and (e - s) % w == 0:
-                vals.setdefault(f, []).extend(("raw", p, w) for p in range(s, e, w))
-            elif wt == (5 if w == 4 else 1):
-                vals.setdefault(f, []).append(("raw", s, w))
-            else:
-                raise ProtoError("bad tensor value field")
-        elif f in (7, 10, 11, 13, 16, 17):
-            lst = vals.setdefault(f, [])
-            if wt == 0:
-                lst.append(("varint", s, e - s))
-            elif wt == 2:
-                p = s
-                while p < e:
-                    q = _varint(b, p, e)[1]
-                    lst.append(("varint", p, q - p))
-                    p = q
-    if nelem != 1 or dtype not in _DTYPES:
-        return None
-    npdt, vfield, kind = _DTYPES[dtype]
-    if content is not None and content[1] > content[0]:
-        if content[1] - content[0] != np.dtype(npdt).itemsize:
-            return None
-        t.fixed.append((content[0], content[1] - content[0]))
-        return ("raw", content[0], npdt)
-    elems = vals.get(vfield, [])
-    if len(elems) == 0:
-        return None if vals else ("const", 0.0)
-    if len(elems) > 1:
-        return None
-    how, p, w = elems[0]
-    if how == "raw":
-        t.fixed.append((p, w))
-        return ("raw", p, npdt)
-    t.varints.append((p, w))
-    return ("varint", p, w, "half" if kind == "h" else npdt)
-
-
-# ---------------------------------------------------------------- vectorised extraction
 def _read_varints(m: np.ndarray, pos: int, k: int) -> np.ndarray:
     acc = np.zeros(m.shape[0], dtype=np.uint64)
     for i in range(k):
@@ -220,7 +61,7 @@ def _read_spec(m: np.ndarray, spec: tuple) -> np.ndarray:
         return np.full(m.shape[0], spec[1])
     if spec[0] == "raw":
         w = np.dtype(spec[2]).itemsize
-        raw = np.ascontiguousarray(m[:, spec[1]:spec[1] + w])
+        raw = np.ascontiguousarray(m[:, spec[1] : spec[1] + w])
         return raw.view(spec[2]).ravel().astype(np.float64)
     u = _read_varints(m, spec[1], spec[2])
     if spec[3] == "half":
@@ -236,7 +77,7 @@ class Decoded:
 
     record: np.ndarray
     step: np.ndarray
-    tag: np.ndarray       # int codes into ``tags``
+    tag: np.ndarray  # int codes into ``tags``
     value: np.ndarray
     wall_time: np.ndarray
     tags: list[str]
@@ -260,9 +101,9 @@ def _row_hash(k: np.ndarray) -> np.ndarray:
 def _mask_layout(k: np.ndarray, t: _Template) -> np.ndarray:
     """Zero the bytes that may vary under *t*; keep only the continuation bits of varints."""
     for p, w in t.fixed:
-        k[..., p:p + w] = 0
+        k[..., p : p + w] = 0
     for p, w in t.varints:
-        k[..., p:p + w] &= 0x80
+        k[..., p : p + w] &= 0x80
     return k
 
 
@@ -304,7 +145,7 @@ def _classes(m: np.ndarray):
         for c in np.lexsort((first, -sizes)):
             if sizes[c] == 1 and misses >= 8 and first[c] != 0:
                 continue
-            members = order[(bounds[c - 1] if c else 0):bounds[c]]
+            members = order[(bounds[c - 1] if c else 0) : bounds[c]]
             members = members[same[members]]
             t = parse(int(rows[first[c]])) if members.size else None
             if t is None or t.signature != t0.signature:
@@ -327,8 +168,7 @@ def _classes(m: np.ndarray):
         yield t, np.array(rs)
 
 
-def decode_records(buf: bytes, offsets: np.ndarray,
-                   lengths: np.ndarray) -> tuple[Decoded, int, str]:
+def decode_records(buf: bytes, offsets: np.ndarray, lengths: np.ndarray) -> tuple[Decoded, int, str]:
     """Check the CRCs of, and decode the scalars in, the records at *offsets*.
 
     Returns the points of every record before the first damaged one, that record's
@@ -346,10 +186,14 @@ def decode_records(buf: bytes, offsets: np.ndarray,
         cols = [np.arange(p, p + w) for p, w in t.fixed + t.varints]
         cols = np.unique(np.concatenate(cols)) if cols else np.empty(0, np.intp)
         data_crc[recs] = _class_crcs(m, cols)
-        wall = (np.ascontiguousarray(m[:, t.wall:t.wall + 8]).view("<f8").ravel()
-                if t.wall is not None else np.zeros(len(recs)))
-        step = (_read_varints(m, *t.step).view(np.int64) if t.step is not None
-                else np.zeros(len(recs), np.int64))
+        wall = (
+            np.ascontiguousarray(m[:, t.wall : t.wall + 8]).view("<f8").ravel()
+            if t.wall is not None
+            else np.zeros(len(recs))
+        )
+        step = (
+            _read_varints(m, *t.step).view(np.int64) if t.step is not None else np.zeros(len(recs), np.int64)
+        )
         for slot, (tag, spec, plugin, is_tensor) in enumerate(t.values):
             if spec is None:
                 skipped[tag] = int(min(recs[0], skipped.get(tag, nrec)))
@@ -374,12 +218,23 @@ def decode_records(buf: bytes, offsets: np.ndarray,
         cut, why = int(np.argmin(head_ok)), BAD_LENGTH
     if not data_ok[:cut].all():
         cut, why = int(np.argmin(data_ok)), "CRC32C mismatch in the record data"
-    dec = _assemble([c for c in chunks if c[0][0] < cut] if cut < nrec else chunks,
-                    {t for t, r in skipped.items() if r < cut}, [b for b in bad if b < cut])
+    dec = _assemble(
+        [c for c in chunks if c[0][0] < cut] if cut < nrec else chunks,
+        {t for t, r in skipped.items() if r < cut},
+        [b for b in bad if b < cut],
+    )
     if cut < nrec and dec.record.size:
         keep = dec.record < cut
-        dec = Decoded(dec.record[keep], dec.step[keep], dec.tag[keep], dec.value[keep],
-                      dec.wall_time[keep], dec.tags, dec.skipped_tags, dec.bad_records)
+        dec = Decoded(
+            dec.record[keep],
+            dec.step[keep],
+            dec.tag[keep],
+            dec.value[keep],
+            dec.wall_time[keep],
+            dec.tags,
+            dec.skipped_tags,
+            dec.bad_records,
+        )
     return dec, cut, why
 
 
@@ -402,8 +257,9 @@ def _assemble(chunks, skipped, bad) -> Decoded:
     code = {t: i for i, t in enumerate(tags)}
     if not keep:
         e = np.empty(0)
-        return Decoded(e.astype(np.int64), e.astype(np.int64), e.astype(np.int32), e, e, [],
-                       skipped - set(tags), bad)
+        return Decoded(
+            e.astype(np.int64), e.astype(np.int64), e.astype(np.int32), e, e, [], skipped - set(tags), bad
+        )
     rec = np.concatenate([ch[0] for ch in keep])
     slot = np.concatenate([np.full(len(ch[0]), ch[1]) for ch in keep])
     order = np.lexsort((slot, rec))

@@ -34,6 +34,7 @@ BAD_LENGTH = "CRC32C mismatch in the record length"
 _MASK_DELTA = 0xA282EAD8
 _POLY = 0x82F63B78  # CRC32C (Castagnoli), reflected
 
+
 def masked_crc(data: bytes) -> int:
     """Masked CRC32C of *data*, as stored in a TFRecord."""
     c = google_crc32c.value(data)
@@ -122,7 +123,7 @@ def frame_records(buf: bytes) -> tuple[np.ndarray, np.ndarray, str | None]:
                 break
             length = _U64.unpack_from(buf, o)[0]
             if o + 16 + length > n:
-                if masked_crc(buf[o:o + 8]) != struct.unpack_from("<I", buf, o + 8)[0]:
+                if masked_crc(buf[o : o + 8]) != struct.unpack_from("<I", buf, o + 8)[0]:
                     tail = BAD_LENGTH
                 else:
                     tail = f"a record of {length} bytes with only {n - o - 12} byte(s) present"
@@ -158,7 +159,7 @@ def frame_records(buf: bytes) -> tuple[np.ndarray, np.ndarray, str | None]:
                 o_py, l_py = [], []
             offs.append(pos[:k])
             lens.append(pred[:k])
-            hist = hist + pred[max(0, k - period):k].tolist()
+            hist = hist + pred[max(0, k - period) : k].tolist()
             o = int(pos[k - 1] + 16 + pred[k - 1])
             if k < len(ok):
                 misses += 1
@@ -175,7 +176,7 @@ def _period(hist: list[int]) -> int:
     """Smallest p such that the last (up to 1024) lengths repeat with period p (0 if none)."""
     h = np.asarray(hist[-1024:], dtype=np.int64)
     w = len(h)
-    for p in np.flatnonzero(h[::-1][1:w // 2 + 1] == h[-1]) + 1:
+    for p in np.flatnonzero(h[::-1][1 : w // 2 + 1] == h[-1]) + 1:
         if np.array_equal(h[p:], h[:-p]):
             return int(p)
     return 0

@@ -42,13 +42,13 @@ def is_run_dir(path: Path) -> bool:
 
 
 def _is_experiment_dir(path: Path) -> bool:
-    return (path / "meta.yaml").is_file() and any(
-        is_run_dir(c) for c in path.iterdir() if c.is_dir())
+    return (path / "meta.yaml").is_file() and any(is_run_dir(c) for c in path.iterdir() if c.is_dir())
 
 
 def _is_store(path: Path) -> bool:
     return path.is_dir() and any(
-        c.is_dir() and c.name not in _RESERVED and _is_experiment_dir(c) for c in path.iterdir())
+        c.is_dir() and c.name not in _RESERVED and _is_experiment_dir(c) for c in path.iterdir()
+    )
 
 
 def sniff_dir(path: Path) -> bool:
@@ -94,13 +94,19 @@ def _read_metric_file(path: Path, key: str) -> tuple[list, list, list]:
             else:
                 raise ValueError
         except ValueError:
-            warnings.warn(f"{path}: line {i + 1} of metric {key!r} is damaged ({line[:60]!r}); "
-                          f"kept the {len(steps)} point(s) before it.",
-                          TruncatedLogWarning, stacklevel=4)
+            warnings.warn(
+                f"{path}: line {i + 1} of metric {key!r} is damaged ({line[:60]!r}); "
+                f"kept the {len(steps)} point(s) before it.",
+                TruncatedLogWarning,
+                stacklevel=4,
+            )
             break
         if i == len(lines) - 1 and not text.endswith("\n") and len(parts) < 3:
-            warnings.warn(f"{path}: the last line of metric {key!r} was cut while being "
-                          "written; dropped it.", TruncatedLogWarning, stacklevel=4)
+            warnings.warn(
+                f"{path}: the last line of metric {key!r} was cut while being written; dropped it.",
+                TruncatedLogWarning,
+                stacklevel=4,
+            )
             break
         steps.append(step)
         values.append(val)
@@ -117,9 +123,16 @@ def _read_run(run_dir: Path, prefix: str) -> pd.DataFrame:
             key = fpath.relative_to(metrics_dir).as_posix()
             steps, values, times = _read_metric_file(fpath, key)
             if steps:
-                frames.append(pd.DataFrame({"step": np.asarray(steps, dtype=np.int64),
-                                            "metric": key, "value": values,
-                                            "wall_time": times}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "step": np.asarray(steps, dtype=np.int64),
+                            "metric": key,
+                            "value": values,
+                            "wall_time": times,
+                        }
+                    )
+                )
     if not frames:
         return pd.DataFrame(columns=["run", "step", "metric", "value", "wall_time"])
     out = pd.concat(frames, ignore_index=True)
@@ -136,17 +149,23 @@ def read(path: Path) -> pd.DataFrame:
         exp = _yaml_field(path.parent / "meta.yaml", "name") or path.parent.name
         runs = [(path, f"{exp}/")]
     else:
-        exps = [path] if _is_experiment_dir(path) else sorted(
-            c for c in path.iterdir() if c.is_dir() and c.name not in _RESERVED
-            and _is_experiment_dir(c))
+        exps = (
+            [path]
+            if _is_experiment_dir(path)
+            else sorted(
+                c for c in path.iterdir() if c.is_dir() and c.name not in _RESERVED and _is_experiment_dir(c)
+            )
+        )
         runs = []
         for exp_dir in exps:
             exp = _yaml_field(exp_dir / "meta.yaml", "name") or exp_dir.name
-            runs += [(r, f"{exp}/") for r in sorted(exp_dir.iterdir())
-                     if r.is_dir() and is_run_dir(r)]
+            runs += [(r, f"{exp}/") for r in sorted(exp_dir.iterdir()) if r.is_dir() and is_run_dir(r)]
     if not runs:
-        raise LoadError(path, "no MLflow runs found; expected <experiment_id>/<run_id>/"
-                              "metrics/<key> files under an mlruns folder.")
+        raise LoadError(
+            path,
+            "no MLflow runs found; expected <experiment_id>/<run_id>/"
+            "metrics/<key> files under an mlruns folder.",
+        )
     frames = [_read_run(r, prefix) for r, prefix in runs]
     out = pd.concat(frames, ignore_index=True)
     if out.empty:
@@ -154,5 +173,9 @@ def read(path: Path) -> pd.DataFrame:
     return out
 
 
-READER = Reader(name="mlflow", description="MLflow local file store (mlruns/<exp>/<run>/metrics)",
-                read=read, sniff_dir=sniff_dir)
+READER = Reader(
+    name="mlflow",
+    description="MLflow local file store (mlruns/<exp>/<run>/metrics)",
+    read=read,
+    sniff_dir=sniff_dir,
+)

@@ -32,12 +32,27 @@ from .base import Reader
 
 __all__ = ["STEP_COLUMNS", "read", "read_frame", "READERS"]
 
-STEP_COLUMNS = ("trainer/global_step", "train/global_step", "global_step", "step", "Step",
-                "_step", "iteration")
+STEP_COLUMNS = (
+    "trainer/global_step",
+    "train/global_step",
+    "global_step",
+    "step",
+    "Step",
+    "_step",
+    "iteration",
+)
 _RUN_COLUMNS = ("run", "run_name")
 _META_COLUMNS = {"_runtime", "_timestamp", "_wandb", "wall_time", "timestamp", "source"}
-_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
-             ".pq": "parquet", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 
 
 def _read_text(path: Path) -> str:
@@ -46,8 +61,11 @@ def _read_text(path: Path) -> str:
     except OSError as exc:
         raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
     if not data.strip():
-        raise LoadError(path, "the file is empty; expected a table with a step column and "
-                              "metric columns. Check that the export finished.")
+        raise LoadError(
+            path,
+            "the file is empty; expected a table with a step column and "
+            "metric columns. Check that the export finished.",
+        )
     return data.decode("utf-8", errors="replace")
 
 
@@ -58,15 +76,21 @@ def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
         # the writer was killed mid-line: the last line is incomplete
         header_fields = lines[0].count(sep)
         if lines[-1].count(sep) < header_fields:
-            warnings.warn(f"{path}: the last line is incomplete (the file was cut while being "
-                          f"written); read the {len(lines) - 2} complete row(s) before it.",
-                          TruncatedLogWarning, stacklevel=3)
+            warnings.warn(
+                f"{path}: the last line is incomplete (the file was cut while being "
+                f"written); read the {len(lines) - 2} complete row(s) before it.",
+                TruncatedLogWarning,
+                stacklevel=3,
+            )
             text = "\n".join(lines[:-1]) + "\n"
     try:
         return pd.read_csv(io.StringIO(text), sep=sep, low_memory=False)
     except pd.errors.ParserError as exc:
-        raise LoadError(path, f"not a well-formed {'TSV' if sep == chr(9) else 'CSV'} table "
-                              f"({str(exc).strip()}). Check the delimiter and quoting.") from None
+        raise LoadError(
+            path,
+            f"not a well-formed {'TSV' if sep == chr(9) else 'CSV'} table "
+            f"({str(exc).strip()}). Check the delimiter and quoting.",
+        ) from None
 
 
 def json_lines(lines) -> tuple[list[dict], list[int]]:
@@ -96,12 +120,18 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
         else:
             rows.append(_flatten(obj))
     if bad:
-        warnings.warn(f"{path}: skipped {len(bad)} damaged line(s) (line {bad[0]}"
-                      f"{' and later' if len(bad) > 1 else ''}) that are not JSON objects; "
-                      f"kept the {len(rows)} intact row(s).", TruncatedLogWarning, stacklevel=3)
+        warnings.warn(
+            f"{path}: skipped {len(bad)} damaged line(s) (line {bad[0]}"
+            f"{' and later' if len(bad) > 1 else ''}) that are not JSON objects; "
+            f"kept the {len(rows)} intact row(s).",
+            TruncatedLogWarning,
+            stacklevel=3,
+        )
     if not rows:
-        raise LoadError(path, "no JSON object lines found; expected one JSON object per line "
-                              "with a step key and metric keys.")
+        raise LoadError(
+            path,
+            "no JSON object lines found; expected one JSON object per line with a step key and metric keys.",
+        )
     return pd.DataFrame.from_records(rows)
 
 
@@ -123,8 +153,11 @@ def _read_json(path: Path) -> pd.DataFrame:
     except json.JSONDecodeError as exc:
         if "\n{" in text.strip():
             return _read_jsonl(path)  # JSON Lines saved as .json
-        raise LoadError(path, f"not valid JSON ({exc.msg} at line {exc.lineno}). "
-                              "Expected a list of records or a table saved by pandas.") from None
+        raise LoadError(
+            path,
+            f"not valid JSON ({exc.msg} at line {exc.lineno}). "
+            "Expected a list of records or a table saved by pandas.",
+        ) from None
     if isinstance(obj, list):
         return pd.DataFrame.from_records([_flatten(r) for r in obj if isinstance(r, dict)])
     if isinstance(obj, dict):
@@ -134,8 +167,11 @@ def _read_json(path: Path) -> pd.DataFrame:
             return pd.DataFrame(obj)
         if all(isinstance(v, list) for v in obj.values()):
             return pd.DataFrame(obj)
-    raise LoadError(path, "JSON layout not recognised; expected a list of records, "
-                          "{column: {row: value}} or {'columns': [...], 'data': [...]}.")
+    raise LoadError(
+        path,
+        "JSON layout not recognised; expected a list of records, "
+        "{column: {row: value}} or {'columns': [...], 'data': [...]}.",
+    )
 
 
 def read_frame(path: Path, kind: str) -> pd.DataFrame:
@@ -154,8 +190,11 @@ def read_frame(path: Path, kind: str) -> pd.DataFrame:
         try:
             return pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several unrelated types
-            raise LoadError(path, f"not a readable Parquet file ({exc}). If the write was cut "
-                                  "short, re-export it; Parquet cannot be read partially.") from None
+            raise LoadError(
+                path,
+                f"not a readable Parquet file ({exc}). If the write was cut "
+                "short, re-export it; Parquet cannot be read partially.",
+            ) from None
     raise LoadError(path, f"unknown table kind {kind!r}")
 
 
@@ -163,9 +202,12 @@ def _step_column(df: pd.DataFrame, path: Path) -> str:
     for name in STEP_COLUMNS:
         if name in df.columns:
             return name
-    raise LoadError(path, f"no step column found; expected one of {list(STEP_COLUMNS)}, "
-                          f"found columns {list(map(str, df.columns))[:12]}. Rename the column "
-                          "that holds the trainer step.")
+    raise LoadError(
+        path,
+        f"no step column found; expected one of {list(STEP_COLUMNS)}, "
+        f"found columns {list(map(str, df.columns))[:12]}. Rename the column "
+        "that holds the trainer step.",
+    )
 
 
 def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -209,27 +251,37 @@ def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
             continue
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise LoadError(path, f"column {col!r} mixes numbers and text: row {i + 1} (step "
-                                  f"{df[step].iloc[i]}) holds {s.iloc[i]!r}. Expected numbers; "
-                                  "fix the cell or drop the column.")
+            raise LoadError(
+                path,
+                f"column {col!r} mixes numbers and text: row {i + 1} (step "
+                f"{df[step].iloc[i]}) holds {s.iloc[i]!r}. Expected numbers; "
+                "fix the cell or drop the column.",
+            )
         metrics.append(col)
     if text_cols:
-        warnings.warn(f"{path}: skipped column(s) {text_cols} holding only text (not metrics).",
-                      DataWarning, stacklevel=3)
+        warnings.warn(
+            f"{path}: skipped column(s) {text_cols} holding only text (not metrics).",
+            DataWarning,
+            stacklevel=3,
+        )
     if not metrics:
-        raise LoadError(path, f"no numeric metric columns besides the step column {step!r}; "
-                              f"found {list(df.columns)[:12]}.")
+        raise LoadError(
+            path,
+            f"no numeric metric columns besides the step column {step!r}; found {list(df.columns)[:12]}.",
+        )
     # melt metric-major (every metric's rows in file order): one numpy reshape
-    values = np.column_stack([pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
-                              for c in metrics]).T.ravel()
+    values = np.column_stack(
+        [pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) for c in metrics]
+    ).T.ravel()
     present = df[metrics].notna().to_numpy().T.ravel()
     n = len(df)
-    data = {"step": np.tile(df[step].to_numpy(), len(metrics))[present],
-            "metric": np.repeat(np.asarray(metrics, dtype=object), n)[present],
-            "value": values[present]}
+    data = {
+        "step": np.tile(df[step].to_numpy(), len(metrics))[present],
+        "metric": np.repeat(np.asarray(metrics, dtype=object), n)[present],
+        "value": values[present],
+    }
     if run_col:
-        data = {"run": np.tile(df[run_col].astype(str).to_numpy(), len(metrics))[present],
-                **data}
+        data = {"run": np.tile(df[run_col].astype(str).to_numpy(), len(metrics))[present], **data}
     if wall is not None:
         data["wall_time"] = np.tile(wall.to_numpy(dtype=float), len(metrics))[present]
     return _check_numeric(pd.DataFrame(data), path, step)
@@ -240,19 +292,24 @@ def _check_numeric(out: pd.DataFrame, path: Path, step_name: str) -> pd.DataFram
     step = pd.to_numeric(out["step"], errors="coerce")
     bad = step.isna() | (step != np.round(step))
     if bad.any():
-        raise LoadError(path, f"step column {step_name!r} must hold whole numbers; found "
-                              f"{out['step'][bad].iloc[0]!r}. Point the loader at the trainer "
-                              "step, or convert the column.")
+        raise LoadError(
+            path,
+            f"step column {step_name!r} must hold whole numbers; found "
+            f"{out['step'][bad].iloc[0]!r}. Point the loader at the trainer "
+            "step, or convert the column.",
+        )
     out = out.assign(step=step.astype(np.int64))
     value = pd.to_numeric(out["value"], errors="coerce")
     bad = value.isna() & out["value"].notna()
     if bad.any():
-        bad &= ~out["value"].astype(str).str.lower().isin(
-            ["nan", "inf", "-inf", "infinity", "-infinity"])
+        bad &= ~out["value"].astype(str).str.lower().isin(["nan", "inf", "-inf", "infinity", "-infinity"])
     if bad.any():
         row = out[bad].iloc[0]
-        raise LoadError(path, f"metric {row['metric']!r} holds non-numeric value {row['value']!r} "
-                              f"at step {row['step']}. Expected numbers; fix or drop those rows.")
+        raise LoadError(
+            path,
+            f"metric {row['metric']!r} holds non-numeric value {row['value']!r} "
+            f"at step {row['step']}. Expected numbers; fix or drop those rows.",
+        )
     return out.assign(value=value.astype(float))
 
 
@@ -266,9 +323,12 @@ def read(path: Path, kind: str | None = None) -> pd.DataFrame:
 
 def _make(kind: str, description: str) -> Reader:
     suffixes = tuple(s for s, k in _SUFFIXES.items() if k == kind)
-    return Reader(name=kind, description=description,
-                  read=lambda p: read(p, kind),
-                  sniff_file=lambda p: p.suffix.lower() in suffixes)
+    return Reader(
+        name=kind,
+        description=description,
+        read=lambda p: read(p, kind),
+        sniff_file=lambda p: p.suffix.lower() in suffixes,
+    )
 
 
 READERS = (

@@ -41,8 +41,9 @@ from .base import Reader
 
 __all__ = ["read", "read_events", "sniff_file", "sniff_dir", "READER"]
 
-_EXPECTED = ("expected a TensorBoard event file (records framed as 8-byte length, "
-             "CRC32C, Event protobuf, CRC32C)")
+_EXPECTED = (
+    "expected a TensorBoard event file (records framed as 8-byte length, CRC32C, Event protobuf, CRC32C)"
+)
 _COLUMNS = ("step", "metric", "value", "wall_time")
 
 
@@ -77,23 +78,36 @@ def read_events(path: str | os.PathLike) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise LoadError(path, "no such file. Check the path (event files are named "
-                              "events.out.tfevents.<time>.<host>...).")
+        raise LoadError(
+            path, "no such file. Check the path (event files are named events.out.tfevents.<time>.<host>...)."
+        )
     if path.is_dir():
-        raise LoadError(path, "read_events() reads one event file but this is a folder; "
-                              "use entropy_law.loaders.tensorboard.read() for a run folder.")
+        raise LoadError(
+            path,
+            "read_events() reads one event file but this is a folder; "
+            "use entropy_law.loaders.tensorboard.read() for a run folder.",
+        )
     buf = path.read_bytes()
     if not buf:
-        raise LoadError(path, f"{_EXPECTED}; found an empty file (0 bytes). The writer may "
-                              "not have flushed yet: wait for it, or delete the file.")
+        raise LoadError(
+            path,
+            f"{_EXPECTED}; found an empty file (0 bytes). The writer may "
+            "not have flushed yet: wait for it, or delete the file.",
+        )
     offsets, lengths, tail = frame_records(buf)
     dec, cut, why = decode_records(buf, offsets, lengths)
     if cut == 0:
-        found = (why or f"the file ends inside its first record ({tail})") if len(offsets) \
+        found = (
+            (why or f"the file ends inside its first record ({tail})")
+            if len(offsets)
             else f"no complete record ({tail})"
-        raise LoadError(path, f"{_EXPECTED}; found {found}; the file starts with "
-                              f"{buf[:16]!r}. Pass an events.out.tfevents.* file, or pick "
-                              "the right format for this file (see entropy_law.formats()).")
+        )
+        raise LoadError(
+            path,
+            f"{_EXPECTED}; found {found}; the file starts with "
+            f"{buf[:16]!r}. Pass an events.out.tfevents.* file, or pick "
+            "the right format for this file (see entropy_law.formats()).",
+        )
     if cut == len(offsets) and tail == BAD_LENGTH:  # damaged length of the next record
         at, why = int(offsets[-1] + 16 + lengths[-1]), tail
     elif cut < len(offsets):
@@ -104,7 +118,9 @@ def read_events(path: str | os.PathLike) -> pd.DataFrame:
             f"record(s) before it ({dec.value.size} scalar points) and skipped the rest of "
             f"the file ({len(buf) - at} bytes). The file is damaged or was cut while being "
             "written; the points before the damage are kept.",
-            TruncatedLogWarning, stacklevel=2)
+            TruncatedLogWarning,
+            stacklevel=2,
+        )
     elif tail is not None:
         end = int(offsets[-1] + 16 + lengths[-1])
         warnings.warn(
@@ -112,27 +128,38 @@ def read_events(path: str | os.PathLike) -> pd.DataFrame:
             f"the {cut} intact record(s) before it ({dec.value.size} scalar points) and "
             f"skipped the rest ({len(buf) - end} bytes). The run was probably still writing "
             "or was killed mid-write; the points before are kept.",
-            TruncatedLogWarning, stacklevel=2)
+            TruncatedLogWarning,
+            stacklevel=2,
+        )
     if dec.bad_records:
         warnings.warn(
             f"{path}: skipped {len(dec.bad_records)} record(s) whose checksums are valid but "
             f"which are not Event protobufs (first at byte offset "
             f"{int(offsets[dec.bad_records[0]])}). Was the file written by a TensorBoard "
-            "writer?", DataWarning, stacklevel=2)
+            "writer?",
+            DataWarning,
+            stacklevel=2,
+        )
     return _frame(dec.step, dec.tag, dec.tags, dec.value, dec.wall_time)
 
 
 def _frame(step, codes, tags, value, wall_time) -> pd.DataFrame:
     try:  # pandas >= 2.3: the default ``str`` dtype, built without Python objects
         dtype = pd.StringDtype("pyarrow", na_value=np.nan)
-        metric = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()),
-                                                pa.array(tags, type=pa.large_string()))
+        metric = pa.DictionaryArray.from_arrays(
+            pa.array(codes, type=pa.int32()), pa.array(tags, type=pa.large_string())
+        )
         metric = pd.array(metric.cast(pa.large_string()), dtype=dtype)
     except TypeError:  # older pandas
         metric = np.asarray(tags, dtype=object)[np.asarray(codes, dtype=np.intp)]
-    return pd.DataFrame({"step": np.asarray(step, dtype=np.int64), "metric": metric,
-                         "value": np.asarray(value, dtype=np.float64),
-                         "wall_time": np.asarray(wall_time, dtype=np.float64)})
+    return pd.DataFrame(
+        {
+            "step": np.asarray(step, dtype=np.int64),
+            "metric": metric,
+            "value": np.asarray(value, dtype=np.float64),
+            "wall_time": np.asarray(wall_time, dtype=np.float64),
+        }
+    )
 
 
 def _event_files(folder: Path) -> list[Path]:
@@ -142,16 +169,21 @@ def _event_files(folder: Path) -> list[Path]:
     several runs' files gathered in one folder) are runs of their own, read one by one;
     a folder holding only such files reads them all.
     """
-    files = sorted((Path(e.path) for e in os.scandir(folder)
-                    if "tfevents" in e.name and e.is_file()), key=lambda p: p.name)
+    files = sorted(
+        (Path(e.path) for e in os.scandir(folder) if "tfevents" in e.name and e.is_file()),
+        key=lambda p: p.name,
+    )
     bare = [f for f in files if f.name.startswith("events.out.tfevents")]
     return bare or files
 
 
 def prefixed_event_files(folder: Path) -> list[Path]:
     """Event files named ``<prefix>events.out.tfevents...``: each is a run of its own."""
-    return sorted(f for f in folder.iterdir() if f.is_file() and "tfevents" in f.name
-                  and not f.name.startswith("events.out.tfevents"))
+    return sorted(
+        f
+        for f in folder.iterdir()
+        if f.is_file() and "tfevents" in f.name and not f.name.startswith("events.out.tfevents")
+    )
 
 
 def read(path: str | os.PathLike) -> pd.DataFrame:
@@ -179,11 +211,15 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
     files = _event_files(path)
     if not files:
         subs = sorted(p.name for p in path.iterdir() if p.is_dir() and sniff_dir(p))
-        hint = (f" The sub-folders {subs[:5]} hold event files: pass one of them, or load "
-                "this folder with entropy_law.load(), which reads each as a run."
-                if subs else " Pass the folder the SummaryWriter wrote to (log_dir).")
-        raise LoadError(path, "expected a TensorBoard run folder holding "
-                              "events.out.tfevents.* files; found none." + hint)
+        hint = (
+            f" The sub-folders {subs[:5]} hold event files: pass one of them, or load "
+            "this folder with entropy_law.load(), which reads each as a run."
+            if subs
+            else " Pass the folder the SummaryWriter wrote to (log_dir)."
+        )
+        raise LoadError(
+            path, "expected a TensorBoard run folder holding events.out.tfevents.* files; found none." + hint
+        )
     parts, empty = [], []
     for f in files:
         if f.stat().st_size == 0:
@@ -191,13 +227,20 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
             continue
         parts.append(read_events(f))
     if empty:
-        warnings.warn(f"{path}: skipped {len(empty)} empty (0-byte) event file(s): "
-                      f"{empty[:3]}{' ...' if len(empty) > 3 else ''}. A writer that was "
-                      "opened but never flushed leaves such files.", DataWarning, stacklevel=2)
+        warnings.warn(
+            f"{path}: skipped {len(empty)} empty (0-byte) event file(s): "
+            f"{empty[:3]}{' ...' if len(empty) > 3 else ''}. A writer that was "
+            "opened but never flushed leaves such files.",
+            DataWarning,
+            stacklevel=2,
+        )
     if not parts:
-        raise LoadError(path, f"every event file in this folder is empty (0 bytes): "
-                              f"{empty[:3]}. Wait for the writer to flush, or pass another "
-                              "folder.")
+        raise LoadError(
+            path,
+            f"every event file in this folder is empty (0 bytes): "
+            f"{empty[:3]}. Wait for the writer to flush, or pass another "
+            "folder.",
+        )
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return _require_scalars(path, files, out)
 
@@ -205,9 +248,12 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
 def _require_scalars(path: Path, files: list[Path], df: pd.DataFrame) -> pd.DataFrame:
     if len(df):
         return df
-    raise LoadError(path, f"found {len(files)} valid event file(s) but no scalar summaries "
-                          "(only histograms, images, text, graphs or the file header). Log "
-                          "the metrics with SummaryWriter.add_scalar(tag, value, step).")
+    raise LoadError(
+        path,
+        f"found {len(files)} valid event file(s) but no scalar summaries "
+        "(only histograms, images, text, graphs or the file header). Log "
+        "the metrics with SummaryWriter.add_scalar(tag, value, step).",
+    )
 
 
 def sniff_file(path: Path) -> bool:

@@ -49,7 +49,7 @@ def _looks_cut(items: list[str], prev_keys: list[str]) -> bool:
     if not sep or _value(val) is None:
         return True
     keys = [it.rpartition(":")[0].strip() for it in items]
-    return bool(prev_keys) and len(keys) < len(prev_keys) and keys == prev_keys[:len(keys)]
+    return bool(prev_keys) and len(keys) < len(prev_keys) and keys == prev_keys[: len(keys)]
 
 
 def read(path: Path) -> pd.DataFrame:
@@ -59,8 +59,11 @@ def read(path: Path) -> pd.DataFrame:
     except OSError as exc:
         raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
     if not raw.strip():
-        raise LoadError(path, "the file is empty; expected a verl console log with lines "
-                              "like 'step:12 - actor/entropy:0.53 - critic/score/mean:0.41'.")
+        raise LoadError(
+            path,
+            "the file is empty; expected a verl console log with lines "
+            "like 'step:12 - actor/entropy:0.53 - critic/score/mean:0.41'.",
+        )
     text = raw.decode("utf-8", errors="replace")
     lines = text.splitlines()
     cut_last = not text.endswith(("\n", "\r"))
@@ -73,9 +76,12 @@ def read(path: Path) -> pd.DataFrame:
         step = int(m.group(1))
         items = m.group(2).split(" - ")
         if cut_last and i == len(lines) - 1 and _looks_cut(items, prev_keys):
-            warnings.warn(f"{path}: the last line (step {step}) was cut while being written; "
-                          "kept its complete items and dropped the unfinished last one.",
-                          TruncatedLogWarning, stacklevel=2)
+            warnings.warn(
+                f"{path}: the last line (step {step}) was cut while being written; "
+                "kept its complete items and dropped the unfinished last one.",
+                TruncatedLogWarning,
+                stacklevel=2,
+            )
             items = items[:-1]
         if len(items) > 1:
             prev_keys = [it.rpartition(":")[0].strip() for it in items]
@@ -90,10 +96,14 @@ def read(path: Path) -> pd.DataFrame:
             keys.append(key.strip())
             values.append(v)
     if not steps:
-        raise LoadError(path, "no 'step:N - key:value' lines found; expected a verl console "
-                              "log (trainer.logger=['console']). Is this the right file?")
-    return pd.DataFrame({"step": np.asarray(steps, dtype=np.int64), "metric": keys,
-                         "value": np.asarray(values, dtype=float)})
+        raise LoadError(
+            path,
+            "no 'step:N - key:value' lines found; expected a verl console "
+            "log (trainer.logger=['console']). Is this the right file?",
+        )
+    return pd.DataFrame(
+        {"step": np.asarray(steps, dtype=np.int64), "metric": keys, "value": np.asarray(values, dtype=float)}
+    )
 
 
 def sniff_file(path: Path) -> bool:
@@ -108,5 +118,9 @@ def sniff_file(path: Path) -> bool:
     return any(_STEP.search(_ANSI.sub("", ln)) for ln in head.splitlines())
 
 
-READER = Reader(name="verl-log", description="verl console log ('step:N - key:value - ...')",
-                read=read, sniff_file=sniff_file)
+READER = Reader(
+    name="verl-log",
+    description="verl console log ('step:N - key:value - ...')",
+    read=read,
+    sniff_file=sniff_file,
+)

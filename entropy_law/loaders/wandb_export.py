@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataWarning, LoadError
-from ..table import make_long
+from ..table.tidy import make_long
 from .base import Reader
 
 __all__ = ["READER", "read", "read_export", "sniff_file", "split_header"]
@@ -123,25 +123,40 @@ def read_export(path: Path, *, split: str = "first") -> pd.DataFrame:
     except OSError as exc:
         raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
     try:
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                          na_filter=False, header=None, skip_blank_lines=True)
+        raw = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            header=None,
+            skip_blank_lines=True,
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise LoadError(path, f"not a well-formed CSV file ({str(exc).strip()}).") from None
     if raw.shape[0] < 1 or raw.shape[1] < 2:
-        raise LoadError(path, "expected a W&B panel export: an x-axis column (Step) and "
-                              "'<run> - <metric>' columns; found fewer than two columns.")
+        raise LoadError(
+            path,
+            "expected a W&B panel export: an x-axis column (Step) and "
+            "'<run> - <metric>' columns; found fewer than two columns.",
+        )
     header = [str(c).strip() for c in raw.iloc[0]]
     body = raw.iloc[1:].reset_index(drop=True)
     xname = header[0]
     if _TIME_AXIS.match(xname):
-        raise LoadError(path, f"the x-axis column is {xname!r}, a time axis; fits need the "
-                              "trainer step. Re-export the chart with 'Step' as x-axis (chart "
-                              "settings -> X axis).")
+        raise LoadError(
+            path,
+            f"the x-axis column is {xname!r}, a time axis; fits need the "
+            "trainer step. Re-export the chart with 'Step' as x-axis (chart "
+            "settings -> X axis).",
+        )
     steps = _steps(body.iloc[:, 0], path, xname)
 
     if _SERIES.match(xname):
-        raise LoadError(path, f"the first column is {xname!r}, a series; a panel export starts "
-                              "with its x-axis column (Step). Export the chart again.")
+        raise LoadError(
+            path,
+            f"the first column is {xname!r}, a series; a panel export starts "
+            "with its x-axis column (Step). Export the chart again.",
+        )
     series, ambiguous, dups, seen = [], [], [], {}
     for j, col in enumerate(header[1:], start=1):
         if _COMPANION.search(col):
@@ -158,31 +173,42 @@ def read_export(path: Path, *, split: str = "first") -> pd.DataFrame:
             dups.append(col)
         series.append((j, col, run, parts[1]))
     if not series:
-        raise LoadError(path, f"no '<run> - <metric>' column found; the header is "
-                              f"{header[:6]}{'...' if len(header) > 6 else ''}. Is this a W&B "
-                              "panel export? Other tables load with format='csv'.")
+        raise LoadError(
+            path,
+            f"no '<run> - <metric>' column found; the header is "
+            f"{header[:6]}{'...' if len(header) > 6 else ''}. Is this a W&B "
+            "panel export? Other tables load with format='csv'.",
+        )
     if ambiguous:
-        warnings.warn(f"{path}: {len(ambiguous)} column(s) hold ' - ' more than once (e.g. "
-                      f"{ambiguous[0]!r}); split at the {split} ' - ' into run and metric. "
-                      "Use read_export(path, split='first'|'last') if that is wrong.",
-                      DataWarning, stacklevel=2)
+        warnings.warn(
+            f"{path}: {len(ambiguous)} column(s) hold ' - ' more than once (e.g. "
+            f"{ambiguous[0]!r}); split at the {split} ' - ' into run and metric. "
+            "Use read_export(path, split='first'|'last') if that is wrong.",
+            DataWarning,
+            stacklevel=2,
+        )
     if dups:
-        warnings.warn(f"{path}: several columns named {dups[:3]} (runs with the same name?); "
-                      "kept them apart as runs 'name', 'name [2]', ...", DataWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"{path}: several columns named {dups[:3]} (runs with the same name?); "
+            "kept them apart as runs 'name', 'name [2]', ...",
+            DataWarning,
+            stacklevel=2,
+        )
 
     frames = []
     for j, col, run, metric in series:
         cells = body.iloc[:, j].str.strip()
         present = (cells != "").to_numpy()
-        vals = pd.to_numeric(cells[present], errors="coerce").to_numpy(dtype=float,
-                                                                         na_value=np.nan)
+        vals = pd.to_numeric(cells[present], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         bad = np.isnan(vals) & ~cells[present].str.lower().isin(_NAN_TOKENS).to_numpy()
         if bad.any():
             i = int(np.flatnonzero(present)[np.flatnonzero(bad)[0]])
-            raise LoadError(path, f"column {col!r}, row {i + 2} ({xname} {steps[i]}): value "
-                                  f"{body.iloc[i, j]!r} is not a number ({int(bad.sum())} such "
-                                  "cell(s) in this column). Remove the text or re-export.")
+            raise LoadError(
+                path,
+                f"column {col!r}, row {i + 2} ({xname} {steps[i]}): value "
+                f"{body.iloc[i, j]!r} is not a number ({int(bad.sum())} such "
+                "cell(s) in this column). Remove the text or re-export.",
+            )
         frames.append(make_long(run, steps[present], metric, vals))
     out = pd.concat(frames, ignore_index=True)
     out["step"] = out["step"].astype("int64")
@@ -195,14 +221,20 @@ def _steps(col: pd.Series, path: Path, xname: str) -> np.ndarray:
     bad = ~np.isfinite(x)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise LoadError(path, f"column {xname!r}, row {i + 2}: x-axis value {col.iloc[i]!r} "
-                              "is not a number; every row of a panel export needs its step.")
+        raise LoadError(
+            path,
+            f"column {xname!r}, row {i + 2}: x-axis value {col.iloc[i]!r} "
+            "is not a number; every row of a panel export needs its step.",
+        )
     frac = x != np.round(x)
     if frac.any():
         i = int(np.flatnonzero(frac)[0])
-        raise LoadError(path, f"column {xname!r}, row {i + 2}: step {col.iloc[i]!r} is not a "
-                              "whole number. Fits need the trainer step as x-axis; re-export "
-                              "the chart with 'Step' (or the trainer's global_step) as x.")
+        raise LoadError(
+            path,
+            f"column {xname!r}, row {i + 2}: step {col.iloc[i]!r} is not a "
+            "whole number. Fits need the trainer step as x-axis; re-export "
+            "the chart with 'Step' (or the trainer's global_step) as x.",
+        )
     return x.astype(np.int64)
 
 
@@ -211,6 +243,9 @@ def read(path: Path) -> pd.DataFrame:
     return read_export(path)
 
 
-READER = Reader(name="wandb-export",
-                description="Weights & Biases panel CSV export ('Step', '<run> - <metric>')",
-                read=read, sniff_file=sniff_file)
+READER = Reader(
+    name="wandb-export",
+    description="Weights & Biases panel CSV export ('Step', '<run> - <metric>')",
+    read=read,
+    sniff_file=sniff_file,
+)

@@ -54,7 +54,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataWarning, LoadError, TruncatedLogWarning
-from ..table import make_long
+from ..table.tidy import make_long
 from .base import Reader
 from .tabular import json_lines
 
@@ -65,8 +65,10 @@ MAGIC = 0xBEE1
 HEADER_LEN = 7
 BLOCK = 32768
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
-INSTALL_HINT = ("reading the binary .wandb file needs the wandb package: pip install "
-                "'entropy-law[wandb]' (or export the history with run.history() to CSV)")
+INSTALL_HINT = (
+    "reading the binary .wandb file needs the wandb package: pip install "
+    "'entropy-law[wandb]' (or export the history with run.history() to CSV)"
+)
 
 
 # ---------------------------------------------------------------- sniffing
@@ -106,20 +108,29 @@ def iter_records(path: Path):
     except OSError as exc:
         raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
     if len(data) < HEADER_LEN or data[:4] != HEADER:
-        raise LoadError(path, f"not a W&B transaction log: expected the header {HEADER!r}, "
-                              f"found {data[:4]!r}. Pass the run folder or its run-*.wandb file.")
+        raise LoadError(
+            path,
+            f"not a W&B transaction log: expected the header {HEADER!r}, "
+            f"found {data[:4]!r}. Pass the run folder or its run-*.wandb file.",
+        )
     magic, version = struct.unpack_from("<HB", data, 4)
     if magic != MAGIC or version != 0:
-        warnings.warn(f"{path}: unknown .wandb header (magic {magic:#06x}, version {version}; "
-                      f"expected {MAGIC:#06x}, 0); reading it as version 0.", DataWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"{path}: unknown .wandb header (magic {magic:#06x}, version {version}; "
+            f"expected {MAGIC:#06x}, 0); reading it as version 0.",
+            DataWarning,
+            stacklevel=3,
+        )
     pos, n, parts = HEADER_LEN, len(data), None
 
     def damage(at: int, why: str) -> int:
         nxt = min((at // BLOCK + 1) * BLOCK, n)
         then = "" if nxt >= n else f", resumed at the next block (byte {nxt})"
-        warnings.warn(f"{path}: damaged record at byte offset {at} ({why}); kept every "
-                      f"record before it{then}.", TruncatedLogWarning, stacklevel=3)
+        warnings.warn(
+            f"{path}: damaged record at byte offset {at} ({why}); kept every record before it{then}.",
+            TruncatedLogWarning,
+            stacklevel=3,
+        )
         return nxt
 
     while pos < n:
@@ -139,7 +150,7 @@ def iter_records(path: Path):
             why = "file ends inside the record" if end > n else "length overflows the block"
             pos, parts = damage(pos, why), None
             continue
-        payload = data[pos + HEADER_LEN:end]
+        payload = data[pos + HEADER_LEN : end]
         if zlib.crc32(payload, zlib.crc32(bytes([kind]))) != crc or kind not in (1, 2, 3, 4):
             pos, parts = damage(pos, "checksum mismatch"), None
             continue
@@ -155,8 +166,12 @@ def iter_records(path: Path):
                 parts = None
         pos = end
     if parts is not None:
-        warnings.warn(f"{path}: the last record is cut (the run stopped while writing it); "
-                      "kept every record before it.", TruncatedLogWarning, stacklevel=3)
+        warnings.warn(
+            f"{path}: the last record is cut (the run stopped while writing it); "
+            "kept every record before it.",
+            TruncatedLogWarning,
+            stacklevel=3,
+        )
 
 
 # ---------------------------------------------------------------- values
@@ -193,13 +208,19 @@ class _Rows:
 
     def frame(self, run: str, origin: Path) -> pd.DataFrame:
         if self.no_step:
-            warnings.warn(f"{origin}: skipped {self.no_step} history row(s) without a whole-"
-                          f"number {self.step_key!r}.", DataWarning, stacklevel=3)
+            warnings.warn(
+                f"{origin}: skipped {self.no_step} history row(s) without a whole-number {self.step_key!r}.",
+                DataWarning,
+                stacklevel=3,
+            )
         if self.skipped:
             detail = ", ".join(f"{k}: {c}" for k, c in sorted(self.skipped.items()))
-            warnings.warn(f"{origin}: skipped {sum(self.skipped.values())} non-numeric "
-                          f"value(s) (text, booleans, lists) -- {detail}.", DataWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"{origin}: skipped {sum(self.skipped.values())} non-numeric "
+                f"value(s) (text, booleans, lists) -- {detail}.",
+                DataWarning,
+                stacklevel=3,
+            )
         out = make_long(run, self.step, self.metric, self.value, wall_time=self.wall)
         out["step"] = out["step"].astype("int64")
         return out
@@ -231,10 +252,13 @@ def _read_jsonl(path: Path, rows: _Rows) -> None:
         rows.add_row(_flatten(obj))
     if bad:
         last = bad == [len(lines)]
-        msg = (f"{path}: the last line ({len(lines)}) is cut (the run stopped while "
-               "writing it); kept every row before it." if last else
-               f"{path}: skipped {len(bad)} line(s) that are not JSON objects "
-               f"(line(s) {bad[:5]}{'...' if len(bad) > 5 else ''}).")
+        msg = (
+            f"{path}: the last line ({len(lines)}) is cut (the run stopped while "
+            "writing it); kept every row before it."
+            if last
+            else f"{path}: skipped {len(bad)} line(s) that are not JSON objects "
+            f"(line(s) {bad[:5]}{'...' if len(bad) > 5 else ''})."
+        )
         warnings.warn(msg, TruncatedLogWarning if last else DataWarning, stacklevel=3)
 
 
@@ -248,7 +272,7 @@ def _read_binary(path: Path, rows: _Rows) -> str | None:
     for raw in iter_records(path):
         try:
             rec = pb.Record.FromString(raw)
-        except Exception:  # noqa: BLE001 - protobuf raises DecodeError or RuntimeError
+        except Exception:
             undecodable += 1
             continue
         kind = rec.WhichOneof("record_type")
@@ -276,9 +300,12 @@ def _read_binary(path: Path, rows: _Rows) -> str | None:
         elif kind == "run" and name is None:
             name = rec.run.display_name or rec.run.run_id or None
     if undecodable:
-        warnings.warn(f"{path}: {undecodable} record(s) with a valid checksum could not be "
-                      "decoded (written by a newer wandb?); they were skipped.", DataWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"{path}: {undecodable} record(s) with a valid checksum could not be "
+            "decoded (written by a newer wandb?); they were skipped.",
+            DataWarning,
+            stacklevel=3,
+        )
     return name
 
 
@@ -286,13 +313,14 @@ def _run_name(path: Path) -> str | None:
     """The run's name from the first run record of a ``.wandb`` file, or None."""
     try:
         from wandb.proto import wandb_internal_pb2 as pb
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for raw in iter_records(path):
                 rec = pb.Record.FromString(raw)
                 if rec.WhichOneof("record_type") == "run":
                     return rec.run.display_name or rec.run.run_id or None
-    except Exception:  # noqa: BLE001 - the name is a nicety; the folder name will do
+    except Exception:
         return None
     return None
 
@@ -329,12 +357,18 @@ def read_run(path: Path, *, step: str = "_step") -> pd.DataFrame:
         jsonl = path / "files" / "wandb-history.jsonl"
         jsonl = jsonl if jsonl.is_file() else None
     else:
-        raise LoadError(path, "no such file or folder; expected a W&B run folder "
-                              "(wandb/run-<date>-<id>) or its run-<id>.wandb file.")
+        raise LoadError(
+            path,
+            "no such file or folder; expected a W&B run folder "
+            "(wandb/run-<date>-<id>) or its run-<id>.wandb file.",
+        )
     if jsonl is None and not binaries:
-        raise LoadError(path, "not a W&B run folder: expected files/wandb-history.jsonl or "
-                              "run-<id>.wandb inside it; pass one of the run-* folders under "
-                              "wandb/.")
+        raise LoadError(
+            path,
+            "not a W&B run folder: expected files/wandb-history.jsonl or "
+            "run-<id>.wandb inside it; pass one of the run-* folders under "
+            "wandb/.",
+        )
     rows, name = _Rows(step), None
     if jsonl is not None:
         _read_jsonl(jsonl, rows)
@@ -344,8 +378,11 @@ def read_run(path: Path, *, step: str = "_step") -> pd.DataFrame:
             name = _read_binary(b, rows) or name
     origin = jsonl if jsonl is not None else path
     if not rows.step and rows.no_step and step != "_step":
-        raise LoadError(origin, f"no history row holds the step key {step!r}; use "
-                                "step='_step' or a key that is logged on every row.")
+        raise LoadError(
+            origin,
+            f"no history row holds the step key {step!r}; use "
+            "step='_step' or a key that is logged on every row.",
+        )
     return rows.frame(name or folder.name, origin)
 
 
@@ -354,6 +391,10 @@ def read(path: Path) -> pd.DataFrame:
     return read_run(path)
 
 
-READER = Reader(name="wandb-run",
-                description="Weights & Biases run folder (run-*.wandb or files/wandb-history.jsonl)",
-                read=read, sniff_file=sniff_file, sniff_dir=sniff_dir)
+READER = Reader(
+    name="wandb-run",
+    description="Weights & Biases run folder (run-*.wandb or files/wandb-history.jsonl)",
+    read=read,
+    sniff_file=sniff_file,
+    sniff_dir=sniff_dir,
+)

@@ -6,15 +6,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import FitError
-from .style import BAND_ALPHA, COLORS, ENTROPY_LABEL, STEP_CMAP, STEP_LABEL, finish_axes, \
-    new_axes
+from .style import (
+    BAND_ALPHA,
+    COLORS,
+    ENTROPY_LABEL,
+    STEP_CMAP,
+    STEP_LABEL,
+    finish_axes,
+    new_axes,
+)
 
 __all__ = ["plot_fit"]
 
 
-def plot_fit(result, ax=None, *, band: bool = True, ceiling: bool = True,
-             colorbar: bool = True, n_grid: int = 200):
-    """Draw a :class:`~entropy_law.results.FitResult`.
+def plot_fit(
+    result, ax=None, *, band: bool = True, ceiling: bool = True, colorbar: bool = True, n_grid: int = 200
+):
+    """Draw a :class:`~entropy_law.fitting.results.FitResult`.
 
     Parameters
     ----------
@@ -33,19 +41,26 @@ def plot_fit(result, ax=None, *, band: bool = True, ceiling: bool = True,
     -------
     matplotlib.axes.Axes
     """
-    from ..laws import get_law
+    from ..fitting.laws import get_law
 
     if not hasattr(result, "predict"):
-        raise FitError(f"plot_fit needs a FitResult; got {type(result).__name__}.",
-                       status="bad_argument")
+        raise FitError(f"plot_fit needs a FitResult; got {type(result).__name__}.", status="bad_argument")
     law = get_law(result.law)
     ax = new_axes(ax)
     on_h = law.variable == "H"
     ylabel = result.settings.reward or "performance R"
     xlabel = ENTROPY_LABEL if on_h else STEP_LABEL + " (C)"
     if result.x.size:
-        sc = ax.scatter(result.x, result.y, c=result.steps, cmap=STEP_CMAP, s=18,
-                        edgecolors="none", zorder=3, label="logged points")
+        sc = ax.scatter(
+            result.x,
+            result.y,
+            c=result.steps,
+            cmap=STEP_CMAP,
+            s=18,
+            edgecolors="none",
+            zorder=3,
+            label="logged points",
+        )
         if colorbar and result.steps.size > 1:
             ax.figure.colorbar(sc, ax=ax, label=STEP_LABEL, pad=0.01)
     pct = f"{100 * result.level:g}%"
@@ -56,11 +71,17 @@ def plot_fit(result, ax=None, *, band: bool = True, ceiling: bool = True,
         if not on_h:
             grid = grid[grid > 0]
         pred = result.predict(grid)
-        ax.plot(grid, pred["value"], color=COLORS["fit"], lw=1.8, zorder=4,
-                label=f"fit: {law.equation}")
+        ax.plot(grid, pred["value"], color=COLORS["fit"], lw=1.8, zorder=4, label=f"fit: {law.equation}")
         if band and result.draws:
-            ax.fill_between(grid, pred["low"], pred["high"], color=COLORS["band"],
-                            alpha=BAND_ALPHA, lw=0, label=f"{pct} bootstrap band")
+            ax.fill_between(
+                grid,
+                pred["low"],
+                pred["high"],
+                color=COLORS["band"],
+                alpha=BAND_ALPHA,
+                lw=0,
+                label=f"{pct} bootstrap band",
+            )
         c = result.ceiling
         if ceiling and np.isfinite(c.value):
             name = law.ceiling_text.split(" (")[0]
@@ -69,8 +90,16 @@ def plot_fit(result, ax=None, *, band: bool = True, ceiling: bool = True,
                 label += " (clipped)"
             if on_h:
                 err = np.array([[max(c.value - c.ci[0], 0.0)], [max(c.ci[1] - c.value, 0.0)]])
-                ax.errorbar([0.0], [c.value], yerr=err, fmt="D", color=COLORS["ceiling"],
-                            capsize=4, zorder=5, label=label)
+                ax.errorbar(
+                    [0.0],
+                    [c.value],
+                    yerr=err,
+                    fmt="D",
+                    color=COLORS["ceiling"],
+                    capsize=4,
+                    zorder=5,
+                    label=label,
+                )
             else:
                 ax.axhline(c.value, color=COLORS["ceiling"], ls="--", lw=1.2, label=label)
                 ax.axhspan(c.ci[0], c.ci[1], color=COLORS["ceiling"], alpha=0.12, lw=0)

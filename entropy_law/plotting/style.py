@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-__all__ = ["COLORS", "STEP_CMAP", "BAND_ALPHA", "ENTROPY_LABEL", "STEP_LABEL", "new_axes",
-           "two_panels", "finish_axes"]
+__all__ = [
+    "COLORS",
+    "STEP_CMAP",
+    "BAND_ALPHA",
+    "ENTROPY_LABEL",
+    "STEP_LABEL",
+    "new_axes",
+    "two_panels",
+    "finish_axes",
+]
 
 #: Fitted curve, ceiling marker and forecast colours (colour-blind safe, Okabe–Ito).
-COLORS = {"fit": "#D55E00", "ceiling": "#0072B2", "band": "#D55E00", "data": "#555555",
-          "forecast": "#009E73"}
+COLORS = {"fit": "#D55E00", "ceiling": "#0072B2", "band": "#D55E00", "data": "#555555", "forecast": "#009E73"}
 #: Colour map for "coloured by training step".
 STEP_CMAP = "viridis"
 BAND_ALPHA = 0.22
@@ -33,8 +40,9 @@ def two_panels(ax=None, figsize=(7.0, 6.0)):
         return ax_r.figure, ax_r, ax_h
     import matplotlib.pyplot as plt
 
-    fig, (ax_r, ax_h) = plt.subplots(2, 1, figsize=figsize, sharex=True,
-                                     height_ratios=(3, 2), layout="constrained")
+    fig, (ax_r, ax_h) = plt.subplots(
+        2, 1, figsize=figsize, sharex=True, height_ratios=(3, 2), layout="constrained"
+    )
     return fig, ax_r, ax_h
 
 

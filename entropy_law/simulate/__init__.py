@@ -65,7 +65,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EntropyLawError
-from ..table import tidy
+from ..table.tidy import tidy
 from .config import SimConfig, resolve
 from .learner import train
 
@@ -81,8 +81,9 @@ METRICS = {
 }
 
 
-def simulate(config: SimConfig | Mapping | None = None, *, seed: int = 0, run: str = "sim",
-             **overrides) -> pd.DataFrame:
+def simulate(
+    config: SimConfig | Mapping | None = None, *, seed: int = 0, run: str = "sim", **overrides
+) -> pd.DataFrame:
     """Simulate one GRPO run and return its log as a tidy long table.
 
     Parameters
@@ -119,27 +120,35 @@ def simulate(config: SimConfig | Mapping | None = None, *, seed: int = 0, run: s
         raise EntropyLawError(f"seed must be a whole number >= 0; got {seed!r}.")
     tr = train(cfg, np.random.default_rng(int(seed)))
     steps = np.arange(1, cfg.n_steps + 1)
-    parts = [(steps, METRICS["entropy"], tr.entropy),
-             (steps, METRICS["score"], tr.score),
-             (steps, METRICS["length"], np.full(cfg.n_steps, float(tr.n_tokens))),
-             (tr.val_steps, f"val-core/{cfg.dataset}/acc/mean@1", tr.val)]
+    parts = [
+        (steps, METRICS["entropy"], tr.entropy),
+        (steps, METRICS["score"], tr.score),
+        (steps, METRICS["length"], np.full(cfg.n_steps, float(tr.n_tokens))),
+        (tr.val_steps, f"val-core/{cfg.dataset}/acc/mean@1", tr.val),
+    ]
     if tr.kl is not None:
         parts.append((steps, METRICS["kl"], tr.kl))
-    df = pd.DataFrame({
-        "run": run,
-        "step": np.concatenate([s for s, _, _ in parts]).astype(np.int64),
-        "metric": np.concatenate([np.full(len(s), m, dtype=object) for s, m, _ in parts]),
-        "value": np.concatenate([v for _, _, v in parts]),
-    })
+    df = pd.DataFrame(
+        {
+            "run": run,
+            "step": np.concatenate([s for s, _, _ in parts]).astype(np.int64),
+            "metric": np.concatenate([np.full(len(s), m, dtype=object) for s, m, _ in parts]),
+            "value": np.concatenate([v for _, _, v in parts]),
+        }
+    )
     df = tidy(df, origin=f"simulate(run={run!r})")
     df.attrs["config"] = {**cfg.to_dict(), "seed": int(seed)}
     df.attrs["ceiling"] = tr.ceiling
     return df
 
 
-def simulate_many(configs: SimConfig | Mapping | Sequence | None = None,
-                  seeds: int | Iterable[int] = (0,), *, run: str = "sim",
-                  **overrides) -> pd.DataFrame:
+def simulate_many(
+    configs: SimConfig | Mapping | Sequence | None = None,
+    seeds: int | Iterable[int] = (0,),
+    *,
+    run: str = "sim",
+    **overrides,
+) -> pd.DataFrame:
     """Simulate every (config, seed) pair and return one long table.
 
     Parameters
@@ -193,4 +202,5 @@ def _named_configs(configs) -> list[tuple[str, SimConfig | Mapping | None]]:
         return [(f"c{i}", c) for i, c in enumerate(configs)]
     raise EntropyLawError(
         "configs must be a SimConfig, a dict of settings, a list of them or a mapping "
-        f"name -> setting; got {type(configs).__name__}.")
+        f"name -> setting; got {type(configs).__name__}."
+    )

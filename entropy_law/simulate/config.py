@@ -12,10 +12,18 @@ from ..errors import EntropyLawError, closest
 
 __all__ = ["SimConfig"]
 
-_POS_INT = ("n_steps", "batch_prompts", "group_size", "vocab", "length", "dim", "n_train",
-            "n_val", "eval_every")
-_NONNEG = ("lr", "entropy_coef", "kl_coef", "margin", "init_skill", "init_scale",
-           "format_gain", "adv_eps")
+_POS_INT = (
+    "n_steps",
+    "batch_prompts",
+    "group_size",
+    "vocab",
+    "length",
+    "dim",
+    "n_train",
+    "n_val",
+    "eval_every",
+)
+_NONNEG = ("lr", "entropy_coef", "kl_coef", "margin", "init_skill", "init_scale", "format_gain", "adv_eps")
 _BOOL = ("format_phase", "partial_credit", "exact_eval")
 _OPTIMIZERS = ("adam", "sgd")
 
@@ -108,33 +116,46 @@ class SimConfig:
         for name in _POS_INT:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-                raise EntropyLawError(
-                    f"SimConfig.{name} must be a whole number >= 1; got {v!r}.")
+                raise EntropyLawError(f"SimConfig.{name} must be a whole number >= 1; got {v!r}.")
         for name in _NONNEG:
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float | np.number) \
-                    or not np.isfinite(v) or v < 0:
-                raise EntropyLawError(
-                    f"SimConfig.{name} must be a finite number >= 0; got {v!r}.")
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, int | float | np.number)
+                or not np.isfinite(v)
+                or v < 0
+            ):
+                raise EntropyLawError(f"SimConfig.{name} must be a finite number >= 0; got {v!r}.")
         for name in _BOOL:
             if not isinstance(getattr(self, name), bool | np.bool_):
-                raise EntropyLawError(
-                    f"SimConfig.{name} must be True or False; got {getattr(self, name)!r}.")
+                raise EntropyLawError(f"SimConfig.{name} must be True or False; got {getattr(self, name)!r}.")
         checks = [
             (self.vocab >= 2, f"vocab must be >= 2 (a choice to learn); got {self.vocab}."),
-            (self.group_size >= 2, "group_size must be >= 2: GRPO compares the responses "
-                                   f"of a group; got {self.group_size}."),
-            (isinstance(self.hard_fraction, int | float) and 0 <= self.hard_fraction <= 1,
-             f"hard_fraction must lie in [0, 1]; got {self.hard_fraction!r}."),
-            (isinstance(self.format_init, int | float) and 0 < self.format_init < 1,
-             f"format_init must lie strictly between 0 and 1; got {self.format_init!r}."),
-            (self.optimizer in _OPTIMIZERS,
-             f"optimizer must be one of {list(_OPTIMIZERS)}; got {self.optimizer!r}."),
-            (self.batch_prompts <= self.n_train,
-             f"batch_prompts ({self.batch_prompts}) cannot exceed n_train ({self.n_train}); "
-             "lower batch_prompts or raise n_train."),
-            (isinstance(self.dataset, str) and "/" not in self.dataset and self.dataset != "",
-             f"dataset must be a non-empty name without '/'; got {self.dataset!r}."),
+            (
+                self.group_size >= 2,
+                f"group_size must be >= 2: GRPO compares the responses of a group; got {self.group_size}.",
+            ),
+            (
+                isinstance(self.hard_fraction, int | float) and 0 <= self.hard_fraction <= 1,
+                f"hard_fraction must lie in [0, 1]; got {self.hard_fraction!r}.",
+            ),
+            (
+                isinstance(self.format_init, int | float) and 0 < self.format_init < 1,
+                f"format_init must lie strictly between 0 and 1; got {self.format_init!r}.",
+            ),
+            (
+                self.optimizer in _OPTIMIZERS,
+                f"optimizer must be one of {list(_OPTIMIZERS)}; got {self.optimizer!r}.",
+            ),
+            (
+                self.batch_prompts <= self.n_train,
+                f"batch_prompts ({self.batch_prompts}) cannot exceed n_train ({self.n_train}); "
+                "lower batch_prompts or raise n_train.",
+            ),
+            (
+                isinstance(self.dataset, str) and "/" not in self.dataset and self.dataset != "",
+                f"dataset must be a non-empty name without '/'; got {self.dataset!r}.",
+            ),
         ]
         for ok, message in checks:
             if not ok:
@@ -157,8 +178,7 @@ def check_names(overrides: Mapping) -> None:
         if key not in fields:
             hint = closest(str(key), fields)
             did = f" Did you mean {hint[0]!r}?" if hint else ""
-            raise EntropyLawError(f"{key!r} is not a SimConfig setting.{did} "
-                                  f"Settings: {fields}.")
+            raise EntropyLawError(f"{key!r} is not a SimConfig setting.{did} Settings: {fields}.")
 
 
 def resolve(config: SimConfig | Mapping | None, overrides: Mapping) -> SimConfig:
@@ -169,6 +189,6 @@ def resolve(config: SimConfig | Mapping | None, overrides: Mapping) -> SimConfig
         config = SimConfig().replace(**config)
     elif not isinstance(config, SimConfig):
         raise EntropyLawError(
-            "config must be a SimConfig, a dict of SimConfig settings or None; "
-            f"got {type(config).__name__}.")
+            f"config must be a SimConfig, a dict of SimConfig settings or None; got {type(config).__name__}."
+        )
     return config.replace(**overrides) if overrides else config

@@ -22,13 +22,13 @@ _B1, _B2, _ADAM_EPS = 0.9, 0.999, 1e-8
 class Trace:
     """What one simulated run logged (arrays by step) and its planted ceiling."""
 
-    entropy: np.ndarray          # steps 1..n, rollout policy (before the step's update)
-    score: np.ndarray            # steps 1..n, mean rollout reward
-    kl: np.ndarray | None        # steps 1..n, mean per-token KL to the initial policy
-    val_steps: np.ndarray        # 0, eval_every, ..., n
-    val: np.ndarray              # validation accuracy after the update of that step
-    n_tokens: int                # response length (answer + format token)
-    ceiling: float               # validation accuracy of the teacher policy
+    entropy: np.ndarray  # steps 1..n, rollout policy (before the step's update)
+    score: np.ndarray  # steps 1..n, mean rollout reward
+    kl: np.ndarray | None  # steps 1..n, mean per-token KL to the initial policy
+    val_steps: np.ndarray  # 0, eval_every, ..., n
+    val: np.ndarray  # validation accuracy after the update of that step
+    n_tokens: int  # response length (answer + format token)
+    ceiling: float  # validation accuracy of the teacher policy
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
@@ -46,8 +46,9 @@ def _sigmoid(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-x)))
 
 
-def _prompts(rng: np.random.Generator, n: int, teacher: np.ndarray, margin: float,
-             hard_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+def _prompts(
+    rng: np.random.Generator, n: int, teacher: np.ndarray, margin: float, hard_fraction: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Features ``(n, d+1)`` of well-posed prompts and their labels ``(n, L)``.
 
     A prompt whose teacher logit gap (best minus second best) is below *margin* at some
@@ -93,7 +94,7 @@ def kl_grad(logp: np.ndarray, logp0: np.ndarray) -> np.ndarray:
 
 def _sample(rng: np.random.Generator, p: np.ndarray, group: int) -> np.ndarray:
     """Inverse-CDF draws from categorical *p* ``(N, L, V)``: token ids ``(N, group, L)``."""
-    cum = np.cumsum(p, axis=-1)[:, None]                                  # (N, 1, L, V)
+    cum = np.cumsum(p, axis=-1)[:, None]  # (N, 1, L, V)
     u = rng.random((p.shape[0], group, p.shape[1], 1)) * cum[..., -1:]
     return np.minimum((u >= cum).sum(-1), p.shape[-1] - 1)
 
@@ -111,8 +112,8 @@ class _Adam:
         self.k += 1
         self.m = _B1 * self.m + (1 - _B1) * grad
         self.v = _B2 * self.v + (1 - _B2) * grad * grad
-        m_hat = self.m / (1 - _B1 ** self.k)
-        return self.lr * m_hat / (np.sqrt(self.v / (1 - _B2 ** self.k)) + _ADAM_EPS)
+        m_hat = self.m / (1 - _B1**self.k)
+        return self.lr * m_hat / (np.sqrt(self.v / (1 - _B2**self.k)) + _ADAM_EPS)
 
 
 def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
@@ -128,7 +129,7 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
     n_tok = L + int(fmt_on)
     opt_w = _Adam(w.shape, cfg.lr, cfg.optimizer == "sgd")
     opt_f = _Adam((), cfg.lr, cfg.optimizer == "sgd")
-    flat = (np.arange(B)[:, None, None] * L + np.arange(L)) * V         # (B, 1, L)
+    flat = (np.arange(B)[:, None, None] * L + np.arange(L)) * V  # (B, 1, L)
 
     def p_format() -> float:
         return _sigmoid(gain * theta) if fmt_on else 1.0
@@ -150,15 +151,15 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
     val_steps, val = [0], [evaluate()]
     order, pos = rng.permutation(cfg.n_train), 0
     for t in range(n):
-        if pos + B > cfg.n_train:                      # a new epoch, reshuffled
+        if pos + B > cfg.n_train:  # a new epoch, reshuffled
             order, pos = rng.permutation(cfg.n_train), 0
-        idx = order[pos:pos + B]
+        idx = order[pos : pos + B]
         pos += B
         x = x_tr[idx]
         logp = _log_softmax(_logits(x, w))
         p = np.exp(logp)
-        h_tok = -(p * logp).sum(-1)                                     # (B, L)
-        y = _sample(rng, p, G)                                          # (B, G, L)
+        h_tok = -(p * logp).sum(-1)  # (B, L)
+        y = _sample(rng, p, G)  # (B, G, L)
         ok = y == y_tr[idx][:, None, :]
         r = ok.mean(-1) if cfg.partial_credit else ok.all(-1).astype(float)
         q = p_format()
@@ -173,8 +174,7 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
 
         # dJ/dlogits. Policy gradient: sum_g A_g (onehot(y_g) - p); the -p term vanishes
         # because the GRPO advantages of a group sum to zero.
-        counts = np.bincount((flat + y).ravel(), weights=np.repeat(adv.ravel(), L),
-                             minlength=B * L * V)
+        counts = np.bincount((flat + y).ravel(), weights=np.repeat(adv.ravel(), L), minlength=B * L * V)
         gz = counts.reshape(B, L, V) / (B * G * n_tok)
         if cfg.entropy_coef:
             gz += cfg.entropy_coef / (B * n_tok) * entropy_grad(logp)
@@ -194,5 +194,12 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
 
     ideal = _logits(x_va, teacher).argmax(-1) == y_va
     ceiling = float((ideal.mean(-1) if cfg.partial_credit else ideal.all(-1)).mean())
-    return Trace(entropy=ent, score=score, kl=kl_log, val_steps=np.asarray(val_steps),
-                 val=np.asarray(val), n_tokens=n_tok, ceiling=ceiling)
+    return Trace(
+        entropy=ent,
+        score=score,
+        kl=kl_log,
+        val_steps=np.asarray(val_steps),
+        val=np.asarray(val),
+        n_tokens=n_tok,
+        ceiling=ceiling,
+    )

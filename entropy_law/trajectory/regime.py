@@ -1,7 +1,7 @@
 """Regime of an entropy series: decaying, flat, rising or rebounding.
 
 A floor is only a forecast when the entropy decays; :func:`classify_regime` labels the
-raw series so that :func:`entropy_law.trajectory.fit_trajectory` can say when it is not.
+raw series so that :func:`entropy_law.trajectory.fit.fit_trajectory` can say when it is not.
 
 Regime rule (:func:`classify_regime`), on the raw series with ``n`` points:
 ``head`` = median of the first ``max(3, n//10)`` points, ``tail`` = median of the last
@@ -28,16 +28,14 @@ import math
 
 import numpy as np
 
-__all__ = ["classify_regime", "REBOUND_FRAC", "MIN_REL_CHANGE", "COLLAPSE_FRAC",
-           "INITIAL_FRAC"]
+__all__ = ["classify_regime", "REBOUND_FRAC", "MIN_REL_CHANGE", "COLLAPSE_FRAC", "INITIAL_FRAC"]
 
 REBOUND_FRAC, MIN_REL_CHANGE, COLLAPSE_FRAC, INITIAL_FRAC = 0.25, 0.05, 0.2, 0.2
 
 
 def _running_median(x: np.ndarray, width: int) -> np.ndarray:
-    w = width | 1   # odd, centred; edges padded with the end values
-    return np.median(np.lib.stride_tricks.sliding_window_view(
-        np.pad(x, w // 2, mode="edge"), w), axis=1)
+    w = width | 1  # odd, centred; edges padded with the end values
+    return np.median(np.lib.stride_tricks.sliding_window_view(np.pad(x, w // 2, mode="edge"), w), axis=1)
 
 
 def classify_regime(t, H) -> tuple[str, str]:
@@ -57,11 +55,17 @@ def classify_regime(t, H) -> tuple[str, str]:
     low = float(smooth[i_low])
     noise = 1.4826 * float(np.median(np.abs(np.diff(H) - np.median(np.diff(H))))) / math.sqrt(2)
     fall, rise, scale = head - low, tail - low, max(abs(head), 1e-12)
-    if (rise > REBOUND_FRAC * max(fall, 0.0) and rise > MIN_REL_CHANGE * scale
-            and rise > 3 * noise / math.sqrt(k_tail) and i_low < n - k_tail):
+    if (
+        rise > REBOUND_FRAC * max(fall, 0.0)
+        and rise > MIN_REL_CHANGE * scale
+        and rise > 3 * noise / math.sqrt(k_tail)
+        and i_low < n - k_tail
+    ):
         what = "rebounding" if fall > MIN_REL_CHANGE * scale else "rising"
-        return what, (f"{what}: falls {head:.3g} -> {low:.3g} (min at t={t[i_low]:g}) then "
-                      f"rises to {tail:.3g} ({rise / scale:+.0%} of the start)")
+        return what, (
+            f"{what}: falls {head:.3g} -> {low:.3g} (min at t={t[i_low]:g}) then "
+            f"rises to {tail:.3g} ({rise / scale:+.0%} of the start)"
+        )
     after = t >= t[0] + INITIAL_FRAC * (t[-1] - t[0])
     ta, ha = t[after], H[after]
     trend = 0.0
@@ -69,8 +73,12 @@ def classify_regime(t, H) -> tuple[str, str]:
         trend = float(np.polyfit(ta, ha, 1)[0] * (ta[-1] - ta[0]))
     level = max(abs(float(np.median(ha))), 1e-12)
     if head - tail > COLLAPSE_FRAC * scale or -trend > MIN_REL_CHANGE * level:
-        return "decaying", (f"decaying: {head:.3g} -> {tail:.3g} ({(tail - head) / scale:+.0%});"
-                            f" trend after the first {INITIAL_FRAC:.0%} {trend / level:+.0%}"
-                            " of level")
-    return "flat", (f"flat: {head:.3g} -> {tail:.3g} ({(tail - head) / scale:+.0%}), trend after "
-                    f"the first {INITIAL_FRAC:.0%} {trend / level:+.0%} of level {level:.3g}")
+        return "decaying", (
+            f"decaying: {head:.3g} -> {tail:.3g} ({(tail - head) / scale:+.0%});"
+            f" trend after the first {INITIAL_FRAC:.0%} {trend / level:+.0%}"
+            " of level"
+        )
+    return "flat", (
+        f"flat: {head:.3g} -> {tail:.3g} ({(tail - head) / scale:+.0%}), trend after "
+        f"the first {INITIAL_FRAC:.0%} {trend / level:+.0%} of level {level:.3g}"
+    )

@@ -18,12 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bootstrap import percentile_interval
+from .intervals import percentile_interval
 
 __all__ = ["Estimate", "FitSettings", "FitResult", "STATUSES"]
 
-STATUSES = ("ok", "law_not_holding", "insufficient_data", "constant_entropy", "no_data",
-            "fit_failed")
+STATUSES = ("ok", "law_not_holding", "insufficient_data", "constant_entropy", "no_data", "fit_failed")
 
 
 @dataclass(frozen=True)
@@ -166,21 +165,35 @@ class FitResult:
         """JSON-safe dict (NaN and inf become None); the CLI's ``--json`` record."""
         s = self.settings
         return {
-            "run": self.run, "law": self.law, "n_points": int(self.n_points),
+            "run": self.run,
+            "law": self.law,
+            "n_points": int(self.n_points),
             "params": {p: e.to_dict() for p, e in self.params.items()},
-            "ceiling": self.ceiling.to_dict(), "ceiling_clipped": bool(self.ceiling.clipped),
-            "r2": _num(self.r2), "rmse": _num(self.rmse), "aic": _num(self.aic),
-            "bic": _num(self.bic), "lag1_autocorr": _num(self.lag1_autocorr),
-            "confidence_level": s.level, "n_boot": int(s.n_boot), "resample": s.resample,
-            "block_length": s.block_length, "block_inflation": s.inflation, "seed": s.seed, "status": self.status,
-            "message": self.message, "verdict": self.verdict,
+            "ceiling": self.ceiling.to_dict(),
+            "ceiling_clipped": bool(self.ceiling.clipped),
+            "r2": _num(self.r2),
+            "rmse": _num(self.rmse),
+            "aic": _num(self.aic),
+            "bic": _num(self.bic),
+            "lag1_autocorr": _num(self.lag1_autocorr),
+            "confidence_level": s.level,
+            "n_boot": int(s.n_boot),
+            "resample": s.resample,
+            "block_length": s.block_length,
+            "block_inflation": s.inflation,
+            "seed": s.seed,
+            "status": self.status,
+            "message": self.message,
+            "verdict": self.verdict,
             "warnings": list(self.warnings),
             "parametric": {p: e.to_dict() for p, e in self.parametric.items()},
             "alternatives_aic": {k: _num(v) for k, v in self.alternatives.items()},
-            "from_step": s.from_step, "upto_step": s.upto_step,
+            "from_step": s.from_step,
+            "upto_step": s.upto_step,
             "dropped_steps": [int(v) for v in s.dropped_steps],
             "at_entropy": [{"x": float(k), **e.to_dict()} for k, e in self.at_entropy.items()],
-            "entropy_metric": s.entropy, "reward_metric": s.reward,
+            "entropy_metric": s.entropy,
+            "reward_metric": s.reward,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -189,10 +202,18 @@ class FitResult:
         for p, e in self.params.items():
             row[p], row[f"{p}_low"], row[f"{p}_high"] = e.value, e.ci[0], e.ci[1]
         c = self.ceiling
-        row.update(ceiling=c.value, ceiling_low=c.ci[0], ceiling_high=c.ci[1],
-                   r2=self.r2, rmse=self.rmse, aic=self.aic, bic=self.bic,
-                   lag1_autocorr=self.lag1_autocorr, n_points=self.n_points,
-                   message=self.message)
+        row.update(
+            ceiling=c.value,
+            ceiling_low=c.ci[0],
+            ceiling_high=c.ci[1],
+            r2=self.r2,
+            rmse=self.rmse,
+            aic=self.aic,
+            bic=self.bic,
+            lag1_autocorr=self.lag1_autocorr,
+            n_points=self.n_points,
+            message=self.message,
+        )
         return pd.DataFrame([row])
 
     def _rows(self) -> list[tuple[str, Estimate, Estimate | None]]:
@@ -207,12 +228,12 @@ class FitResult:
         law = get_law(self.law)
         s = self.settings
         pct = f"{100 * s.level:g}%"
-        lines = [f"[[{self.law} law fit: run {self.run!r}]]  {law.equation}",
-                 f"status      {self.status}" + (f": {self.message}" if self.message else "")]
-        span = (f" (steps {int(self.steps.min())}-{int(self.steps.max())})"
-                if self.steps.size else "")
-        dropped = (f"; transient dropped: steps {list(s.dropped_steps)}" if s.dropped_steps
-                   else "")
+        lines = [
+            f"[[{self.law} law fit: run {self.run!r}]]  {law.equation}",
+            f"status      {self.status}" + (f": {self.message}" if self.message else ""),
+        ]
+        span = f" (steps {int(self.steps.min())}-{int(self.steps.max())})" if self.steps.size else ""
+        dropped = f"; transient dropped: steps {list(s.dropped_steps)}" if s.dropped_steps else ""
         lines.append(f"points      {self.n_points}{span}{dropped}")
         blk = f" (block length {s.block_length})" if s.resample == "block" else ""
         lines.append(f"bootstrap   {s.resample}{blk}, B = {s.n_boot}, seed = {s.seed}")
@@ -220,11 +241,15 @@ class FitResult:
         for name, e, t in self._rows():
             label = f"ceiling {law.ceiling_text.split(' (')[0]}" if name == "ceiling" else name
             tci = f"[{_fmt(t.ci[0])}, {_fmt(t.ci[1])}]" if t else ""
-            lines.append(f"{label:<15}{_fmt(e.value):>11}  "
-                         f"{'[' + _fmt(e.ci[0]) + ', ' + _fmt(e.ci[1]) + ']':>26}  {tci:>24}")
-        lines.append(f"fit         R2 {_fmt(self.r2)}  RMSE {_fmt(self.rmse)}  AIC "
-                     f"{_fmt(self.aic)}  BIC {_fmt(self.bic)}  lag-1 residual autocorr "
-                     f"{_fmt(self.lag1_autocorr)}")
+            lines.append(
+                f"{label:<15}{_fmt(e.value):>11}  "
+                f"{'[' + _fmt(e.ci[0]) + ', ' + _fmt(e.ci[1]) + ']':>26}  {tci:>24}"
+            )
+        lines.append(
+            f"fit         R2 {_fmt(self.r2)}  RMSE {_fmt(self.rmse)}  AIC "
+            f"{_fmt(self.aic)}  BIC {_fmt(self.bic)}  lag-1 residual autocorr "
+            f"{_fmt(self.lag1_autocorr)}"
+        )
         if self.verdict:
             lines.append(f"verdict     {self.verdict}")
         lines += [f"warning     {w}" for w in self.warnings]
@@ -243,7 +268,9 @@ class FitResult:
         body = "".join(
             f"<tr><td>{e(n)}</td><td>{_fmt(v.value)}</td><td>[{_fmt(v.ci[0])}, "
             f"{_fmt(v.ci[1])}]</td><td>{'' if t is None else f'[{_fmt(t.ci[0])}, {_fmt(t.ci[1])}]'}"
-            f"</td></tr>" for n, v, t in self._rows())
+            f"</td></tr>"
+            for n, v, t in self._rows()
+        )
         warn = "".join(f"<li>{e(w)}</li>" for w in self.warnings)
         return (
             f"<div><b>{e(self.law)} law fit, run {e(self.run)}</b>: {e(law.equation)}<br>"
@@ -253,14 +280,15 @@ class FitResult:
             f"<th>{pct} CI (t)</th></tr>{body}</table>"
             f"R&sup2; {_fmt(self.r2)}, RMSE {_fmt(self.rmse)}, AIC {_fmt(self.aic)}, "
             f"BIC {_fmt(self.bic)}, lag-1 residual autocorrelation {_fmt(self.lag1_autocorr)}"
-            f"<br>{e(self.verdict)}" + (f"<ul>{warn}</ul>" if warn else "") + "</div>")
+            f"<br>{e(self.verdict)}" + (f"<ul>{warn}</ul>" if warn else "") + "</div>"
+        )
 
     def plot(self, ax=None, **kwargs):
         """Plot R against H coloured by step, the fit, its band and the ceiling.
 
         See :func:`entropy_law.plotting.plot_fit`; returns the matplotlib Axes.
         """
-        from .plotting.fit import plot_fit
+        from ..plotting.fit import plot_fit
 
         return plot_fit(self, ax=ax, **kwargs)
 

@@ -46,22 +46,19 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import DataWarning, EntropyLawError, MetricError, closest
+from ..errors import DataWarning, EntropyLawError, MetricError, closest
 
 __all__ = [
     "LONG_COLUMNS",
     "OPTIONAL_COLUMNS",
-    "ALIGN_RULES",
     "make_long",
     "tidy",
     "to_wide",
-    "entropy_reward",
     "metric_summary",
 ]
 
 LONG_COLUMNS = ("run", "step", "metric", "value")
 OPTIONAL_COLUMNS = ("wall_time", "source")
-ALIGN_RULES = ("window", "same_step")
 
 
 def make_long(run, step, metric, value, *, wall_time=None, source=None) -> pd.DataFrame:
@@ -182,15 +179,15 @@ def tidy(df: pd.DataFrame, *, origin: str = "table", warn: bool = True) -> pd.Da
 
 
 def _empty(cols: Sequence[str]) -> pd.DataFrame:
-    dtypes = {"run": str, "step": np.int64, "metric": str, "value": float,
-              "wall_time": float, "source": str}
+    dtypes = {"run": str, "step": np.int64, "metric": str, "value": float, "wall_time": float, "source": str}
     return pd.DataFrame({c: pd.Series([], dtype=dtypes[c]) for c in cols})
 
 
 def to_wide(long: pd.DataFrame) -> pd.DataFrame:
     """Pivot a long table to one row per ``(run, step)`` and one column per metric."""
-    wide = long.pivot_table(index=["run", "step"], columns="metric", values="value",
-                            aggfunc="last", sort=True)
+    wide = long.pivot_table(
+        index=["run", "step"], columns="metric", values="value", aggfunc="last", sort=True
+    )
     wide.columns.name = None
     return wide
 
@@ -199,83 +196,6 @@ def metric_summary(long: pd.DataFrame) -> pd.DataFrame:
     """One row per ``(run, metric)``: number of points, first and last step."""
     g = long.groupby(["run", "metric"], sort=True)["step"]
     return g.agg(n="size", first_step="min", last_step="max").reset_index()
-
-
-def entropy_reward(
-    long: pd.DataFrame,
-    *,
-    entropy: str | None = None,
-    reward: str | None = None,
-    align: str = "window",
-    kind: str = "auto",
-) -> pd.DataFrame:
-    """Return the entropy-vs-reward table ``run, step, entropy, reward``.
-
-    Parameters
-    ----------
-    long : DataFrame
-        A tidy long table (see the module docstring).
-    entropy, reward : str, optional
-        Metric keys. Detected per run when omitted (see :mod:`entropy_law.metrics`).
-    align : {"window", "same_step"}
-        Which entropy goes with each performance point (module docstring).
-    kind : {"auto", "val", "train"}
-        Which performance metric detection prefers when *reward* is omitted.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``run, step, entropy, reward``; ``attrs["metrics"]`` maps each run to
-        its ``(entropy, reward)`` keys.
-    """
-    from .metrics import detect
-
-    if align not in ALIGN_RULES:
-        raise EntropyLawError(
-            f"align={align!r} is not a known alignment rule; choose one of {list(ALIGN_RULES)}."
-        )
-    frames = []
-    chosen = {}
-    for run, sub in long.groupby("run", sort=True):
-        names = sub["metric"].unique().tolist()
-        ent, rew = detect(names, entropy=entropy, reward=reward, kind=kind, run=str(run))
-        chosen[str(run)] = (ent, rew)
-        frames.append(_align_one(str(run), sub, ent, rew, align))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        {"run": [], "step": np.array([], dtype=np.int64), "entropy": [], "reward": []})
-    out.attrs["metrics"] = chosen
-    return out
-
-
-def _align_one(run: str, sub: pd.DataFrame, ent: str, rew: str, align: str) -> pd.DataFrame:
-    e = sub.loc[sub["metric"] == ent, ["step", "value"]].sort_values("step")
-    r = sub.loc[sub["metric"] == rew, ["step", "value"]].sort_values("step")
-    step, h, y = align_arrays(e["step"].to_numpy(), e["value"].to_numpy(),
-                              r["step"].to_numpy(), r["value"].to_numpy(), align)
-    return pd.DataFrame({"run": run, "step": step, "entropy": h, "reward": y})
-
-
-def align_arrays(e_step, e_val, r_step, r_val, align: str = "window"):
-    """The alignment rule of this module on sorted arrays: ``(step, entropy, reward)``."""
-    e_step, e_val = np.asarray(e_step), np.asarray(e_val, dtype=float)
-    r_step, r_val = np.asarray(r_step), np.asarray(r_val, dtype=float)
-    if align == "same_step":
-        idx = np.searchsorted(e_step, r_step)
-        ok = (idx < len(e_step)) & (e_step[np.minimum(idx, len(e_step) - 1)] == r_step) \
-            if len(e_step) else np.zeros(len(r_step), bool)
-        ent_at = np.full(len(r_step), np.nan)
-        ent_at[ok] = e_val[idx[ok]]
-    else:
-        # mean entropy over (previous performance step, this step]
-        csum = np.concatenate([[0.0], np.cumsum(e_val)])
-        hi = np.searchsorted(e_step, r_step, side="right")
-        lo = np.concatenate([[0], hi[:-1]]) if len(hi) else hi
-        n = hi - lo
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ent_at = (csum[hi] - csum[lo]) / n
-        ent_at[n == 0] = np.nan
-    keep = np.isfinite(ent_at)
-    return r_step[keep].astype(np.int64), ent_at[keep], r_val[keep]
 
 
 def require_metric(names: Sequence[str], key: str, *, role: str, run: str = "") -> None:
@@ -287,5 +207,6 @@ def require_metric(names: Sequence[str], key: str, *, role: str, run: str = "") 
     did = f" Did you mean {hint[0]!r}?" if hint else ""
     raise MetricError(
         f"{role} metric {key!r} not found{where}.{did} Available metrics: {sorted(names)}.",
-        role=role, candidates=sorted(names),
+        role=role,
+        candidates=sorted(names),
     )

@@ -27,15 +27,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import FitError
+from ..errors import FitError
 from .laws import LAWS, Law
 from .results import Estimate
 
 #: Below this many points no verdict is given (a line through 3-5 points says little).
 MIN_VERDICT_POINTS = 6
 
-__all__ = ["MIN_VERDICT_POINTS", "goodness", "lag1_autocorr", "compare_laws", "verdict", "resolve_bounds",
-           "clip_to_bounds"]
+__all__ = [
+    "MIN_VERDICT_POINTS",
+    "goodness",
+    "lag1_autocorr",
+    "compare_laws",
+    "verdict",
+    "resolve_bounds",
+    "clip_to_bounds",
+]
 
 
 def goodness(y, fitted, n_params: int, weights=None) -> dict[str, float]:
@@ -53,8 +60,12 @@ def goodness(y, fitted, n_params: int, weights=None) -> dict[str, float]:
         ll = n * np.log(chi2 / n)
     else:
         ll = -np.inf
-    return {"r2": float(r2), "rmse": rmse, "aic": float(ll + 2 * n_params),
-            "bic": float(ll + n_params * np.log(n))}
+    return {
+        "r2": float(r2),
+        "rmse": rmse,
+        "aic": float(ll + 2 * n_params),
+        "bic": float(ll + n_params * np.log(n)),
+    }
 
 
 def lag1_autocorr(resid) -> float:
@@ -123,23 +134,28 @@ def _fit_entropy_scaled(x, y, weights=None) -> np.ndarray | None:
         r = (fitted(p[0]) - y) * sw
         return np.where(np.isfinite(r), r, 1e6)
 
-    res = least_squares(resid, [1.0], bounds=([lo], [hi]), method="trf", x_scale="jac",
-                        max_nfev=200)
+    res = least_squares(resid, [1.0], bounds=([lo], [hi]), method="trf", x_scale="jac", max_nfev=200)
     f = fitted(float(res.x[0]))
     return f if np.all(np.isfinite(f)) else None
 
 
-def verdict(law: Law, params: dict[str, Estimate], aic: float,
-            alternatives: dict[str, float], n_points: int | None = None
-            ) -> tuple[bool | None, str]:
+def verdict(
+    law: Law,
+    params: dict[str, Estimate],
+    aic: float,
+    alternatives: dict[str, float],
+    n_points: int | None = None,
+) -> tuple[bool | None, str]:
     """Whether the law holds, and a one-line reason (module docstring).
 
     Returns ``(holds, text)``; *holds* is None for laws without an ``a`` strength and
     when fewer than ``MIN_VERDICT_POINTS`` points were fitted.
     """
     if n_points is not None and n_points < MIN_VERDICT_POINTS:
-        return None, (f"too few points ({n_points}) to judge whether the law holds; "
-                      f"at least {MIN_VERDICT_POINTS} are needed")
+        return None, (
+            f"too few points ({n_points}) to judge whether the law holds; "
+            f"at least {MIN_VERDICT_POINTS} are needed"
+        )
     from .laws import LAWS
 
     def fam(name):
@@ -156,19 +172,25 @@ def verdict(law: Law, params: dict[str, Estimate], aic: float,
     kin = {k: v for k, v in lower.items() if fam(k) == law.family}
     if kin:
         best = min(kin, key=kin.get)
-        alt += (f" (the related {best} law is better by AIC {aic - kin[best]:.1f}: "
-                "the same shape with a different rate)")
+        alt += (
+            f" (the related {best} law is better by AIC {aic - kin[best]:.1f}: "
+            "the same shape with a different rate)"
+        )
     if "a" not in params or not law.variable == "H":
         return None, ("fit made" + alt) if alt else "fit made"
     a = params["a"]
     if not np.isfinite(a.value):
         return None, "no estimate"
     if a.value <= 0:
-        return False, (f"the law does not hold: a = {a.value:.3g} <= 0, performance rises "
-                       "with entropy instead of falling" + alt)
+        return False, (
+            f"the law does not hold: a = {a.value:.3g} <= 0, performance rises "
+            "with entropy instead of falling" + alt
+        )
     if not a.ci[0] > 0:
-        return False, (f"weak: a = {a.value:.3g} > 0 but its {100 * a.level:g}% interval "
-                       f"[{a.ci[0]:.3g}, {a.ci[1]:.3g}] includes 0" + alt)
+        return False, (
+            f"weak: a = {a.value:.3g} > 0 but its {100 * a.level:g}% interval "
+            f"[{a.ci[0]:.3g}, {a.ci[1]:.3g}] includes 0" + alt
+        )
     if better:
         return False, "weak: a > 0 with an interval excluding 0" + alt
     return True, "the law holds: a > 0 with an interval excluding 0" + alt
@@ -181,23 +203,27 @@ def resolve_bounds(bounded, y) -> tuple[float, float] | None:
         return None
     if isinstance(bounded, str):
         if bounded != "auto":
-            raise FitError(f"bounded={bounded!r} must be None, 'auto' or a pair (low, high).",
-                           status="bad_argument")
+            raise FitError(
+                f"bounded={bounded!r} must be None, 'auto' or a pair (low, high).", status="bad_argument"
+            )
         y = np.asarray(y, dtype=float)
         y = y[np.isfinite(y)]
         return (0.0, 1.0) if y.size and y.min() >= 0.0 and y.max() <= 1.0 else None
     try:
         lo, hi = (float(v) for v in bounded)
     except (TypeError, ValueError):
-        raise FitError(f"bounded={bounded!r} must be None, 'auto' or a pair (low, high) "
-                       "of numbers.", status="bad_argument") from None
+        raise FitError(
+            f"bounded={bounded!r} must be None, 'auto' or a pair (low, high) of numbers.",
+            status="bad_argument",
+        ) from None
     if not lo < hi:
         raise FitError(f"bounded=({lo}, {hi}) needs low < high.", status="bad_argument")
     return lo, hi
 
 
-def clip_to_bounds(est: Estimate, bounds: tuple[float, float] | None,
-                   what: str = "ceiling") -> tuple[Estimate, str | None]:
+def clip_to_bounds(
+    est: Estimate, bounds: tuple[float, float] | None, what: str = "ceiling"
+) -> tuple[Estimate, str | None]:
     """Clip an estimate and its interval to *bounds*; returns it and a warning or None."""
     if bounds is None or not np.isfinite(est.value):
         return est, None
@@ -205,12 +231,17 @@ def clip_to_bounds(est: Estimate, bounds: tuple[float, float] | None,
     vals = (est.value, *est.ci)
     if all(lo <= v <= hi for v in vals if np.isfinite(v)):
         return est, None
-    clipped = Estimate(float(np.clip(est.value, lo, hi)),
-                       (float(np.clip(est.ci[0], lo, hi)), float(np.clip(est.ci[1], lo, hi))),
-                       est.level, clipped=True)
-    msg = (f"the {what} {est.value:.4g} with interval [{est.ci[0]:.4g}, {est.ci[1]:.4g}] "
-           f"leaves the metric's range [{lo:g}, {hi:g}] (a bounded score cannot exceed it); "
-           f"reported clipped as {clipped.value:.4g} [{clipped.ci[0]:.4g}, "
-           f"{clipped.ci[1]:.4g}]. The law is extrapolated past the data here: read the "
-           "ceiling as 'at the bound', not as a number.")
+    clipped = Estimate(
+        float(np.clip(est.value, lo, hi)),
+        (float(np.clip(est.ci[0], lo, hi)), float(np.clip(est.ci[1], lo, hi))),
+        est.level,
+        clipped=True,
+    )
+    msg = (
+        f"the {what} {est.value:.4g} with interval [{est.ci[0]:.4g}, {est.ci[1]:.4g}] "
+        f"leaves the metric's range [{lo:g}, {hi:g}] (a bounded score cannot exceed it); "
+        f"reported clipped as {clipped.value:.4g} [{clipped.ci[0]:.4g}, "
+        f"{clipped.ci[1]:.4g}]. The law is extrapolated past the data here: read the "
+        "ceiling as 'at the bound', not as a number."
+    )
     return clipped, msg

@@ -1,4 +1,4 @@
-"""Frozen results of :func:`entropy_law.forecast`: estimates, statuses, settings, renderings."""
+"""Frozen results of :func:`entropy_law.forecasting.forecaster`: estimates, statuses, settings, renderings."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from .results import Estimate
+from ..fitting.results import Estimate
 
 __all__ = ["ForecastResult", "ForecastSettings", "SigmoidOpinion", "FORECAST_STATUSES"]
 
-FORECAST_STATUSES = ("ok", "too_early", "law_not_holding", "entropy_controlled",
-                     "insufficient_data")
+FORECAST_STATUSES = ("ok", "too_early", "law_not_holding", "entropy_controlled", "insufficient_data")
 _NAN = Estimate(math.nan, (math.nan, math.nan), math.nan)
 
 
@@ -71,14 +70,18 @@ class SigmoidOpinion:
         return cls(ok=False, message=message, fit=fit)
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "message": self.message, "A": _est_dict(self.A),
-                "saturation_step": _est_dict(self.saturation_step),
-                "at_horizon": _est_dict(self.at_horizon)}
+        return {
+            "ok": self.ok,
+            "message": self.message,
+            "A": _est_dict(self.A),
+            "saturation_step": _est_dict(self.saturation_step),
+            "at_horizon": _est_dict(self.at_horizon),
+        }
 
 
 @dataclass(frozen=True)
 class ForecastResult:
-    r"""A forecast of one run (see :mod:`entropy_law.forecast` for every definition).
+    r"""A forecast of one run (see :mod:`entropy_law.forecasting.forecaster` for every definition).
 
     ``method`` says where ``ceiling``, ``saturation_step`` and ``at_horizon`` come from:
     ``"combined"`` (the mean of the law's and the sigmoid's forecasts, the default),
@@ -86,7 +89,7 @@ class ForecastResult:
     the law is not claimed) or ``"last_value"`` (nothing else could be fitted).
     ``draws`` maps ``ceiling``, ``law_ceiling``, ``saturation_step``, ``at_horizon`` and
     ``entropy_floor`` to their joint bootstrap draws (law-based forecasts only), so that
-    differences between runs (:func:`entropy_law.compare`) get honest intervals.
+    differences between runs (:func:`entropy_law.fleet.compare`) get honest intervals.
     ``law_ceiling`` is always the law's own :math:`-a e^{H_\infty} + b'`.
     """
 
@@ -118,13 +121,24 @@ class ForecastResult:
         sig = common.get("sigmoid")
         tr = common.get("trajectory")
         level = common["settings"].level
-        floor = (Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level)
-                 if tr is not None and tr.status != "insufficient_data" else _NAN)
+        floor = (
+            Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level)
+            if tr is not None and tr.status != "insufficient_data"
+            else _NAN
+        )
         if sig is not None and sig.ok:
-            return cls(status=status, message=message, method="sigmoid", ceiling=sig.A,
-                       hard_ceiling=_NAN, entropy_floor=floor,
-                       saturation_step=sig.saturation_step, at_horizon=sig.at_horizon,
-                       path=sig.path, **common)
+            return cls(
+                status=status,
+                message=message,
+                method="sigmoid",
+                ceiling=sig.A,
+                hard_ceiling=_NAN,
+                entropy_floor=floor,
+                saturation_step=sig.saturation_step,
+                at_horizon=sig.at_horizon,
+                path=sig.path,
+                **common,
+            )
         last = common["last_value"]
         half = 1.6448536269514722 * sig_final if sig_final else math.nan
         lo_hi = (last - half, last + half)
@@ -132,9 +146,17 @@ class ForecastResult:
         if bounds is not None and all(map(math.isfinite, lo_hi)):
             lo_hi = (max(lo_hi[0], bounds[0]), min(lo_hi[1], bounds[1]))
         flat = Estimate(last, lo_hi, level)
-        return cls(status=status, message=message, method="last_value", ceiling=flat,
-                   hard_ceiling=_NAN, entropy_floor=floor, saturation_step=_NAN,
-                   at_horizon=flat, **common)
+        return cls(
+            status=status,
+            message=message,
+            method="last_value",
+            ceiling=flat,
+            hard_ceiling=_NAN,
+            entropy_floor=floor,
+            saturation_step=_NAN,
+            at_horizon=flat,
+            **common,
+        )
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -144,8 +166,7 @@ class ForecastResult:
     @property
     def ceilings_agree(self) -> bool | None:
         """Whether the law's ceiling and the sigmoid's asymptote intervals overlap."""
-        if self.method not in ("law", "combined") or self.sigmoid is None \
-                or not self.sigmoid.ok:
+        if self.method not in ("law", "combined") or self.sigmoid is None or not self.sigmoid.ok:
             return None
         a, b = self.law_ceiling.ci, self.sigmoid.A.ci
         if not all(map(math.isfinite, (*a, *b))):
@@ -158,64 +179,84 @@ class ForecastResult:
         st = self.settings
         sig = self.sigmoid.to_dict() if self.sigmoid is not None else None
         return {
-            "run": self.run, "status": self.status, "message": self.message,
-            "method": self.method, "fitted_upto_step": int(st.upto_step),
+            "run": self.run,
+            "status": self.status,
+            "message": self.message,
+            "method": self.method,
+            "fitted_upto_step": int(st.upto_step),
             "horizon_step": int(st.horizon),
-            "ceiling": _est_dict(self.ceiling), "law_ceiling": _est_dict(self.law_ceiling),
+            "ceiling": _est_dict(self.ceiling),
+            "law_ceiling": _est_dict(self.law_ceiling),
             "hard_ceiling": _est_dict(self.hard_ceiling),
             "saturation_step": _est_dict(self.saturation_step),
             "at_horizon": {"step": int(st.horizon), **_est_dict(self.at_horizon)},
             "entropy_floor": _est_dict(self.entropy_floor),
-            "sigmoid": sig, "ceilings_agree": self.ceilings_agree,
+            "sigmoid": sig,
+            "ceilings_agree": self.ceilings_agree,
             "last_value": _num(self.last_value),
-            "entropy_metric": st.entropy, "reward_metric": st.reward,
+            "entropy_metric": st.entropy,
+            "reward_metric": st.reward,
             "entropy_regime": getattr(self.trajectory, "regime", None),
-            "confidence_level": st.level, "n_boot": st.n_boot, "seed": st.seed,
-            "anchor": st.anchor, "saturation_fraction": st.saturation_fraction,
+            "confidence_level": st.level,
+            "n_boot": st.n_boot,
+            "seed": st.seed,
+            "anchor": st.anchor,
+            "saturation_fraction": st.saturation_fraction,
             "warnings": list(self.warnings),
         }
 
     def report(self) -> str:
         st = self.settings
         lv = f"{st.level:.0%}"
-        lines = [f"Forecast for run {self.run!r}: status={self.status} (method: {self.method})",
-                 f"  {self.message}" if self.message else "",
-                 f"  data up to step {st.upto_step}; horizon step {st.horizon}; "
-                 f"intervals {lv}; metrics {st.entropy} / {st.reward}",
-                 f"  ceiling          {self.ceiling}",
-                 f"  law ceiling      {self.law_ceiling}   (-a exp(H_inf) + b')",
-                 f"  hard ceiling     {self.hard_ceiling}   (b - a, entropy fully collapsed)",
-                 f"  saturation step  {self.saturation_step}   "
-                 f"({st.saturation_fraction:.0%} of the way to the ceiling)",
-                 f"  at step {st.horizon:<8} {self.at_horizon}",
-                 f"  entropy floor    {self.entropy_floor}",
-                 f"  last value       {self.last_value:.4g}"]
+        lines = [
+            f"Forecast for run {self.run!r}: status={self.status} (method: {self.method})",
+            f"  {self.message}" if self.message else "",
+            f"  data up to step {st.upto_step}; horizon step {st.horizon}; "
+            f"intervals {lv}; metrics {st.entropy} / {st.reward}",
+            f"  ceiling          {self.ceiling}",
+            f"  law ceiling      {self.law_ceiling}   (-a exp(H_inf) + b')",
+            f"  hard ceiling     {self.hard_ceiling}   (b - a, entropy fully collapsed)",
+            f"  saturation step  {self.saturation_step}   "
+            f"({st.saturation_fraction:.0%} of the way to the ceiling)",
+            f"  at step {st.horizon:<8} {self.at_horizon}",
+            f"  entropy floor    {self.entropy_floor}",
+            f"  last value       {self.last_value:.4g}",
+        ]
         if self.sigmoid is not None and self.sigmoid.ok:
             agree = {True: "agree", False: "DISAGREE", None: "n/a"}[self.ceilings_agree]
-            lines.append(f"  sigmoid A        {self.sigmoid.A}   saturation step "
-                         f"{self.sigmoid.saturation_step}   (ceilings {agree})")
+            lines.append(
+                f"  sigmoid A        {self.sigmoid.A}   saturation step "
+                f"{self.sigmoid.saturation_step}   (ceilings {agree})"
+            )
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(ln for ln in lines if ln)
 
     __str__ = report
 
     def _repr_html_(self) -> str:
-        rows = [("ceiling", self.ceiling), ("law ceiling", self.law_ceiling),
-                ("hard ceiling", self.hard_ceiling),
-                ("saturation step", self.saturation_step),
-                (f"at step {self.settings.horizon}", self.at_horizon),
-                ("entropy floor", self.entropy_floor)]
+        rows = [
+            ("ceiling", self.ceiling),
+            ("law ceiling", self.law_ceiling),
+            ("hard ceiling", self.hard_ceiling),
+            ("saturation step", self.saturation_step),
+            (f"at step {self.settings.horizon}", self.at_horizon),
+            ("entropy floor", self.entropy_floor),
+        ]
         if self.sigmoid is not None and self.sigmoid.ok:
             rows.append(("sigmoid asymptote A", self.sigmoid.A))
-        body = "".join(f"<tr><td>{html.escape(k)}</td><td>{e.value:.4g}</td>"
-                       f"<td>[{e.ci[0]:.4g}, {e.ci[1]:.4g}]</td></tr>" for k, e in rows)
-        return (f"<p><b>Forecast</b> run <code>{html.escape(self.run)}</code>: "
-                f"status <code>{self.status}</code>, method {self.method}. "
-                f"{html.escape(self.message)}</p><table><tr><th>quantity</th><th>value</th>"
-                f"<th>{self.settings.level:.0%} interval</th></tr>{body}</table>")
+        body = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{e.value:.4g}</td><td>[{e.ci[0]:.4g}, {e.ci[1]:.4g}]</td></tr>"
+            for k, e in rows
+        )
+        return (
+            f"<p><b>Forecast</b> run <code>{html.escape(self.run)}</code>: "
+            f"status <code>{self.status}</code>, method {self.method}. "
+            f"{html.escape(self.message)}</p><table><tr><th>quantity</th><th>value</th>"
+            f"<th>{self.settings.level:.0%} interval</th></tr>{body}</table>"
+        )
 
     def plot(self, ax=None):
         """Performance and entropy against step with the forecast (see plotting)."""
-        from .plotting.forecast import plot_forecast
+        from ..plotting.forecast import plot_forecast
 
         return plot_forecast(self, ax=ax)

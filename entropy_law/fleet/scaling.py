@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import DataWarning, EntropyLawError
+from ..fitting.results import Estimate, FitResult
 from .compare import interval_draws
-from .errors import DataWarning, EntropyLawError
-from .results import Estimate, FitResult
 
 __all__ = ["fit_scaling", "ScalingResult", "ScalingPrediction", "parse_size"]
 
@@ -63,13 +63,17 @@ class ScalingPrediction:
     extrapolated: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"size": self.size, "a": self.a.to_dict(), "b": self.b.to_dict(),
-                "ceiling": self.ceiling.to_dict(), "extrapolated": self.extrapolated}
+        return {
+            "size": self.size,
+            "a": self.a.to_dict(),
+            "b": self.b.to_dict(),
+            "ceiling": self.ceiling.to_dict(),
+            "extrapolated": self.extrapolated,
+        }
 
     def __str__(self) -> str:
         tag = "  (extrapolated beyond the fitted sizes)" if self.extrapolated else ""
-        return (f"size {self.size:.4g}: a {self.a}   b {self.b}   ceiling b - a "
-                f"{self.ceiling}{tag}")
+        return f"size {self.size:.4g}: a {self.a}   b {self.b}   ceiling b - a {self.ceiling}{tag}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class ScalingResult:
     Attributes
     ----------
     coefficients : dict
-        ``alpha_a, beta_a, alpha_b, beta_b`` as :class:`~entropy_law.results.Estimate`.
+        ``alpha_a, beta_a, alpha_b, beta_b`` as :class:`~entropy_law.fitting.results.Estimate`.
     scatter : dict
         ``tau_a, tau_b``: standard deviation of runs around each line beyond their
         measurement error (0 when not detectable).
@@ -99,39 +103,47 @@ class ScalingResult:
     n_boot: int
     seed: int | None
     warnings: tuple[str, ...] = ()
-    _coef_draws: np.ndarray = field(default=None, repr=False)    # (B, 2, 2): [a|b, alpha|beta]
-    _u_new: np.ndarray = field(default=None, repr=False)         # (B, 2) new-run scatter
+    _coef_draws: np.ndarray = field(default=None, repr=False)  # (B, 2, 2): [a|b, alpha|beta]
+    _u_new: np.ndarray = field(default=None, repr=False)  # (B, 2) new-run scatter
 
     def predict(self, size) -> ScalingPrediction:
         """Predict ``a``, ``b`` and ``b - a`` for a new run of model *size* (e.g. ``7e9``)."""
         n0 = parse_size(size, "size")
         x0 = math.log(n0)
-        pt = {k: self.coefficients[f"alpha_{k}"].value + self.coefficients[f"beta_{k}"].value
-              * x0 for k in "ab"}
+        pt = {
+            k: self.coefficients[f"alpha_{k}"].value + self.coefficients[f"beta_{k}"].value * x0 for k in "ab"
+        }
         d = self._coef_draws[:, :, 0] + self._coef_draws[:, :, 1] * x0 + self._u_new
-        ests = [_est(d[:, 0], pt["a"], self.level), _est(d[:, 1], pt["b"], self.level),
-                _est(d[:, 1] - d[:, 0], pt["b"] - pt["a"], self.level)]
+        ests = [
+            _est(d[:, 0], pt["a"], self.level),
+            _est(d[:, 1], pt["b"], self.level),
+            _est(d[:, 1] - d[:, 0], pt["b"] - pt["a"], self.level),
+        ]
         lo, hi = self.runs["size"].min(), self.runs["size"].max()
         return ScalingPrediction(float(n0), *ests, extrapolated=not lo <= n0 <= hi)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe record."""
-        return {"model": "a = alpha_a + beta_a ln N; b = alpha_b + beta_b ln N",
-                "coefficients": {k: e.to_dict() for k, e in self.coefficients.items()},
-                "scatter": {k: float(v) for k, v in self.scatter.items()},
-                "runs": self.runs.replace({np.nan: None}).to_dict(orient="records"),
-                "predictions": [p.to_dict() for p in self.predictions],
-                "confidence_level": self.level, "n_boot": self.n_boot, "seed": self.seed,
-                "warnings": list(self.warnings)}
+        return {
+            "model": "a = alpha_a + beta_a ln N; b = alpha_b + beta_b ln N",
+            "coefficients": {k: e.to_dict() for k, e in self.coefficients.items()},
+            "scatter": {k: float(v) for k, v in self.scatter.items()},
+            "runs": self.runs.replace({np.nan: None}).to_dict(orient="records"),
+            "predictions": [p.to_dict() for p in self.predictions],
+            "confidence_level": self.level,
+            "n_boot": self.n_boot,
+            "seed": self.seed,
+            "warnings": list(self.warnings),
+        }
 
     def report(self) -> str:
         c = self.coefficients
-        lines = [f"Cross-run law over {len(self.runs)} runs ({self.level:.0%} intervals, "
-                 f"parametric bootstrap B = {self.n_boot}, seed = {self.seed})",
-                 f"  a = {c['alpha_a']} + {c['beta_a']} ln N   (scatter tau_a "
-                 f"{self.scatter['tau_a']:.3g})",
-                 f"  b = {c['alpha_b']} + {c['beta_b']} ln N   (scatter tau_b "
-                 f"{self.scatter['tau_b']:.3g})"]
+        lines = [
+            f"Cross-run law over {len(self.runs)} runs ({self.level:.0%} intervals, "
+            f"parametric bootstrap B = {self.n_boot}, seed = {self.seed})",
+            f"  a = {c['alpha_a']} + {c['beta_a']} ln N   (scatter tau_a {self.scatter['tau_a']:.3g})",
+            f"  b = {c['alpha_b']} + {c['beta_b']} ln N   (scatter tau_b {self.scatter['tau_b']:.3g})",
+        ]
         lines += [f"  predicted {p}" for p in self.predictions]
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -139,16 +151,28 @@ class ScalingResult:
     __str__ = report
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{e.value:.4g}</td><td>[{e.ci[0]:.4g},"
-                       f" {e.ci[1]:.4g}]</td></tr>" for k, e in self.coefficients.items())
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{e.value:.4g}</td><td>[{e.ci[0]:.4g}, {e.ci[1]:.4g}]</td></tr>"
+            for k, e in self.coefficients.items()
+        )
         preds = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.predictions)
-        return (f"<p><b>Cross-run law</b> a, b = &alpha; + &beta; ln N over {len(self.runs)} "
-                f"runs</p><table><tr><th>coefficient</th><th>value</th><th>{self.level:.0%} "
-                f"interval</th></tr>{rows}</table>" + (f"<ul>{preds}</ul>" if preds else ""))
+        return (
+            f"<p><b>Cross-run law</b> a, b = &alpha; + &beta; ln N over {len(self.runs)} "
+            f"runs</p><table><tr><th>coefficient</th><th>value</th><th>{self.level:.0%} "
+            f"interval</th></tr>{rows}</table>" + (f"<ul>{preds}</ul>" if preds else "")
+        )
 
 
-def fit_scaling(results, size=None, *, predict=None, level: float = 0.9, n_boot: int = 2000,
-                seed: int | None = 0, interval_level: float | None = None) -> ScalingResult:
+def fit_scaling(
+    results,
+    size=None,
+    *,
+    predict=None,
+    level: float = 0.9,
+    n_boot: int = 2000,
+    seed: int | None = 0,
+    interval_level: float | None = None,
+) -> ScalingResult:
     """Fit the log-linear dependence of ``a`` and ``b`` on model size across runs.
 
     Parameters
@@ -185,9 +209,9 @@ def fit_scaling(results, size=None, *, predict=None, level: float = 0.9, n_boot:
     x = np.log(runs["size"].to_numpy(float))
     k = len(x)
     X = np.column_stack([np.ones(k), x])
-    P = np.linalg.pinv(X)                                   # (2, k)
-    Y = runs[["a", "b"]].to_numpy(float)                    # (k, 2)
-    coef = P @ Y                                            # (2: alpha|beta, 2: a|b)
+    P = np.linalg.pinv(X)  # (2, k)
+    Y = runs[["a", "b"]].to_numpy(float)  # (k, 2)
+    coef = P @ Y  # (2: alpha|beta, 2: a|b)
     resid = Y - X @ coef
     lev = np.einsum("ij,ji->i", X, P)
     S = np.stack([np.cov(d.T) if d.shape[0] > 1 else np.zeros((2, 2)) for d in draws])
@@ -197,28 +221,39 @@ def fit_scaling(results, size=None, *, predict=None, level: float = 0.9, n_boot:
         tau_cov = (V * np.clip(w, 0, None)) @ V.T
     else:
         tau_cov = np.zeros((2, 2))
-        notes.append("two runs fix each line exactly: the scatter of runs around the lines "
-                     "cannot be estimated and the intervals reflect measurement error only; "
-                     "add a third size for honest prediction intervals.")
+        notes.append(
+            "two runs fix each line exactly: the scatter of runs around the lines "
+            "cannot be estimated and the intervals reflect measurement error only; "
+            "add a third size for honest prediction intervals."
+        )
     # replicates: one draw per run + between-run scatter, refit, predict
     Yb = np.stack([d[rng.integers(d.shape[0], size=n_boot)] for d in draws], axis=1)
     Yb = Yb + rng.multivariate_normal(np.zeros(2), tau_cov, size=(n_boot, k))
-    cd = np.einsum("ck,bkv->bvc", P, Yb)                    # (B, a|b, alpha|beta)
+    cd = np.einsum("ck,bkv->bvc", P, Yb)  # (B, a|b, alpha|beta)
     u_new = rng.multivariate_normal(np.zeros(2), tau_cov, size=n_boot)
-    coefs = {f"{p}_{v}": _est(cd[:, iv, ip], coef[ip, iv], level)
-             for iv, v in enumerate("ab") for ip, p in enumerate(("alpha", "beta"))}
+    coefs = {
+        f"{p}_{v}": _est(cd[:, iv, ip], coef[ip, iv], level)
+        for iv, v in enumerate("ab")
+        for ip, p in enumerate(("alpha", "beta"))
+    }
     coefs = {key: coefs[key] for key in ("alpha_a", "beta_a", "alpha_b", "beta_b")}
-    res = ScalingResult(coefficients=coefs,
-                        scatter={"tau_a": float(np.sqrt(tau_cov[0, 0])),
-                                 "tau_b": float(np.sqrt(tau_cov[1, 1]))},
-                        runs=runs, predictions=(), level=level, n_boot=int(n_boot), seed=seed,
-                        warnings=tuple(notes), _coef_draws=cd, _u_new=u_new)
+    res = ScalingResult(
+        coefficients=coefs,
+        scatter={"tau_a": float(np.sqrt(tau_cov[0, 0])), "tau_b": float(np.sqrt(tau_cov[1, 1]))},
+        runs=runs,
+        predictions=(),
+        level=level,
+        n_boot=int(n_boot),
+        seed=seed,
+        warnings=tuple(notes),
+        _coef_draws=cd,
+        _u_new=u_new,
+    )
     for msg in notes:
         warnings.warn(msg, DataWarning, stacklevel=2)
     if predict is None:
         return res
-    sizes = predict if isinstance(predict, Sequence) and not isinstance(predict, str) \
-        else [predict]
+    sizes = predict if isinstance(predict, Sequence) and not isinstance(predict, str) else [predict]
     return _replace(res, predictions=tuple(res.predict(s) for s in sizes))
 
 
@@ -233,11 +268,12 @@ def parse_size(v, name: str = "size") -> float:
     if isinstance(v, str):
         m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*([kmbgt]?)\s*", v.lower())
         if not m:
-            raise EntropyLawError(f"{name}={v!r} is not a model size; give a number (7e9) or "
-                                  "a string like '7B', '1.5B', '350M'.")
+            raise EntropyLawError(
+                f"{name}={v!r} is not a model size; give a number (7e9) or "
+                "a string like '7B', '1.5B', '350M'."
+            )
         v = float(m.group(1)) * _UNITS[m.group(2)]
-    if isinstance(v, bool) or not isinstance(v, int | float | np.number) \
-            or not np.isfinite(v) or v <= 0:
+    if isinstance(v, bool) or not isinstance(v, int | float | np.number) or not np.isfinite(v) or v <= 0:
         raise EntropyLawError(f"{name}={v!r} must be a positive finite model size.")
     return float(v)
 
@@ -247,46 +283,65 @@ def _collect(results, size, ilevel, n_boot, rng) -> tuple[pd.DataFrame, list[np.
     rows, draws = [], []
     if isinstance(results, pd.DataFrame):
         if size is not None:
-            raise EntropyLawError("size= is taken from the table's 'size' column; do not "
-                                  "pass it with a table.")
+            raise EntropyLawError(
+                "size= is taken from the table's 'size' column; do not pass it with a table."
+            )
         miss = [c for c in ("size", "a", "b") if c not in results.columns]
         if miss:
-            raise EntropyLawError(f"fit_scaling(): the table lacks column(s) {miss}; expected "
-                                  f"size, a, b (and optionally a_low, a_high, b_low, b_high); "
-                                  f"found {list(results.columns)}.")
+            raise EntropyLawError(
+                f"fit_scaling(): the table lacks column(s) {miss}; expected "
+                f"size, a, b (and optionally a_low, a_high, b_low, b_high); "
+                f"found {list(results.columns)}."
+            )
         for i, r in enumerate(results.to_dict(orient="records")):
             run = str(r.get("run", f"row{i}"))
-            ests = {p: Estimate(float(r[p]), (float(r.get(f"{p}_low", np.nan)),
-                                               float(r.get(f"{p}_high", np.nan))), ilevel)
-                    for p in "ab"}
+            ests = {
+                p: Estimate(
+                    float(r[p]), (float(r.get(f"{p}_low", np.nan)), float(r.get(f"{p}_high", np.nan))), ilevel
+                )
+                for p in "ab"
+            }
             has_ci = all(np.isfinite(e.ci).all() for e in ests.values())
-            d = (np.column_stack([interval_draws(ests[p], rng, n_boot) for p in "ab"])
-                 if has_ci else np.array([[ests["a"].value, ests["b"].value]]))
-            rows.append(_row(run, parse_size(r["size"], f"size of {run}"), ests,
-                             "intervals" if has_ci else "point"))
+            d = (
+                np.column_stack([interval_draws(ests[p], rng, n_boot) for p in "ab"])
+                if has_ci
+                else np.array([[ests["a"].value, ests["b"].value]])
+            )
+            rows.append(
+                _row(run, parse_size(r["size"], f"size of {run}"), ests, "intervals" if has_ci else "point")
+            )
             draws.append(d)
     else:
-        items = (list(results.items()) if isinstance(results, Mapping) else
-                 [(getattr(r, "run", "") or f"run{i}", r) for i, r in enumerate(results)]
-                 if isinstance(results, Sequence) else None)
+        items = (
+            list(results.items())
+            if isinstance(results, Mapping)
+            else [(getattr(r, "run", "") or f"run{i}", r) for i, r in enumerate(results)]
+            if isinstance(results, Sequence)
+            else None
+        )
         if items is None:
-            raise EntropyLawError("fit_scaling(results): expected a list or dict of FitResult "
-                                  f"or a table (size, a, b); got {type(results).__name__}.")
+            raise EntropyLawError(
+                "fit_scaling(results): expected a list or dict of FitResult "
+                f"or a table (size, a, b); got {type(results).__name__}."
+            )
         sizes = _sizes(size, [n for n, _ in items])
         for (name, fr), n in zip(items, sizes):
             if not isinstance(fr, FitResult) or not {"a", "b"} <= set(fr.params):
-                raise EntropyLawError(f"fit_scaling(): run {name!r} is not a FitResult of the "
-                                      "entropy law (with parameters a and b).")
+                raise EntropyLawError(
+                    f"fit_scaling(): run {name!r} is not a FitResult of the "
+                    "entropy law (with parameters a and b)."
+                )
             if fr.status != "ok":
-                raise EntropyLawError(f"fit_scaling(): the fit of run {name!r} has status "
-                                      f"{fr.status!r} ({fr.message}); drop it or refit.")
+                raise EntropyLawError(
+                    f"fit_scaling(): the fit of run {name!r} has status "
+                    f"{fr.status!r} ({fr.message}); drop it or refit."
+                )
             ests = {p: fr.params[p] for p in "ab"}
             if fr.draws and "a" in fr.draws:
                 d = np.column_stack([fr.draws["a"], fr.draws["b"]]).astype(float)
                 d, src = d[np.isfinite(d).all(axis=1)], "draws"
             else:
-                d, src = np.column_stack([interval_draws(ests[p], rng, n_boot)
-                                          for p in "ab"]), "intervals"
+                d, src = np.column_stack([interval_draws(ests[p], rng, n_boot) for p in "ab"]), "intervals"
             rows.append(_row(str(name), n, ests, src))
             draws.append(d)
     runs = pd.DataFrame(rows)
@@ -294,20 +349,22 @@ def _collect(results, size, ilevel, n_boot, rng) -> tuple[pd.DataFrame, list[np.
     if len(bad):
         raise EntropyLawError(f"fit_scaling(): a or b is not finite for run(s) {list(bad)}.")
     if runs["size"].nunique() < 2:
-        raise EntropyLawError(f"fit_scaling() needs runs of at least 2 different sizes; got "
-                              f"sizes {sorted(runs['size'].unique())}.")
+        raise EntropyLawError(
+            f"fit_scaling() needs runs of at least 2 different sizes; got "
+            f"sizes {sorted(runs['size'].unique())}."
+        )
     return runs, draws
 
 
 def _sizes(size, names: list[str]) -> list[float]:
     if size is None:
-        raise EntropyLawError("fit_scaling(): give size= (one model size per result, or a "
-                              "dict run -> size).")
+        raise EntropyLawError("fit_scaling(): give size= (one model size per result, or a dict run -> size).")
     if isinstance(size, Mapping):
         miss = [n for n in names if n not in size]
         if miss:
-            raise EntropyLawError(f"fit_scaling(): size= has no entry for run(s) {miss}; "
-                                  f"its keys are {list(size)[:10]}.")
+            raise EntropyLawError(
+                f"fit_scaling(): size= has no entry for run(s) {miss}; its keys are {list(size)[:10]}."
+            )
         return [parse_size(size[n], f"size[{n!r}]") for n in names]
     size = list(size) if isinstance(size, Sequence) and not isinstance(size, str) else [size]
     if len(size) != len(names):
@@ -317,8 +374,17 @@ def _sizes(size, names: list[str]) -> list[float]:
 
 def _row(run: str, size: float, ests: dict[str, Estimate], source: str) -> dict:
     a, b = ests["a"], ests["b"]
-    return {"run": run, "size": size, "a": a.value, "a_low": a.ci[0], "a_high": a.ci[1],
-            "b": b.value, "b_low": b.ci[0], "b_high": b.ci[1], "source": source}
+    return {
+        "run": run,
+        "size": size,
+        "a": a.value,
+        "a_low": a.ci[0],
+        "a_high": a.ci[1],
+        "b": b.value,
+        "b_low": b.ci[0],
+        "b_high": b.ci[1],
+        "source": source,
+    }
 
 
 def _est(draws: np.ndarray, point: float, level: float) -> Estimate:

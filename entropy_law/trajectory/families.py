@@ -2,7 +2,7 @@ r"""Decay families for the entropy trajectory H(t), as data.
 
 Each family is a :class:`DecayFamily`: the curve on scaled time, its analytic Jacobian,
 parameter bounds and a data-driven starting guess. :data:`FAMILIES` maps names to
-families; :func:`entropy_law.trajectory.fit_trajectory` fits and averages them.
+families; :func:`entropy_law.trajectory.fit.fit_trajectory` fits and averages them.
 
 Time is scaled as :math:`u = (t - t_0)/T`, :math:`T = t_{last} - t_0`; the reported time
 constants are converted back to the units of ``t``.
@@ -120,25 +120,47 @@ def _guess_stretched(u, h):
 _INF = np.inf
 FAMILIES: dict[str, DecayFamily] = {
     "exp": DecayFamily(
-        "exp", _exp, ("h_inf", "h0", "tau"),
-        {"h_inf": (0.0, _INF), "h0": (0.0, _INF), "tau": (1e-3, 1e3)}, _guess_exp,
-        "H = H_inf + (H0 - H_inf)*exp(-(t - t0)/tau)", _exp_jac, ("tau",)),
+        "exp",
+        _exp,
+        ("h_inf", "h0", "tau"),
+        {"h_inf": (0.0, _INF), "h0": (0.0, _INF), "tau": (1e-3, 1e3)},
+        _guess_exp,
+        "H = H_inf + (H0 - H_inf)*exp(-(t - t0)/tau)",
+        _exp_jac,
+        ("tau",),
+    ),
     "power": DecayFamily(
-        "power", _power, ("h_inf", "h0", "tau", "alpha"),
+        "power",
+        _power,
+        ("h_inf", "h0", "tau", "alpha"),
         {"h_inf": (0.0, _INF), "h0": (0.0, _INF), "tau": (1e-3, 1e3), "alpha": (0.05, 50.0)},
-        _guess_power, "H = H_inf + (H0 - H_inf)*(1 + (t - t0)/s)^(-alpha),  s = alpha*tau",
-        _power_jac, ("tau",)),
+        _guess_power,
+        "H = H_inf + (H0 - H_inf)*(1 + (t - t0)/s)^(-alpha),  s = alpha*tau",
+        _power_jac,
+        ("tau",),
+    ),
     "stretched": DecayFamily(
-        "stretched", _stretched, ("h_inf", "h0", "tau", "beta"),
+        "stretched",
+        _stretched,
+        ("h_inf", "h0", "tau", "beta"),
         {"h_inf": (0.0, _INF), "h0": (0.0, _INF), "tau": (1e-3, 1e3), "beta": (0.2, 3.0)},
-        _guess_stretched, "H = H_inf + (H0 - H_inf)*exp(-((t - t0)/tau)^beta)",
-        _stretched_jac, ("tau",)),
+        _guess_stretched,
+        "H = H_inf + (H0 - H_inf)*exp(-((t - t0)/tau)^beta)",
+        _stretched_jac,
+        ("tau",),
+    ),
 }
 
 
-def fit_batch(fam: DecayFamily, u: np.ndarray, Y: np.ndarray, start: np.ndarray, *,
-              max_iter: int = 200, rtol: float = 1e-10
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fit_batch(
+    fam: DecayFamily,
+    u: np.ndarray,
+    Y: np.ndarray,
+    start: np.ndarray,
+    *,
+    max_iter: int = 200,
+    rtol: float = 1e-10,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Fit *fam* to many series at once by bounded Levenberg–Marquardt.
 
     Minimises :math:`\chi^2_i(\theta_i) = \sum_t (f(u_t; \theta_i) - Y_{it})^2` for every
@@ -194,7 +216,7 @@ def fit_batch(fam: DecayFamily, u: np.ndarray, Y: np.ndarray, start: np.ndarray,
             break
         th, ra = theta[act], r[act]
         with np.errstate(all="ignore"):
-            J = fam.jac(u, *(th[:, j, None] for j in range(P)))      # (b, n, P)
+            J = fam.jac(u, *(th[:, j, None] for j in range(P)))  # (b, n, P)
         J = np.where(np.isfinite(J), J, 0.0)
         Jt = J.transpose(0, 2, 1)
         A = Jt @ J
@@ -213,8 +235,9 @@ def fit_batch(fam: DecayFamily, u: np.ndarray, Y: np.ndarray, start: np.ndarray,
         new = np.clip(th + np.where(held, 0.0, step), lo, hi)
         r_new, chi_new = evaluate(new, Y[act])
         better = chi_new < chi[act]
-        small = (np.abs(chi[act] - chi_new) <= rtol * chi[act]) & \
-            np.all(np.abs(new - th) <= np.sqrt(rtol) * (np.abs(th) + np.sqrt(rtol)), axis=1)
+        small = (np.abs(chi[act] - chi_new) <= rtol * chi[act]) & np.all(
+            np.abs(new - th) <= np.sqrt(rtol) * (np.abs(th) + np.sqrt(rtol)), axis=1
+        )
         ok = act[better]
         theta[ok], r[ok], chi[ok] = new[better], r_new[better], chi_new[better]
         lam[ok] = np.maximum(lam[ok] / 10.0, 1e-12)

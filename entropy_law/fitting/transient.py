@@ -27,14 +27,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import FitError
+from ..errors import FitError
 from .laws import Law, get_law
 
 __all__ = ["detect_transient", "resolve_transient"]
 
 
-def detect_transient(x, y, *, law: str | Law = "entropy", threshold: float = 3.0,
-                     max_fraction: float = 0.25, min_keep: int = 5) -> int:
+def detect_transient(
+    x, y, *, law: str | Law = "entropy", threshold: float = 3.0, max_fraction: float = 0.25, min_keep: int = 5
+) -> int:
     """Number of leading points that form an initial transient (module docstring).
 
     Parameters
@@ -62,7 +63,7 @@ def detect_transient(x, y, *, law: str | Law = "entropy", threshold: float = 3.0
     k_max = min(int(max_fraction * n), n - min_keep)
     k = 0
     while k < k_max:
-        xs, ys = x[k + 1:], y[k + 1:]
+        xs, ys = x[k + 1 :], y[k + 1 :]
         try:
             fit = law.solve(xs, ys)
         except FitError:
@@ -89,5 +90,7 @@ def resolve_transient(option, x, y, law: str | Law = "entropy") -> int:
         return detect_transient(x, y, law=law)
     if isinstance(option, int | np.integer) and not isinstance(option, bool) and option >= 0:
         return int(min(option, len(x)))
-    raise FitError(f"drop_transient must be False, 'auto' or a non-negative number of "
-                   f"leading points; got {option!r}.", status="bad_argument")
+    raise FitError(
+        f"drop_transient must be False, 'auto' or a non-negative number of leading points; got {option!r}.",
+        status="bad_argument",
+    )

@@ -7,7 +7,7 @@ From the slice of a run up to ``upto_step``:
 1. the entropy law :math:`R = -a\,e^{H} + b` is fitted to the aligned entropy-vs-
    performance points (:func:`entropy_law.fit_arrays`, moving-block bootstrap);
 2. the entropy trajectory :math:`H(t)` is fitted to every logged entropy value
-   (:func:`entropy_law.trajectory.fit_trajectory`: exponential and power-law decay to a
+   (:func:`entropy_law.trajectory.fit.fit_trajectory`: exponential and power-law decay to a
    floor :math:`H_\infty \ge 0`, AIC-averaged, block bootstrap);
 3. draw *i* of the law is paired with draw *i* of the entropy path, so every forecast
    interval comes from one joint bootstrap.
@@ -36,7 +36,7 @@ gap between the two point forecasts is added as a model-uncertainty spread. On r
 simulated backtests the combination beats both of its parts and the last-value baseline
 in median error (``docs/benchmarks.md``).
 
-Reported quantities (each an :class:`~entropy_law.results.Estimate` at ``level``):
+Reported quantities (each an :class:`~entropy_law.fitting.results.Estimate` at ``level``):
 
 ``ceiling``          the asymptote of the reported forecast: with ``method="law"``
                      :math:`-a\,e^{H_\infty} + b'`; combined, the mean of that and the
@@ -77,14 +77,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import EntropyLawError
-from .forecast_result import ForecastResult, ForecastSettings
-from .metrics import detect
-from .table import align_arrays
+from ..errors import EntropyLawError
+from ..table.align import align_arrays
+from ..table.metrics import detect
+from .result import ForecastResult, ForecastSettings
 
 __all__ = ["forecast", "prepare_run", "RunSeries", "HORIZON_MULTIPLE"]
 
-HORIZON_MULTIPLE = 2.0     # default horizon = 2 x the last observed step
+HORIZON_MULTIPLE = 2.0  # default horizon = 2 x the last observed step
 
 
 class RunSeries:
@@ -97,8 +97,15 @@ class RunSeries:
 
     def upto(self, step: int) -> RunSeries:
         ke, kp = self.e_step <= step, self.p_step <= step
-        return RunSeries(self.run, self.e_step[ke], self.e_val[ke], self.p_step[kp],
-                         self.p_val[kp], self.entropy, self.reward)
+        return RunSeries(
+            self.run,
+            self.e_step[ke],
+            self.e_val[ke],
+            self.p_step[kp],
+            self.p_val[kp],
+            self.entropy,
+            self.reward,
+        )
 
     @property
     def last_step(self) -> int:
@@ -112,34 +119,50 @@ class RunSeries:
 
     def aligned(self) -> pd.DataFrame:
         """Performance points with their entropy (the ``window`` rule of
-        :mod:`entropy_law.table`): columns ``step, entropy, reward``."""
+        :mod:`entropy_law.table.tidy`): columns ``step, entropy, reward``."""
         step, h, y = align_arrays(self.e_step, self.e_val, self.p_step, self.p_val)
         return pd.DataFrame({"step": step, "entropy": h, "reward": y})
 
 
 def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto") -> RunSeries:
     """Pull one run's entropy and performance series out of a tidy long table."""
-    if not isinstance(table, pd.DataFrame) or not {"run", "step", "metric", "value"} <= set(
-            table.columns):
-        raise EntropyLawError("forecast() needs a tidy long table (run, step, metric, value) "
-                              "of one run, as returned by entropy_law.load().")
+    if not isinstance(table, pd.DataFrame) or not {"run", "step", "metric", "value"} <= set(table.columns):
+        raise EntropyLawError(
+            "forecast() needs a tidy long table (run, step, metric, value) "
+            "of one run, as returned by entropy_law.load()."
+        )
     runs = table["run"].unique().tolist()
     if len(runs) != 1:
-        raise EntropyLawError(f"forecast() takes one run; the table holds {len(runs)}: "
-                              f"{runs[:10]}. Select one, e.g. table[table.run == {runs[0]!r}].")
-    ent, rew = detect(table["metric"].unique().tolist(), entropy=entropy, reward=reward,
-                      kind=kind, run=str(runs[0]))
+        raise EntropyLawError(
+            f"forecast() takes one run; the table holds {len(runs)}: "
+            f"{runs[:10]}. Select one, e.g. table[table.run == {runs[0]!r}]."
+        )
+    ent, rew = detect(
+        table["metric"].unique().tolist(), entropy=entropy, reward=reward, kind=kind, run=str(runs[0])
+    )
     e = table[table["metric"] == ent].sort_values("step")
     p = table[table["metric"] == rew].sort_values("step")
     return RunSeries(str(runs[0]), e["step"], e["value"], p["step"], p["value"], ent, rew)
 
 
-def forecast(table: pd.DataFrame | RunSeries, *, upto_step: int | None = None,
-             upto_fraction: float | None = None, horizon: int | None = None,
-             saturation_fraction: float = 0.95, entropy: str | None = None,
-             reward: str | None = None, kind: str = "auto", anchor: str = "level",
-             n_boot: int = 300, level: float = 0.9, seed: int | None = 0,
-             bounded="auto", sigmoid: bool = True, combine: bool = True) -> ForecastResult:
+def forecast(
+    table: pd.DataFrame | RunSeries,
+    *,
+    upto_step: int | None = None,
+    upto_fraction: float | None = None,
+    horizon: int | None = None,
+    saturation_fraction: float = 0.95,
+    entropy: str | None = None,
+    reward: str | None = None,
+    kind: str = "auto",
+    anchor: str = "level",
+    n_boot: int = 300,
+    level: float = 0.9,
+    seed: int | None = 0,
+    bounded="auto",
+    sigmoid: bool = True,
+    combine: bool = True,
+) -> ForecastResult:
     """Forecast one run from its slice up to *upto_step* (see the module docstring).
 
     Parameters
@@ -154,7 +177,7 @@ def forecast(table: pd.DataFrame | RunSeries, *, upto_step: int | None = None,
     saturation_fraction : float
         Fraction of the way from the start level to the ceiling that counts as saturated.
     entropy, reward, kind
-        Metric keys (detected when omitted; ``kind`` as in :func:`entropy_law.metrics.detect`).
+        Metric keys (detected when omitted; ``kind`` as in :func:`entropy_law.table.metrics.detect`).
     anchor : {"level", "fit"}
         Predict the change from the current level (default) or the fitted level.
     n_boot, level, seed
@@ -167,8 +190,11 @@ def forecast(table: pd.DataFrame | RunSeries, *, upto_step: int | None = None,
         Report the combination of the law's and the sigmoid's forecasts (default) rather
         than the law's alone; see the module docstring.
     """
-    series = table if isinstance(table, RunSeries) else prepare_run(
-        table, entropy=entropy, reward=reward, kind=kind)
+    series = (
+        table
+        if isinstance(table, RunSeries)
+        else prepare_run(table, entropy=entropy, reward=reward, kind=kind)
+    )
     if anchor not in ("level", "fit"):
         raise EntropyLawError(f"anchor={anchor!r} must be 'level' or 'fit'.")
     if not 0 < saturation_fraction < 1:
@@ -183,12 +209,21 @@ def forecast(table: pd.DataFrame | RunSeries, *, upto_step: int | None = None,
     upto = last if upto_step is None else int(upto_step)
     horizon = int(round(HORIZON_MULTIPLE * upto)) if horizon is None else int(horizon)
     if horizon < upto:
-        raise EntropyLawError(f"horizon={horizon} is before the last used step {upto}; "
-                              "choose a later horizon.")
-    settings = ForecastSettings(upto_step=upto, horizon=horizon, anchor=anchor,
-                                saturation_fraction=saturation_fraction, n_boot=n_boot,
-                                level=level, seed=seed, entropy=series.entropy,
-                                reward=series.reward, combine=combine and sigmoid)
-    from ._forecast_core import run_forecast
+        raise EntropyLawError(
+            f"horizon={horizon} is before the last used step {upto}; choose a later horizon."
+        )
+    settings = ForecastSettings(
+        upto_step=upto,
+        horizon=horizon,
+        anchor=anchor,
+        saturation_fraction=saturation_fraction,
+        n_boot=n_boot,
+        level=level,
+        seed=seed,
+        entropy=series.entropy,
+        reward=series.reward,
+        combine=combine and sigmoid,
+    )
+    from .core import run_forecast
 
     return run_forecast(series.upto(upto), settings, bounded=bounded, use_sigmoid=sigmoid)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import FitError
+from ..errors import FitError
 
 __all__ = ["Law", "LawFit", "LAWS", "get_law"]
 
@@ -133,16 +133,17 @@ class Law:
         zc = z - zm
         szz = w @ (zc * zc)
         if not szz > 0:
-            raise FitError(f"the regressor of the {self.name} law has no spread; "
-                           "the fit is not identified.", status="constant_entropy")
+            raise FitError(
+                f"the regressor of the {self.name} law has no spread; the fit is not identified.",
+                status="constant_entropy",
+            )
         slope = (w @ (zc * (y - ym))) / szz
         intercept = ym - slope * zm
         fitted = intercept + slope * z
         n = x.size
         dof = n - 2
         s2 = (w @ (y - fitted) ** 2) / dof if dof > 0 else np.nan
-        cov_line = s2 * np.array([[1.0 / sw + zm * zm / szz, -zm / szz],
-                                  [-zm / szz, 1.0 / szz]])
+        cov_line = s2 * np.array([[1.0 / sw + zm * zm / szz, -zm / szz], [-zm / szz, 1.0 / szz]])
         m = np.asarray(self.line_map, dtype=float)
         params = {p: float(v) for p, v in self.params_from_line(intercept, slope).items()}
         return LawFit(params, m @ cov_line @ m.T, fitted)
@@ -178,11 +179,17 @@ class Law:
             return np.where(np.isfinite(j), j, 0.0)
 
         try:
-            res = least_squares(resid, p0, jac=analytic_jac if self.jac else "2-point", bounds=(lo, hi), method="trf",
-                                x_scale="jac", max_nfev=100)
+            res = least_squares(
+                resid,
+                p0,
+                jac=analytic_jac if self.jac else "2-point",
+                bounds=(lo, hi),
+                method="trf",
+                x_scale="jac",
+                max_nfev=100,
+            )
         except (ValueError, FloatingPointError) as exc:
-            return LawFit({p: np.nan for p in names}, None, np.full_like(y, np.nan), False,
-                          str(exc))
+            return LawFit({p: np.nan for p in names}, None, np.full_like(y, np.nan), False, str(exc))
         params = {p: float(v) for p, v in zip(names, res.x)}
         ok = bool(res.success) and bool(np.all(np.isfinite(res.x)))
         with np.errstate(all="ignore"):
@@ -192,8 +199,9 @@ class Law:
     def _solve_lmfit(self, x, y, w, init) -> LawFit:
         import lmfit
 
-        model = lmfit.Model(self.func, independent_vars=["x"],
-                            param_names=list(self.param_names), nan_policy="raise")
+        model = lmfit.Model(
+            self.func, independent_vars=["x"], param_names=list(self.param_names), nan_policy="raise"
+        )
         start = dict(self.guess(x, y) if init is None else init)
         pars = model.make_params()
         for p in self.param_names:
@@ -214,6 +222,7 @@ class Law:
 
 
 # -- the laws ---------------------------------------------------------------------------
+
 
 def _entropy(x, a, b):
     return -a * np.exp(x) + b
@@ -246,7 +255,7 @@ def _sigmoid_jac(x, R0, A, C_mid, B):
     log_ratio = np.log(C_mid / xs)
     u = np.exp(np.clip(B * log_ratio, -700, 700))
     s = np.where(pos, 1.0 / (1.0 + u), 0.0)
-    g = np.where(pos, -(A - R0) * s * s * u, 0.0)        # dR/du * u (0 at C = 0)
+    g = np.where(pos, -(A - R0) * s * s * u, 0.0)  # dR/du * u (0 at C = 0)
     return np.column_stack([1.0 - s, s, g * B / C_mid, g * log_ratio])
 
 
@@ -258,6 +267,7 @@ def _line_guess(basis):
         else:
             slope, intercept = 0.0, float(np.mean(y))
         return {"a": float(-slope), "b": float(intercept)}
+
     return guess
 
 
@@ -277,8 +287,7 @@ def _sigmoid_guess(x, y):
     half = r0 + 0.5 * (a - r0)
     above = np.nonzero((ys - half) * np.sign(span or 1.0) >= 0)[0]
     c_mid = float(xs[above[0]]) if above.size else float(np.median(xs))
-    return {"R0": r0, "A": a, "C_mid": max(c_mid, float(np.min(xs[xs > 0], initial=1.0))),
-            "B": 1.0}
+    return {"R0": r0, "A": a, "C_mid": max(c_mid, float(np.min(xs[xs > 0], initial=1.0))), "B": 1.0}
 
 
 _TURN = ((0.0, -1.0), (1.0, 0.0))  # (a, b) = (-beta1, beta0)
@@ -286,36 +295,69 @@ _INF = np.inf
 
 LAWS: dict[str, Law] = {
     "entropy": Law(
-        name="entropy", func=_entropy, param_names=("a", "b"),
-        bounds={"a": (-_INF, _INF), "b": (-_INF, _INF)}, guess_func=_line_guess(np.exp),
-        equation="R = -a*exp(H) + b", latex=r"$R = -a\,e^{H} + b$", variable="H",
-        ceiling_func=lambda p: p["b"] - p["a"], ceiling_text="b - a (R at H = 0)",
-        linear=True, basis=np.exp, line_map=_TURN, family="exp",
-        description="Cui et al. (2025) entropy-performance law"),
-    "entropy_scaled": Law(
-        name="entropy_scaled", func=_entropy_scaled, param_names=("a", "b", "c"),
-        bounds={"a": (-_INF, _INF), "b": (-_INF, _INF), "c": (1e-6, 50.0)},
-        guess_func=_scaled_guess, equation="R = -a*exp(c*H) + b",
-        latex=r"$R = -a\,e^{cH} + b$", variable="H",
-        ceiling_func=lambda p: p["b"] - p["a"], ceiling_text="b - a (R at H = 0)",
-        family="exp", description="entropy law with a free rate c", jac=_entropy_scaled_jac),
-    "linear": Law(
-        name="linear", func=_linear, param_names=("a", "b"),
+        name="entropy",
+        func=_entropy,
+        param_names=("a", "b"),
         bounds={"a": (-_INF, _INF), "b": (-_INF, _INF)},
-        guess_func=_line_guess(lambda x: x), equation="R = -a*H + b",
-        latex=r"$R = -a\,H + b$", variable="H",
-        ceiling_func=lambda p: p["b"], ceiling_text="b (R at H = 0)",
-        linear=True, basis=lambda x: x, line_map=_TURN, family="linear",
-        description="linear-in-entropy alternative"),
+        guess_func=_line_guess(np.exp),
+        equation="R = -a*exp(H) + b",
+        latex=r"$R = -a\,e^{H} + b$",
+        variable="H",
+        ceiling_func=lambda p: p["b"] - p["a"],
+        ceiling_text="b - a (R at H = 0)",
+        linear=True,
+        basis=np.exp,
+        line_map=_TURN,
+        family="exp",
+        description="Cui et al. (2025) entropy-performance law",
+    ),
+    "entropy_scaled": Law(
+        name="entropy_scaled",
+        func=_entropy_scaled,
+        param_names=("a", "b", "c"),
+        bounds={"a": (-_INF, _INF), "b": (-_INF, _INF), "c": (1e-6, 50.0)},
+        guess_func=_scaled_guess,
+        equation="R = -a*exp(c*H) + b",
+        latex=r"$R = -a\,e^{cH} + b$",
+        variable="H",
+        ceiling_func=lambda p: p["b"] - p["a"],
+        ceiling_text="b - a (R at H = 0)",
+        family="exp",
+        description="entropy law with a free rate c",
+        jac=_entropy_scaled_jac,
+    ),
+    "linear": Law(
+        name="linear",
+        func=_linear,
+        param_names=("a", "b"),
+        bounds={"a": (-_INF, _INF), "b": (-_INF, _INF)},
+        guess_func=_line_guess(lambda x: x),
+        equation="R = -a*H + b",
+        latex=r"$R = -a\,H + b$",
+        variable="H",
+        ceiling_func=lambda p: p["b"],
+        ceiling_text="b (R at H = 0)",
+        linear=True,
+        basis=lambda x: x,
+        line_map=_TURN,
+        family="linear",
+        description="linear-in-entropy alternative",
+    ),
     "sigmoid": Law(
-        name="sigmoid", func=_sigmoid, param_names=("R0", "A", "C_mid", "B"),
-        bounds={"R0": (-_INF, _INF), "A": (-_INF, _INF), "C_mid": (1e-12, _INF),
-                "B": (1e-3, 50.0)},
-        guess_func=_sigmoid_guess, equation="R = R0 + (A - R0)/(1 + (C_mid/C)^B)",
-        latex=r"$R = R_0 + \frac{A - R_0}{1 + (C_{mid}/C)^{B}}$", variable="C",
-        ceiling_func=lambda p: p["A"], ceiling_text="A (asymptote as C -> inf)",
-        family="sigmoid", description="ScaleRL sigmoid in steps or compute (Khatri et al. 2025)",
-        jac=_sigmoid_jac),
+        name="sigmoid",
+        func=_sigmoid,
+        param_names=("R0", "A", "C_mid", "B"),
+        bounds={"R0": (-_INF, _INF), "A": (-_INF, _INF), "C_mid": (1e-12, _INF), "B": (1e-3, 50.0)},
+        guess_func=_sigmoid_guess,
+        equation="R = R0 + (A - R0)/(1 + (C_mid/C)^B)",
+        latex=r"$R = R_0 + \frac{A - R_0}{1 + (C_{mid}/C)^{B}}$",
+        variable="C",
+        ceiling_func=lambda p: p["A"],
+        ceiling_text="A (asymptote as C -> inf)",
+        family="sigmoid",
+        description="ScaleRL sigmoid in steps or compute (Khatri et al. 2025)",
+        jac=_sigmoid_jac,
+    ),
 }
 
 
@@ -324,6 +366,8 @@ def get_law(law: str | Law) -> Law:
     if isinstance(law, Law):
         return law
     if law not in LAWS:
-        raise FitError(f"law={law!r} is not a known law; choose one of {list(LAWS)} "
-                       "or pass a Law object.", status="bad_argument")
+        raise FitError(
+            f"law={law!r} is not a known law; choose one of {list(LAWS)} or pass a Law object.",
+            status="bad_argument",
+        )
     return LAWS[law]

@@ -1,4 +1,4 @@
-"""The arithmetic behind :func:`entropy_law.forecast` (see that module for the method)."""
+"""The arithmetic behind :func:`entropy_law.forecasting.forecaster` (see that module for the method)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,21 @@ import math
 
 import numpy as np
 
-from .bootstrap import percentile_interval
-from .diagnostics import resolve_bounds
-from .fitting import fit_arrays
-from .forecast_result import ForecastResult, ForecastSettings, SigmoidOpinion
-from .laws import get_law
-from .results import Estimate
-from .trajectory import fit_trajectory
+from ..fitting.diagnostics import resolve_bounds
+from ..fitting.engine import fit_arrays
+from ..fitting.intervals import percentile_interval
+from ..fitting.laws import get_law
+from ..fitting.results import Estimate
+from ..trajectory.fit import fit_trajectory
+from .result import ForecastResult, ForecastSettings, SigmoidOpinion
 
-TOO_EARLY_WIDTH = 0.5      # ceiling interval wider than half the range -> too_early
-MIN_LAW_ONLY_POINTS = 6    # a law-only forecast (no sigmoid second opinion) from fewer
-                           # aligned points is too_early: a block bootstrap of 3-5 points
-                           # cannot see its own error (backtests at 10% covered 4%)
-GRID_MULTIPLE = 20.0       # saturation is searched up to 20 x the slice
-TAIL = 0.10                # "last 10%" windows (baseline, level, realised final)
-_Z = 1.6448536269514722    # standard normal 95% quantile (90% two-sided)
+TOO_EARLY_WIDTH = 0.5  # ceiling interval wider than half the range -> too_early
+MIN_LAW_ONLY_POINTS = 6  # a law-only forecast (no sigmoid second opinion) from fewer
+# aligned points is too_early: a block bootstrap of 3-5 points
+# cannot see its own error (backtests at 10% covered 4%)
+GRID_MULTIPLE = 20.0  # saturation is searched up to 20 x the slice
+TAIL = 0.10  # "last 10%" windows (baseline, level, realised final)
+_Z = 1.6448536269514722  # standard normal 95% quantile (90% two-sided)
 
 
 def tail_mask(steps: np.ndarray, first: int, last: int, frac: float = TAIL) -> np.ndarray:
@@ -67,11 +67,17 @@ def est(draws, level, point=None, bounds=None) -> Estimate:
         draws = np.clip(draws, *bounds)
     finite = draws[np.isfinite(draws)]
     if point is None:
-        point = float(np.median(draws)) if draws.size and np.isfinite(np.median(draws)) \
+        point = (
+            float(np.median(draws))
+            if draws.size and np.isfinite(np.median(draws))
             else (float(np.median(finite)) if finite.size else np.nan)
+        )
     if finite.size < 0.5 * max(draws.size, 1):  # mostly censored (inf): no finite interval
-        lo = float(np.nanquantile(np.where(np.isfinite(draws), draws, np.inf),
-                                  (1 - level) / 2)) if draws.size else np.nan
+        lo = (
+            float(np.nanquantile(np.where(np.isfinite(draws), draws, np.inf), (1 - level) / 2))
+            if draws.size
+            else np.nan
+        )
         return Estimate(float(point), (lo, np.inf), level)
     lo, hi = percentile_interval(np.where(np.isfinite(draws), draws, np.nan), level)
     if np.isinf(draws).any():
@@ -106,23 +112,39 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     tail = tail_mask(p_step, first, upto)
     last_value = float(np.mean(p_val[tail])) if len(p_val) else np.nan
     head = p_step <= first + TAIL * (upto - first)
-    start = float(np.mean(p_val[head])) if head.any() else (float(p_val[0]) if len(p_val)
-                                                            else np.nan)
+    start = float(np.mean(p_val[head])) if head.any() else (float(p_val[0]) if len(p_val) else np.nan)
     eval_every = float(np.median(np.diff(p_step))) if len(p_step) > 1 else 1.0
     n_final = max(1, int(round(TAIL * (horizon - first) / max(eval_every, 1.0))))
-    common = dict(run=s.run, settings=st, last_value=last_value, start_level=start,
-                  observed=(s.e_step, s.e_val, p_step, p_val), bounds=bounds)
+    common = dict(
+        run=s.run,
+        settings=st,
+        last_value=last_value,
+        start_level=start,
+        observed=(s.e_step, s.e_val, p_step, p_val),
+        bounds=bounds,
+    )
     al = s.aligned()
     if len(al) < 3 or len(s.e_step) < 5:
         return ForecastResult.fallback(
             status="insufficient_data",
             message=f"the slice up to step {upto} holds {len(al)} aligned performance "
-                    f"point(s) and {len(s.e_step)} entropy point(s); at least 3 and 5 are "
-                    "needed. Forecast = the last value.", **common)
+            f"point(s) and {len(s.e_step)} entropy point(s); at least 3 and 5 are "
+            "needed. Forecast = the last value.",
+            **common,
+        )
 
-    lf = fit_arrays(al["entropy"].to_numpy(), al["reward"].to_numpy(), al["step"].to_numpy(),
-                    n_boot=B, level=level, seed=seed, bounded=bounds,
-                    entropy_name=s.entropy, reward_name=s.reward, run=s.run)
+    lf = fit_arrays(
+        al["entropy"].to_numpy(),
+        al["reward"].to_numpy(),
+        al["step"].to_numpy(),
+        n_boot=B,
+        level=level,
+        seed=seed,
+        bounded=bounds,
+        entropy_name=s.entropy,
+        reward_name=s.reward,
+        run=s.run,
+    )
     tr = fit_trajectory(s.e_step.astype(float), s.e_val, n_boot=B, level=level, seed=seed + 1)
     phi = lf.lag1_autocorr if np.isfinite(lf.lag1_autocorr) else 0.0
     rmse = lf.rmse if np.isfinite(lf.rmse) else float(np.std(p_val[tail]))
@@ -130,8 +152,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     sig_final = _noise_scale(rmse, phi, n_final)
     grid = _grid(upto, horizon)
     obs_smooth = smooth(p_val)
-    sig = _sigmoid(s, st, grid, obs_smooth, start, bounds, sig_final, rng) if use_sigmoid \
-        else None
+    sig = _sigmoid(s, st, grid, obs_smooth, start, bounds, sig_final, rng) if use_sigmoid else None
     common.update(law_fit=lf, trajectory=tr, sigmoid=sig)
 
     if tr.status == "insufficient_data":
@@ -140,17 +161,22 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         return ForecastResult.fallback(
             status="entropy_controlled",
             message=f"entropy is not collapsing ({tr.regime_reason}); the entropy law is "
-                    "claimed only for runs without entropy intervention, so the forecast "
-                    "is the sigmoid's" + ("" if sig and sig.ok else " (unavailable: last value)")
-                    + ".", sig_final=sig_final, **common)
+            "claimed only for runs without entropy intervention, so the forecast "
+            "is the sigmoid's" + ("" if sig and sig.ok else " (unavailable: last value)") + ".",
+            sig_final=sig_final,
+            **common,
+        )
     a_hat = lf.params["a"].value if "a" in lf.params else np.nan
     if lf.status != "ok" or not a_hat > 0:
         return ForecastResult.fallback(
             status="law_not_holding",
             message=f"the entropy law does not hold on this slice ({lf.message or lf.verdict})"
-                    "; the forecast is the sigmoid's"
-                    + ("" if sig and sig.ok else " (unavailable: last value)") + ".",
-            sig_final=sig_final, **common)
+            "; the forecast is the sigmoid's"
+            + ("" if sig and sig.ok else " (unavailable: last value)")
+            + ".",
+            sig_final=sig_final,
+            **common,
+        )
 
     law = _law_draws(s, st, lf, tr, grid, tail, last_value, sig_level, rng)
     R, R_pt, ceil, ceil_pt = law["R"], law["R_pt"], law["ceil"], law["ceil_pt"]
@@ -173,34 +199,50 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     ih = int(np.searchsorted(grid, horizon))
     at_h = R[:, ih] + math.hypot(sig_final, model_sd_h) * rng.standard_normal(n)
     sat = saturation_steps(p_step, obs_smooth, grid, R, start, ceil, st.saturation_fraction)
-    sat_pt = saturation_steps(p_step, obs_smooth, grid, R_pt[None, :], start, [ceil_pt],
-                              st.saturation_fraction)[0]
+    sat_pt = saturation_steps(
+        p_step, obs_smooth, grid, R_pt[None, :], start, [ceil_pt], st.saturation_fraction
+    )[0]
     ceiling = est(ceil, level, ceil_pt, bounds)
-    lo_rng, hi_rng = bounds if bounds is not None else (float(np.min(p_val)),
-                                                        float(np.max(p_val)))
+    lo_rng, hi_rng = bounds if bounds is not None else (float(np.min(p_val)), float(np.max(p_val)))
     width = ceiling.ci[1] - ceiling.ci[0]
     status, message = "ok", lf.verdict
     if not np.isfinite(width) or width > TOO_EARLY_WIDTH * max(hi_rng - lo_rng, 1e-12):
         status = "too_early"
-        message = (f"the ceiling interval [{ceiling.ci[0]:.3g}, {ceiling.ci[1]:.3g}] is wider "
-                   f"than {TOO_EARLY_WIDTH:.0%} of the metric's range; wait for more steps.")
+        message = (
+            f"the ceiling interval [{ceiling.ci[0]:.3g}, {ceiling.ci[1]:.3g}] is wider "
+            f"than {TOO_EARLY_WIDTH:.0%} of the metric's range; wait for more steps."
+        )
     if status == "ok" and method == "law" and len(al) < MIN_LAW_ONLY_POINTS:
         status = "too_early"
-        message = (f"only {len(al)} aligned performance points and no sigmoid second opinion; "
-                   f"at least {MIN_LAW_ONLY_POINTS} are needed before acting on a law-only "
-                   "forecast.")
+        message = (
+            f"only {len(al)} aligned performance points and no sigmoid second opinion; "
+            f"at least {MIN_LAW_ONLY_POINTS} are needed before acting on a law-only "
+            "forecast."
+        )
     band = np.column_stack([np.r_[R_pt], *percentile_interval(R, level)])
     return ForecastResult(
-        status=status, message=message, method=method,
-        ceiling=ceiling, law_ceiling=est(law["ceil"], level, law["ceil_pt"], bounds),
+        status=status,
+        message=message,
+        method=method,
+        ceiling=ceiling,
+        law_ceiling=est(law["ceil"], level, law["ceil_pt"], bounds),
         hard_ceiling=est(law["hard"], level, law["hard_pt"]),
         entropy_floor=Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level),
         saturation_step=est(sat, level, sat_pt),
         at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
-        path=(grid, band), warnings=tuple(notes + list(lf.warnings)),
-        draws=_frozen({"ceiling": _clip(ceil, bounds), "law_ceiling": _clip(law["ceil"], bounds),
-                       "saturation_step": sat, "at_horizon": _clip(at_h, bounds),
-                       "entropy_floor": np.asarray(tr.floor_draws[:n], float)}), **common)
+        path=(grid, band),
+        warnings=tuple(notes + list(lf.warnings)),
+        draws=_frozen(
+            {
+                "ceiling": _clip(ceil, bounds),
+                "law_ceiling": _clip(law["ceil"], bounds),
+                "saturation_step": sat,
+                "at_horizon": _clip(at_h, bounds),
+                "entropy_floor": np.asarray(tr.floor_draws[:n], float),
+            }
+        ),
+        **common,
+    )
 
 
 def _clip(x, bounds):
@@ -220,7 +262,7 @@ def _law_draws(s, st, lf, tr, grid, tail, last_value, sig_level, rng) -> dict:
     b = np.asarray(lf.draws["b"][: st.n_boot], float)
     n = min(len(a), tr.n_boot)
     a, b = a[:n], b[:n]
-    paths = np.exp(tr.sample_paths(grid, n))                       # (n, G) of exp(H)
+    paths = np.exp(tr.sample_paths(grid, n))  # (n, G) of exp(H)
     floor = np.asarray(tr.floor_draws[:n], float)
     if st.anchor == "level":
         w_lo = s.p_step[tail].min()
@@ -234,11 +276,14 @@ def _law_draws(s, st, lf, tr, grid, tail, last_value, sig_level, rng) -> dict:
         b_pt = last_value + a_hat * x_now_pt
     else:
         b_eff, b_pt = b, lf.params["b"].value
-    return {"R": b_eff[:, None] - a[:, None] * paths,
-            "R_pt": b_pt - a_hat * np.exp(tr.predict(grid)),
-            "ceil": b_eff - a * np.exp(floor),
-            "ceil_pt": b_pt - a_hat * math.exp(tr.floor.value),
-            "hard": b_eff - a, "hard_pt": b_pt - a_hat}
+    return {
+        "R": b_eff[:, None] - a[:, None] * paths,
+        "R_pt": b_pt - a_hat * np.exp(tr.predict(grid)),
+        "ceil": b_eff - a * np.exp(floor),
+        "ceil_pt": b_pt - a_hat * math.exp(tr.floor.value),
+        "hard": b_eff - a,
+        "hard_pt": b_pt - a_hat,
+    }
 
 
 def _sigmoid(s, st, grid, obs_smooth, start, bounds, sig_final, rng) -> SigmoidOpinion:
@@ -246,11 +291,20 @@ def _sigmoid(s, st, grid, obs_smooth, start, bounds, sig_final, rng) -> SigmoidO
     level = st.level
     n_boot = min(int(st.n_boot), 100)  # lmfit-class refits: ~30 ms each
     if len(s.p_step) < 5:
-        return SigmoidOpinion.failed(f"{len(s.p_step)} performance points; the 4-parameter "
-                                     "sigmoid needs at least 5.")
-    sf = fit_arrays(s.p_step.astype(float), s.p_val, s.p_step, law="sigmoid", n_boot=n_boot,
-                    level=level, seed=(0 if st.seed is None else st.seed) + 2, bounded=bounds,
-                    run=s.run)
+        return SigmoidOpinion.failed(
+            f"{len(s.p_step)} performance points; the 4-parameter sigmoid needs at least 5."
+        )
+    sf = fit_arrays(
+        s.p_step.astype(float),
+        s.p_val,
+        s.p_step,
+        law="sigmoid",
+        n_boot=n_boot,
+        level=level,
+        seed=(0 if st.seed is None else st.seed) + 2,
+        bounded=bounds,
+        run=s.run,
+    )
     if sf.status not in ("ok",) or not sf.draws:
         return SigmoidOpinion.failed(sf.message or sf.status, fit=sf)
     law = get_law("sigmoid")
@@ -263,16 +317,26 @@ def _sigmoid(s, st, grid, obs_smooth, start, bounds, sig_final, rng) -> SigmoidO
         R, R_pt = np.clip(R, *bounds), np.clip(R_pt, *bounds)
     A = np.asarray(sf.draws["A"], float)
     sat = saturation_steps(s.p_step, obs_smooth, grid, R, start, A, st.saturation_fraction)
-    sat_pt = saturation_steps(s.p_step, obs_smooth, grid, R_pt[None, :], start, [best["A"]],
-                              st.saturation_fraction)[0]
+    sat_pt = saturation_steps(
+        s.p_step, obs_smooth, grid, R_pt[None, :], start, [best["A"]], st.saturation_fraction
+    )[0]
     ih = int(np.searchsorted(grid, st.horizon))
     at_h = R[:, ih] + sig_final * rng.standard_normal(R.shape[0])
     band = np.column_stack([R_pt, *percentile_interval(R, level)])
     keep = np.isfinite(A) & np.all(np.isfinite(R), axis=1)
     if keep.sum() < 10:
-        return SigmoidOpinion.failed(f"only {int(keep.sum())} bootstrap refits of the sigmoid "
-                                     "succeeded.", fit=sf)
-    return SigmoidOpinion(ok=True, message="", fit=sf, A=est(A, level, best["A"], bounds),
-                          saturation_step=est(sat, level, sat_pt),
-                          at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
-                          path=(grid, band), curves=R[keep], curve_pt=R_pt, A_draws=A[keep])
+        return SigmoidOpinion.failed(
+            f"only {int(keep.sum())} bootstrap refits of the sigmoid succeeded.", fit=sf
+        )
+    return SigmoidOpinion(
+        ok=True,
+        message="",
+        fit=sf,
+        A=est(A, level, best["A"], bounds),
+        saturation_step=est(sat, level, sat_pt),
+        at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
+        path=(grid, band),
+        curves=R[keep],
+        curve_pt=R_pt,
+        A_draws=A[keep],
+    )

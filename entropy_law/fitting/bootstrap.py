@@ -40,93 +40,25 @@ Python loop over resamples. Intervals are percentile intervals
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import FitError
+from ..errors import FitError
+from .block_length import auto_block_length
 
 __all__ = [
     "RESAMPLE_METHODS",
-    "auto_block_length",
     "block_starts",
     "moving_block_indices",
     "pairs_indices",
     "resample_indices",
-    "percentile_interval",
-    "t_interval",
     "LinearDraws",
     "linear_draws",
     "linear_draws_from_indices",
 ]
 
 RESAMPLE_METHODS = ("block", "pairs", "residual")
-
-
-def auto_block_length(x) -> int:
-    r"""Automatic block length for the moving-block bootstrap (Politis & White 2004).
-
-    Uses the flat-top lag-window estimator of Politis & White (2004) with the
-    correction of Patton, Politis & White (2009):
-
-    .. math::
-
-        \hat l = \left(\frac{2 \hat G^2}{\tfrac43 \hat g(0)^2}\right)^{1/3} n^{1/3},
-        \quad \hat G = \sum_{|k| \le M} \lambda(k/M) |k| \hat\gamma(k),
-        \quad \hat g(0) = \sum_{|k| \le M} \lambda(k/M) \hat\gamma(k)
-
-    with :math:`\lambda` the trapezoid flat-top window and :math:`M = 2\hat m`, where
-    :math:`\hat m` is the smallest lag after which :math:`K_n = \max(5, \log_{10} n)`
-    autocorrelations in a row are insignificant (below :math:`2\sqrt{\log_{10} n / n}`).
-    This is the MSE-optimal block length for the variance of a mean, which grows as
-    :math:`n^{1/3}` (Hall, Horowitz & Jing 1995); it is data-driven, so a white-noise
-    series gets ``l = 1`` (the pairs bootstrap) and a strongly autocorrelated one gets
-    long blocks. The result is clipped to ``[1, max(1, n // 3)]`` so that a resample
-    always mixes at least three blocks. Pass the residuals of a fit: their dependence is
-    what the intervals must respect.
-
-    Parameters
-    ----------
-    x : array_like
-        A 1-D series (NaN are ignored).
-
-    Returns
-    -------
-    int
-        The block length, at least 1.
-    """
-    x = np.asarray(x, dtype=float).ravel()
-    x = x[np.isfinite(x)]
-    n = x.size
-    if n < 6:
-        return 1
-    eps = x - x.mean()
-    kn = max(5, int(math.ceil(math.log10(n))))
-    m_max = min(int(math.ceil(math.sqrt(n))) + kn, n - 1)
-    acv = np.array([eps[: n - k] @ eps[k:] / n for k in range(m_max + 1)])
-    if acv[0] <= 0:
-        return 1
-    rho = np.abs(acv[1:] / acv[0])
-    crit = 2.0 * math.sqrt(math.log10(n) / n)
-    m_hat = None
-    for i in range(max(m_max - kn + 1, 1)):
-        if np.all(rho[i: i + kn] < crit):
-            m_hat = i
-            break
-    if m_hat is None:
-        sig = np.nonzero(rho > crit)[0]
-        m_hat = int(sig[-1]) + 1 if sig.size else 1
-    big_m = min(2 * max(m_hat, 1), m_max)
-    k = np.arange(1, big_m + 1)
-    t = k / big_m
-    lam = np.where(t <= 0.5, 1.0, 2.0 * (1.0 - t))
-    g = 2.0 * np.sum(lam * k * acv[1: big_m + 1])
-    g0 = acv[0] + 2.0 * np.sum(lam * acv[1: big_m + 1])
-    if g0 <= 0 or g == 0:
-        return 1
-    length = (2.0 * g**2 / ((4.0 / 3.0) * g0**2)) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
-    return int(min(max(1, round(length)), max(1, n // 3)))
 
 
 def block_starts(n: int, n_boot: int, block_length: int, rng: np.random.Generator) -> np.ndarray:
@@ -136,8 +68,7 @@ def block_starts(n: int, n_boot: int, block_length: int, rng: np.random.Generato
     return rng.integers(0, n - length + 1, size=(n_boot, k))
 
 
-def moving_block_indices(n: int, n_boot: int, block_length: int,
-                         rng: np.random.Generator) -> np.ndarray:
+def moving_block_indices(n: int, n_boot: int, block_length: int, rng: np.random.Generator) -> np.ndarray:
     """Indices of *n_boot* moving-block resamples of a series of length *n*.
 
     Parameters
@@ -169,59 +100,14 @@ def pairs_indices(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     return rng.integers(0, n, size=(n_boot, n))
 
 
-def resample_indices(method: str, n: int, n_boot: int, block_length: int,
-                     rng: np.random.Generator) -> np.ndarray:
+def resample_indices(
+    method: str, n: int, n_boot: int, block_length: int, rng: np.random.Generator
+) -> np.ndarray:
     """Indices for *method*: blocks for ``"block"``, i.i.d. for ``"pairs"``/``"residual"``."""
     _check_method(method)
     if method == "block":
         return moving_block_indices(n, n_boot, block_length, rng)
     return pairs_indices(n, n_boot, rng)
-
-
-def percentile_interval(draws, level: float = 0.95) -> tuple:
-    """Percentile bootstrap interval: the ``(1-level)/2`` and ``(1+level)/2`` quantiles.
-
-    Parameters
-    ----------
-    draws : array_like, shape (B,) or (B, m)
-        Bootstrap draws along axis 0. NaN draws (failed resamples) are ignored.
-    level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    (low, high)
-        Floats for 1-D *draws*, arrays of length ``m`` for 2-D.
-    """
-    _check_level(level)
-    draws = np.asarray(draws, dtype=float)
-    alpha = (1.0 - level) / 2.0
-    if draws.size == 0 or np.all(np.isnan(draws)):
-        shape = draws.shape[1:]
-        nan = np.full(shape, np.nan) if shape else np.nan
-        return nan, nan
-    q = [alpha, 1.0 - alpha]
-    if draws.ndim == 1:
-        finite = draws[~np.isnan(draws)]
-        low, high = np.quantile(finite, q)
-    elif not np.isnan(draws).any():     # np.quantile is vectorised; nanquantile loops
-        low, high = np.quantile(draws, q, axis=0)
-    else:
-        low, high = np.nanquantile(draws, q, axis=0)
-    if draws.ndim == 1:
-        return float(low), float(high)
-    return low, high
-
-
-def t_interval(value: float, se: float, dof: int, level: float = 0.95) -> tuple[float, float]:
-    """Parametric interval ``value ± t_{dof, (1+level)/2} · se`` (covariance based)."""
-    _check_level(level)
-    if dof < 1 or not np.isfinite(se):
-        return float("nan"), float("nan")
-    from scipy import stats  # lazy: scipy.stats costs ~1 s of start-up
-
-    q = stats.t.ppf(0.5 + level / 2.0, dof)
-    return float(value - q * se), float(value + q * se)
 
 
 @dataclass(frozen=True)
@@ -249,9 +135,18 @@ class LinearDraws:
     inflation: float = 1.0
 
 
-def linear_draws(x, y, *, weights=None, method: str = "block", n_boot: int = 2000,
-                 block_length: int | str = "auto", rng: np.random.Generator | None = None,
-                 extrapolate: bool = True, chunk: int = 2048) -> LinearDraws:
+def linear_draws(
+    x,
+    y,
+    *,
+    weights=None,
+    method: str = "block",
+    n_boot: int = 2000,
+    block_length: int | str = "auto",
+    rng: np.random.Generator | None = None,
+    extrapolate: bool = True,
+    chunk: int = 2048,
+) -> LinearDraws:
     r"""Bootstrap the weighted least-squares line ``y = \beta_0 + \beta_1 x``, vectorised.
 
     Every resample is solved in closed form from its sufficient statistics
@@ -305,7 +200,7 @@ def linear_draws(x, y, *, weights=None, method: str = "block", n_boot: int = 200
         for lo in range(0, n_boot, chunk):
             m = min(chunk, n_boot - lo)
             counts = rng.multinomial(n, np.full(n, 1.0 / n), size=m).astype(float)
-            out0[lo: lo + m], out1[lo: lo + m] = _solve_sums(counts @ z, xm, ym)
+            out0[lo : lo + m], out1[lo : lo + m] = _solve_sums(counts @ z, xm, ym)
     else:  # residual: y* = fit + e[idx]; beta* = beta + (X'WX)^-1 X'W e*
         sxx = np.sum(w * xc * xc)
         sw = np.sum(w)
@@ -314,7 +209,7 @@ def linear_draws(x, y, *, weights=None, method: str = "block", n_boot: int = 200
             e = resid[rng.integers(0, n, size=(m, n))]
             d1 = (e @ (w * xc)) / sxx
             d0 = (e @ w) / sw - d1 * xm
-            out0[lo: lo + m], out1[lo: lo + m] = b0 + d0, b1 + d1
+            out0[lo : lo + m], out1[lo : lo + m] = b0 + d0, b1 + d1
     bad = ~(np.isfinite(out0) & np.isfinite(out1))
     out0[bad] = np.nan
     out1[bad] = np.nan
@@ -332,9 +227,9 @@ def _block_sums_solve(z, n, n_boot, length, rng, xm, ym, chunk):
     full = cz[length:] - cz[:-length]
     part = (cz[last:] - cz[:-last])[: n - length + 1]
     for lo in range(0, n_boot, chunk):
-        st = starts[lo: lo + chunk]
+        st = starts[lo : lo + chunk]
         s = full[st[:, :-1]].sum(axis=1) + part[st[:, -1]]
-        out0[lo: lo + chunk], out1[lo: lo + chunk] = _solve_sums(s, xm, ym)
+        out0[lo : lo + chunk], out1[lo : lo + chunk] = _solve_sums(s, xm, ym)
     return out0, out1
 
 
@@ -373,8 +268,10 @@ def linear_draws_from_indices(x, y, indices, *, weights=None) -> LinearDraws:
     n = x.size
     idx = np.asarray(indices)
     if idx.ndim != 2 or idx.shape[1] == 0 or idx.min() < 0 or idx.max() >= n:
-        raise FitError(f"indices must be a (B, m) integer array with values in [0, {n}); "
-                       f"got shape {idx.shape}.", status="bad_argument")
+        raise FitError(
+            f"indices must be a (B, m) integer array with values in [0, {n}); got shape {idx.shape}.",
+            status="bad_argument",
+        )
     b = idx.shape[0]
     counts = np.bincount((idx + n * np.arange(b)[:, None]).ravel(), minlength=b * n)
     counts = counts.reshape(b, n).astype(float)
@@ -416,15 +313,18 @@ def _xyw(x, y, weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
     if x.shape != y.shape:
-        raise FitError(f"x and y must have the same length; got {x.size} and {y.size}.",
-                       status="bad_argument")
+        raise FitError(
+            f"x and y must have the same length; got {x.size} and {y.size}.", status="bad_argument"
+        )
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float).ravel()
     if w.shape != x.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise FitError("weights must be finite, non-negative and one per point; "
-                       f"got {w.size} value(s) for {x.size} point(s).", status="bad_argument")
+        raise FitError(
+            "weights must be finite, non-negative and one per point; "
+            f"got {w.size} value(s) for {x.size} point(s).",
+            status="bad_argument",
+        )
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        raise FitError("x and y must be finite; drop NaN/inf points first.",
-                       status="bad_argument")
+        raise FitError("x and y must be finite; drop NaN/inf points first.", status="bad_argument")
     return x, y, w
 
 
@@ -435,19 +335,17 @@ def _check_sizes(n, n_boot, block_length) -> tuple[int, int, int]:
     if n_boot < 1:
         raise FitError(f"n_boot must be a positive integer; got {n_boot}.", status="bad_argument")
     if not 1 <= length <= n:
-        raise FitError(f"block_length must be between 1 and the series length {n}; "
-                       f"got {length}. Use 'auto' to choose it from the data.",
-                       status="bad_argument")
+        raise FitError(
+            f"block_length must be between 1 and the series length {n}; "
+            f"got {length}. Use 'auto' to choose it from the data.",
+            status="bad_argument",
+        )
     return n, n_boot, length
 
 
 def _check_method(method: str) -> None:
     if method not in RESAMPLE_METHODS:
-        raise FitError(f"resample={method!r} is not a bootstrap scheme; choose one of "
-                       f"{list(RESAMPLE_METHODS)}.", status="bad_argument")
-
-
-def _check_level(level: float) -> None:
-    if not (isinstance(level, int | float) and 0.0 < float(level) < 1.0):
-        raise FitError(f"level must be a probability strictly between 0 and 1 (e.g. 0.95); "
-                       f"got {level!r}.", status="bad_argument")
+        raise FitError(
+            f"resample={method!r} is not a bootstrap scheme; choose one of {list(RESAMPLE_METHODS)}.",
+            status="bad_argument",
+        )

@@ -1,6 +1,6 @@
 r"""Judge runs against a bar for CI: pass, flag, inconclusive or error.
 
-Each run is forecast (:func:`entropy_law.forecast`, on everything logged so far) and its
+Each run is forecast (:func:`entropy_law.forecasting.forecaster`, on everything logged so far) and its
 forecast is compared with the thresholds:
 
 ``min_ceiling``          the bar for the forecast ceiling (the realistic plateau,
@@ -45,130 +45,25 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from .check_config import CONFIG_KEYS, CheckConfigError, find_config, read_config
-from .errors import EntropyLawError
-from .forecast import forecast
-from .forecast_result import ForecastResult
+from ..errors import EntropyLawError
+from ..forecasting.forecaster import forecast
+from ..forecasting.result import ForecastResult
+from .config import CheckConfigError
+from .result import (
+    _NOT_ACTIONABLE,
+    CheckResult,
+    CheckSettings,
+    Reason,
+    RunCheck,
+)
 
-__all__ = ["check", "judge", "iter_check", "CheckSettings", "CheckResult", "RunCheck",
-           "Reason", "CheckConfigError", "find_config", "read_config", "CONFIG_KEYS",
-           "STATUSES"]
+__all__ = ["check", "judge", "iter_check"]
 
-STATUSES = ("pass", "flag", "inconclusive", "error")
-_NOT_ACTIONABLE = ("too_early", "insufficient_data")
-SIGMOID_MODES = ("fallback", "always", "never")
-
-
-@dataclass(frozen=True)
-class CheckSettings:
-    """Thresholds and forecast settings of a check (every choice that shapes a verdict)."""
-
-    min_ceiling: float | None = None
-    min_saturation_step: int | None = None
-    horizon: int | None = None
-    level: float = 0.9
-    strict: bool = False
-    n_boot: int = 100
-    sigmoid: str = "fallback"
-    seed: int = 0
-    entropy: str | None = None
-    reward: str | None = None
-    kind: str = "auto"
-
-    def __post_init__(self) -> None:
-        if self.min_ceiling is None and self.min_saturation_step is None:
-            raise CheckConfigError("no threshold to check against: give min_ceiling "
-                                   "(--min-ceiling) and/or min_saturation_step "
-                                   "(--min-saturation-step), on the command line or in "
-                                   "[tool.entropy-law.check].")
-        if not 0 < self.level < 1:
-            raise CheckConfigError(f"level must lie in (0, 1); got {self.level}.")
-        if self.sigmoid not in SIGMOID_MODES:
-            raise CheckConfigError(f"sigmoid must be one of {list(SIGMOID_MODES)}; got "
-                                   f"{self.sigmoid!r}.")
-        if self.n_boot < 10:
-            raise CheckConfigError(f"n_boot must be at least 10; got {self.n_boot}.")
-        if self.horizon is not None and self.horizon < 1:
-            raise CheckConfigError(f"horizon must be a positive step; got {self.horizon}.")
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One threshold applied to one forecast quantity."""
-
-    rule: str                       # "min_ceiling" or "min_saturation_step"
-    quantity: str                   # "ceiling" or "saturation_step"
-    outcome: str                    # "pass", "flag" or "inconclusive"
-    value: float
-    ci: tuple[float, float]
-    level: float
-    threshold: float
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["ci"] = list(self.ci)
-        return d
-
-
-@dataclass(frozen=True)
-class RunCheck:
-    """The verdict on one run: status, the reasons, and the forecast (a JSON-safe dict)."""
-
-    run: str
-    status: str
-    reasons: tuple[Reason, ...] = ()
-    forecast: dict | None = field(default=None, repr=False)
-    message: str = ""
-    source: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"run": self.run, "status": self.status, "message": self.message,
-                "source": self.source, "reasons": [r.to_dict() for r in self.reasons],
-                "forecast": self.forecast}
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """Verdicts on every run checked, with the settings that produced them."""
-
-    runs: tuple[RunCheck, ...]
-    settings: CheckSettings
-
-    @property
-    def summary(self) -> dict[str, int]:
-        return {s: sum(r.status == s for r in self.runs) for s in STATUSES}
-
-    @property
-    def exit_code(self) -> int:
-        """0 nothing flagged or errored; 1 otherwise (or inconclusive with ``strict``)."""
-        bad = {"flag", "error"} | ({"inconclusive"} if self.settings.strict else set())
-        return int(any(r.status in bad for r in self.runs))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"runs": [r.to_dict() for r in self.runs], "summary": self.summary,
-                "settings": asdict(self.settings), "exit_code": self.exit_code}
-
-    def report(self) -> str:
-        from .check_report import render_text
-
-        return render_text(self)
-
-    __str__ = report
-
-    def _repr_html_(self) -> str:
-        from .check_report import render_html
-
-        return render_html(self)
-
-
-# -- rules -------------------------------------------------------------------------------
 
 def _rule(rule: str, quantity: str, est: dict, bar: float, level: float) -> Reason:
     # JSON has no infinity: a saturation step beyond the forecast grid comes as null with
@@ -184,8 +79,7 @@ def _rule(rule: str, quantity: str, est: dict, bar: float, level: float) -> Reas
     elif lo >= bar:
         outcome, text = "pass", f"the {name} is at or above {bar:g} (lower end {lo:.4g})"
     else:
-        outcome, text = "inconclusive", (f"the {name} interval [{lo:.4g}, {hi:.4g}] "
-                                         f"straddles {bar:g}")
+        outcome, text = "inconclusive", (f"the {name} interval [{lo:.4g}, {hi:.4g}] straddles {bar:g}")
     return Reason(rule, quantity, outcome, value, (lo, hi), level, float(bar), text)
 
 
@@ -193,36 +87,51 @@ def _f(v, missing: float = math.nan) -> float:
     return missing if v is None else float(v)
 
 
-def judge(fc: ForecastResult | dict, settings: CheckSettings,
-          source: str | None = None) -> RunCheck:
+def judge(fc: ForecastResult | dict, settings: CheckSettings, source: str | None = None) -> RunCheck:
     """Apply the thresholds of *settings* to one forecast (see the module docstring)."""
     d = fc.to_dict() if isinstance(fc, ForecastResult) else dict(fc)
     level = float(d.get("confidence_level") or settings.level)
     reasons = []
     if settings.min_ceiling is not None:
-        reasons.append(_rule("min_ceiling", "ceiling", d["ceiling"], settings.min_ceiling,
-                             level))
+        reasons.append(_rule("min_ceiling", "ceiling", d["ceiling"], settings.min_ceiling, level))
     if settings.min_saturation_step is not None:
-        reasons.append(_rule("min_saturation_step", "saturation_step", d["saturation_step"],
-                             settings.min_saturation_step, level))
+        reasons.append(
+            _rule(
+                "min_saturation_step",
+                "saturation_step",
+                d["saturation_step"],
+                settings.min_saturation_step,
+                level,
+            )
+        )
     outcomes = {r.outcome for r in reasons}
-    status = "flag" if "flag" in outcomes else (
-        "inconclusive" if "inconclusive" in outcomes else "pass")
+    status = "flag" if "flag" in outcomes else ("inconclusive" if "inconclusive" in outcomes else "pass")
     message = "; ".join(r.message for r in reasons if r.outcome == status)
     if d.get("status") in _NOT_ACTIONABLE or d.get("method") == "last_value":
         status = "inconclusive"
-        message = (f"forecast status {d.get('status')} (method {d.get('method')}): "
-                   f"{d.get('message', '')}").strip()
+        message = (
+            f"forecast status {d.get('status')} (method {d.get('method')}): {d.get('message', '')}"
+        ).strip()
     return RunCheck(str(d.get("run")), status, tuple(reasons), d, message, source)
 
 
 def _forecast_one(table: pd.DataFrame, st: CheckSettings) -> ForecastResult:
-    kw = dict(horizon=st.horizon, level=st.level, n_boot=st.n_boot, seed=st.seed,
-              entropy=st.entropy, reward=st.reward, kind=st.kind)
+    kw = dict(
+        horizon=st.horizon,
+        level=st.level,
+        n_boot=st.n_boot,
+        seed=st.seed,
+        entropy=st.entropy,
+        reward=st.reward,
+        kind=st.kind,
+    )
     res = forecast(table, sigmoid=st.sigmoid == "always", **kw)
-    if st.sigmoid == "fallback" and res.method == "last_value" \
-            and res.status in ("entropy_controlled", "law_not_holding"):
-        res = forecast(table, sigmoid=True, **kw)   # the law is not claimed: the sigmoid's
+    if (
+        st.sigmoid == "fallback"
+        and res.method == "last_value"
+        and res.status in ("entropy_controlled", "law_not_holding")
+    ):
+        res = forecast(table, sigmoid=True, **kw)  # the law is not claimed: the sigmoid's
     return res
 
 
@@ -235,21 +144,24 @@ def _check_table(table: pd.DataFrame, st: CheckSettings, source: str | None) -> 
                 res = _forecast_one(sub, st)
             rc = judge(res, st, source)
             if caught:
-                rc.forecast["warnings"] = list(dict.fromkeys(
-                    rc.forecast["warnings"] + [str(w.message) for w in caught]))
+                rc.forecast["warnings"] = list(
+                    dict.fromkeys(rc.forecast["warnings"] + [str(w.message) for w in caught])
+                )
             out.append(rc)
-        except Exception as exc:  # noqa: BLE001 - one bad run never stops the others
+        except Exception as exc:
             what = "" if isinstance(exc, EntropyLawError) else f"{type(exc).__name__}: "
-            out.append(RunCheck(str(run), "error", message=f"could not be forecast: {what}{exc}",
-                                source=source))
+            out.append(
+                RunCheck(str(run), "error", message=f"could not be forecast: {what}{exc}", source=source)
+            )
     return out
 
 
 # -- runs from paths, in parallel ----------------------------------------------------------
 
+
 def _units(paths: Iterable[str | Path]) -> list[tuple[str, str | None, str]]:
     """``(path, reader name, run name)`` per loadable unit; reader None = a missing path."""
-    from .loaders import discover
+    from ..loaders import discover
 
     out = []
     for p in map(Path, paths):
@@ -263,27 +175,30 @@ def _units(paths: Iterable[str | Path]) -> list[tuple[str, str | None, str]]:
 
 def _check_unit(unit: tuple[str, str | None, str], st: CheckSettings) -> list[RunCheck]:
     """Load one unit (in a worker) and check every run it holds."""
-    from .loaders import Unit, read_unit, reader as reader_named
+    from ..loaders import Unit, read_unit
+    from ..loaders import reader as reader_named
 
     path, reader, run = unit
     try:
         if reader is None:
             raise EntropyLawError(f"{path}: no such file or folder.")
         if not reader:
-            raise EntropyLawError(f"{path}: no log format recognised (CSV/TSV/Parquet/JSON, "
-                                  "TensorBoard, W&B, MLflow, verl console log).")
+            raise EntropyLawError(
+                f"{path}: no log format recognised (CSV/TSV/Parquet/JSON, "
+                "TensorBoard, W&B, MLflow, verl console log)."
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             table = read_unit(Unit(Path(path), reader_named(reader), run))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         what = "" if isinstance(exc, EntropyLawError) else f"{type(exc).__name__}: "
-        return [RunCheck(run, "error", message=f"could not be loaded: {what}{exc}",
-                         source=path)]
+        return [RunCheck(run, "error", message=f"could not be loaded: {what}{exc}", source=path)]
     return _check_table(table, st, path)
 
 
-def iter_check(paths: Sequence[str | Path], settings: CheckSettings, *,
-               jobs: int | None = None) -> tuple[int, Iterator[list[RunCheck]]]:
+def iter_check(
+    paths: Sequence[str | Path], settings: CheckSettings, *, jobs: int | None = None
+) -> tuple[int, Iterator[list[RunCheck]]]:
     """Stream the checks of every run under *paths*: ``(number of units, iterator)``.
 
     Each unit (a log file or run folder) is loaded and checked inside a worker process
@@ -314,18 +229,23 @@ def iter_check(paths: Sequence[str | Path], settings: CheckSettings, *,
             for f in as_completed(futures):
                 try:
                     yield f.result()
-                except Exception as exc:  # noqa: BLE001 - a worker died (out of memory...)
+                except Exception as exc:
                     u = futures[f]
-                    yield [RunCheck(u[2], "error", message=f"worker failed: {exc!r}",
-                                    source=u[0])]
+                    yield [RunCheck(u[2], "error", message=f"worker failed: {exc!r}", source=u[0])]
 
     return len(units), (serial() if jobs == 1 or len(units) <= 1 else parallel())
 
 
-def check(source, *, min_ceiling: float | None = None,
-          min_saturation_step: int | None = None, settings: CheckSettings | None = None,
-          jobs: int | None = 1, progress: Callable[[int, int], None] | None = None,
-          **options) -> CheckResult:
+def check(
+    source,
+    *,
+    min_ceiling: float | None = None,
+    min_saturation_step: int | None = None,
+    settings: CheckSettings | None = None,
+    jobs: int | None = 1,
+    progress: Callable[[int, int], None] | None = None,
+    **options,
+) -> CheckResult:
     """Check runs against thresholds (rules in the module docstring).
 
     Parameters
@@ -348,20 +268,24 @@ def check(source, *, min_ceiling: float | None = None,
     CheckResult
     """
     fields = asdict(settings) if settings is not None else {}
-    fields.update({k: v for k, v in (("min_ceiling", min_ceiling),
-                                     ("min_saturation_step", min_saturation_step))
-                   if v is not None})
+    fields.update(
+        {
+            k: v
+            for k, v in (("min_ceiling", min_ceiling), ("min_saturation_step", min_saturation_step))
+            if v is not None
+        }
+    )
     try:
         st = CheckSettings(**{**fields, **options})
     except TypeError as exc:
-        raise CheckConfigError(f"check(): {exc}; valid options are "
-                               f"{list(CheckSettings.__dataclass_fields__)}.") from None
+        raise CheckConfigError(
+            f"check(): {exc}; valid options are {list(CheckSettings.__dataclass_fields__)}."
+        ) from None
     if isinstance(source, ForecastResult):
         source = [source]
     if isinstance(source, pd.DataFrame):
         runs = _check_table(source, st, None)
-    elif isinstance(source, list | tuple) and source and all(
-            isinstance(s, ForecastResult) for s in source):
+    elif isinstance(source, list | tuple) and source and all(isinstance(s, ForecastResult) for s in source):
         runs = [judge(s, st) for s in source]
     else:
         paths = [source] if isinstance(source, str | Path) else list(source)
@@ -378,5 +302,4 @@ def check(source, *, min_ceiling: float | None = None,
 def _dedupe(runs: list[RunCheck]) -> list[RunCheck]:
     """Runs named alike from different sources get their source prepended."""
     count = Counter(r.run for r in runs)
-    return [replace(r, run=f"{r.source}:{r.run}") if count[r.run] > 1 and r.source
-            else r for r in runs]
+    return [replace(r, run=f"{r.source}:{r.run}") if count[r.run] > 1 and r.source else r for r in runs]

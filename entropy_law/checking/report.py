@@ -1,4 +1,4 @@
-"""Render a :class:`~entropy_law.check.CheckResult`: text, JSON, Markdown, GitHub, JUnit, HTML.
+"""Render a :class:`~entropy_law.checking.result.CheckResult`: text, JSON, Markdown, GitHub, JUnit, HTML.
 
 ``render(result, fmt)`` with ``fmt`` one of :data:`FORMATS`:
 
@@ -24,14 +24,27 @@ import math
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .check import CheckResult, Reason, RunCheck
+from .._json import jsonable
+from .config import CheckConfigError
 
-__all__ = ["render", "render_text", "render_json", "render_markdown", "render_github",
-           "render_junit", "render_html", "append_step_summary", "FORMATS"]
+if TYPE_CHECKING:  # results call these renderers, so the types are imported for checking only
+    from .result import CheckResult, Reason, RunCheck
 
-_ICON = {"pass": "✅ pass", "flag": "❌ flag", "inconclusive": "⚠️ inconclusive",
-         "error": "💥 error"}
+__all__ = [
+    "render",
+    "render_text",
+    "render_json",
+    "render_markdown",
+    "render_github",
+    "render_junit",
+    "render_html",
+    "append_step_summary",
+    "FORMATS",
+]
+
+_ICON = {"pass": "✅ pass", "flag": "❌ flag", "inconclusive": "⚠️ inconclusive", "error": "💥 error"}
 
 
 def _num(v: float, step: bool = False) -> str:
@@ -53,22 +66,31 @@ def _bar(r: Reason) -> str:
 
 def _summary_line(res: CheckResult) -> str:
     s = res.summary
-    return (f"{len(res.runs)} run(s): {s['pass']} pass, {s['flag']} flagged, "
-            f"{s['inconclusive']} inconclusive, {s['error']} error(s)"
-            + (" (strict: inconclusive fails)" if res.settings.strict else ""))
+    return (
+        f"{len(res.runs)} run(s): {s['pass']} pass, {s['flag']} flagged, "
+        f"{s['inconclusive']} inconclusive, {s['error']} error(s)"
+        + (" (strict: inconclusive fails)" if res.settings.strict else "")
+    )
 
 
 def render_text(res: CheckResult) -> str:
     """A readable table: observed vs threshold per reason."""
-    rows = [("RUN", "STATUS", "RULE", f"OBSERVED [{res.settings.level:.0%} CI]", "BAR",
-             "OUTCOME")]
+    rows = [("RUN", "STATUS", "RULE", f"OBSERVED [{res.settings.level:.0%} CI]", "BAR", "OUTCOME")]
     notes = []
     for rc in res.runs:
         if not rc.reasons:
             rows.append((rc.run, rc.status, "-", "-", "-", "-"))
         for i, r in enumerate(rc.reasons):
-            rows.append((rc.run if i == 0 else "", rc.status if i == 0 else "", r.rule,
-                         _observed(r), _bar(r), r.outcome))
+            rows.append(
+                (
+                    rc.run if i == 0 else "",
+                    rc.status if i == 0 else "",
+                    r.rule,
+                    _observed(r),
+                    _bar(r),
+                    r.outcome,
+                )
+            )
         if rc.status in ("error", "inconclusive") and rc.message:
             notes.append(f"  {rc.run}: {rc.message}")
     widths = [max(len(str(row[j])) for row in rows) for j in range(len(rows[0]))]
@@ -79,7 +101,6 @@ def render_text(res: CheckResult) -> str:
 
 
 def render_json(res: CheckResult) -> str:
-    from .cli.common import jsonable
 
     return json.dumps(jsonable(res.to_dict()), indent=2, allow_nan=False)
 
@@ -90,18 +111,24 @@ def _md_cell(text: str) -> str:
 
 def render_markdown(res: CheckResult) -> str:
     """A GitHub-flavoured Markdown section (for ``$GITHUB_STEP_SUMMARY``)."""
-    lines = ["### entropy-law check", "", _summary_line(res) + ".", "",
-             f"| run | status | rule | observed [{res.settings.level:.0%} CI] | bar | note |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "### entropy-law check",
+        "",
+        _summary_line(res) + ".",
+        "",
+        f"| run | status | rule | observed [{res.settings.level:.0%} CI] | bar | note |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for rc in res.runs:
         if not rc.reasons:
-            lines.append(f"| {_md_cell(rc.run)} | {_ICON[rc.status]} | | | | "
-                         f"{_md_cell(rc.message)} |")
+            lines.append(f"| {_md_cell(rc.run)} | {_ICON[rc.status]} | | | | {_md_cell(rc.message)} |")
         for i, r in enumerate(rc.reasons):
             note = rc.message if i == 0 and rc.status == "inconclusive" else r.message
-            lines.append(f"| {_md_cell(rc.run) if i == 0 else ''} | "
-                         f"{_ICON[rc.status] if i == 0 else ''} | `{r.rule}` | "
-                         f"{_observed(r)} | {_bar(r)} | {_md_cell(note)} |")
+            lines.append(
+                f"| {_md_cell(rc.run) if i == 0 else ''} | "
+                f"{_ICON[rc.status] if i == 0 else ''} | `{r.rule}` | "
+                f"{_observed(r)} | {_bar(r)} | {_md_cell(note)} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -114,8 +141,7 @@ def _gh_prop(s: str) -> str:
 
 
 def _gh_message(rc: RunCheck) -> str:
-    parts = [f"{r.rule}: {_observed(r)} vs bar {r.threshold:g} -> {r.outcome}"
-             for r in rc.reasons]
+    parts = [f"{r.rule}: {_observed(r)} vs bar {r.threshold:g} -> {r.outcome}" for r in rc.reasons]
     return "; ".join([rc.message] + parts if rc.message else parts) or rc.status
 
 
@@ -123,8 +149,12 @@ def render_github(res: CheckResult) -> str:
     """GitHub Actions workflow commands, one line per run."""
     lines = []
     for rc in res.runs:
-        level = {"flag": "error", "error": "error", "pass": "notice",
-                 "inconclusive": "error" if res.settings.strict else "warning"}[rc.status]
+        level = {
+            "flag": "error",
+            "error": "error",
+            "pass": "notice",
+            "inconclusive": "error" if res.settings.strict else "warning",
+        }[rc.status]
         props = [f"title={_gh_prop(f'entropy-law check: {rc.run} {rc.status}')}"]
         if rc.source:
             props.insert(0, f"file={_gh_prop(_relative(rc.source))}")
@@ -149,21 +179,31 @@ def render_junit(res: CheckResult) -> str:
     s = res.summary
     strict = res.settings.strict
     fails = s["flag"] + (s["inconclusive"] if strict else 0)
-    root = ET.Element("testsuites", name="entropy-law check", tests=str(len(res.runs)),
-                      failures=str(fails), errors=str(s["error"]))
-    suite = ET.SubElement(root, "testsuite", name="entropy-law check",
-                          tests=str(len(res.runs)), failures=str(fails),
-                          errors=str(s["error"]),
-                          skipped=str(0 if strict else s["inconclusive"]))
+    root = ET.Element(
+        "testsuites",
+        name="entropy-law check",
+        tests=str(len(res.runs)),
+        failures=str(fails),
+        errors=str(s["error"]),
+    )
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name="entropy-law check",
+        tests=str(len(res.runs)),
+        failures=str(fails),
+        errors=str(s["error"]),
+        skipped=str(0 if strict else s["inconclusive"]),
+    )
     for rc in res.runs:
-        attrs = {"classname": "entropy_law.check", "name": _xml_safe(rc.run)}
+        attrs = {"classname": "entropy_law.checking.runner", "name": _xml_safe(rc.run)}
         if rc.source:
             attrs["file"] = _xml_safe(_relative(rc.source))
         case = ET.SubElement(suite, "testcase", attrs)
         msg = _xml_safe(_gh_message(rc))
         if rc.status == "flag" or (rc.status == "inconclusive" and strict):
             el = ET.SubElement(case, "failure", message=msg, type=rc.status)
-            el.text = _xml_safe(render_text(CheckResult((rc,), res.settings)))
+            el.text = _xml_safe(render_text(type(res)((rc,), res.settings)))
         elif rc.status == "error":
             el = ET.SubElement(case, "error", message=msg, type="error")
             el.text = _xml_safe(rc.message)
@@ -180,26 +220,34 @@ def render_html(res: CheckResult) -> str:
     body = "".join(
         f"<tr><td>{html.escape(rc.run)}</td><td>{rc.status}</td><td>{r.rule}</td>"
         f"<td>{_observed(r)}</td><td>{html.escape(_bar(r))}</td><td>{r.outcome}</td></tr>"
-        for rc in res.runs for r in (rc.reasons or ()))
-    errs = "".join(f"<li>{html.escape(rc.run)}: {html.escape(rc.message)}</li>"
-                   for rc in res.runs if rc.status == "error")
-    return (f"<p><b>entropy-law check</b>: {html.escape(_summary_line(res))}</p><table><tr>"
-            f"<th>run</th><th>status</th><th>rule</th><th>observed [{res.settings.level:.0%}"
-            f" CI]</th><th>bar</th><th>outcome</th></tr>{body}</table>"
-            + (f"<ul>{errs}</ul>" if errs else ""))
+        for rc in res.runs
+        for r in (rc.reasons or ())
+    )
+    errs = "".join(
+        f"<li>{html.escape(rc.run)}: {html.escape(rc.message)}</li>"
+        for rc in res.runs
+        if rc.status == "error"
+    )
+    return (
+        f"<p><b>entropy-law check</b>: {html.escape(_summary_line(res))}</p><table><tr>"
+        f"<th>run</th><th>status</th><th>rule</th><th>observed [{res.settings.level:.0%}"
+        f" CI]</th><th>bar</th><th>outcome</th></tr>{body}</table>" + (f"<ul>{errs}</ul>" if errs else "")
+    )
 
 
-FORMATS = {"text": render_text, "json": render_json, "markdown": render_markdown,
-           "github": render_github, "junit": render_junit}
+FORMATS = {
+    "text": render_text,
+    "json": render_json,
+    "markdown": render_markdown,
+    "github": render_github,
+    "junit": render_junit,
+}
 
 
 def render(res: CheckResult, fmt: str = "text") -> str:
     """Render *res* in one of :data:`FORMATS`."""
     if fmt not in FORMATS:
-        from .check import CheckConfigError
-
-        raise CheckConfigError(f"format {fmt!r} is not supported; choose one of "
-                               f"{', '.join(FORMATS)}.")
+        raise CheckConfigError(f"format {fmt!r} is not supported; choose one of {', '.join(FORMATS)}.")
     text = FORMATS[fmt](res)
     return text if text.endswith("\n") else text + "\n"
 

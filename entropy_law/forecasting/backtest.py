@@ -27,10 +27,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._forecast_core import TAIL, saturation_steps, smooth, tail_mask
-from .errors import EntropyLawError
-from .fitting import fit_arrays
-from .forecast import RunSeries, forecast, prepare_run
+from ..errors import EntropyLawError
+from ..fitting.engine import fit_arrays
+from .core import TAIL, saturation_steps, smooth, tail_mask
+from .forecaster import RunSeries, forecast, prepare_run
 
 __all__ = ["backtest", "backtest_many", "given_entropy"]
 
@@ -40,13 +40,13 @@ def _realised(s: RunSeries, fraction: float) -> tuple[float, float]:
     final = float(np.mean(s.p_val[tail_mask(s.p_step, first, last)]))
     head = s.p_step <= first + TAIL * (last - first)
     start = float(np.mean(s.p_val[head])) if head.any() else float(s.p_val[0])
-    sat = saturation_steps(s.p_step, smooth(s.p_val), np.array([last]),
-                           np.full((1, 1), final), start, [final], fraction)[0]
+    sat = saturation_steps(
+        s.p_step, smooth(s.p_val), np.array([last]), np.full((1, 1), final), start, [final], fraction
+    )[0]
     return final, float(sat)
 
 
-def given_entropy(s: RunSeries, upto: int, *, anchor: str = "fit", level: float = 0.9,
-                  seed: int = 0) -> dict:
+def given_entropy(s: RunSeries, upto: int, *, anchor: str = "fit", level: float = 0.9, seed: int = 0) -> dict:
     """The paper's protocol on one cut: predict later performance from logged entropy.
 
     ``anchor="fit"`` is the paper's (the fitted ``b``); ``"level"`` re-anchors ``b`` at the
@@ -55,27 +55,53 @@ def given_entropy(s: RunSeries, upto: int, *, anchor: str = "fit", level: float 
     al = s.aligned()
     early, late = al[al["step"] <= upto], al[al["step"] > upto]
     if len(early) < 3 or len(late) == 0:
-        return {"status": "insufficient_data", "rmse": np.nan, "final_error": np.nan,
-                "n_fit": len(early), "n_pred": len(late)}
-    lf = fit_arrays(early["entropy"].to_numpy(), early["reward"].to_numpy(),
-                    early["step"].to_numpy(), n_boot=200, level=level, seed=seed)
+        return {
+            "status": "insufficient_data",
+            "rmse": np.nan,
+            "final_error": np.nan,
+            "n_fit": len(early),
+            "n_pred": len(late),
+        }
+    lf = fit_arrays(
+        early["entropy"].to_numpy(),
+        early["reward"].to_numpy(),
+        early["step"].to_numpy(),
+        n_boot=200,
+        level=level,
+        seed=seed,
+    )
     a, b = lf.params["a"].value, lf.params["b"].value
     if anchor == "level":
         sl = s.upto(upto)
         tail = tail_mask(sl.p_step, sl.first_step, upto)
         w_lo = sl.p_step[tail].min()
-        e_now = (sl.e_step >= w_lo)
+        e_now = sl.e_step >= w_lo
         b = float(np.mean(sl.p_val[tail])) + a * float(np.mean(np.exp(sl.e_val[e_now])))
     pred = -a * np.exp(late["entropy"].to_numpy()) + b
     err = pred - late["reward"].to_numpy()
-    return {"status": lf.status, "rmse": float(np.sqrt(np.mean(err**2))),
-            "final_error": float(err[-1]), "n_fit": len(early), "n_pred": len(late)}
+    return {
+        "status": lf.status,
+        "rmse": float(np.sqrt(np.mean(err**2))),
+        "final_error": float(err[-1]),
+        "n_fit": len(early),
+        "n_pred": len(late),
+    }
 
 
-def backtest(run, fractions: Sequence[float] = (0.1, 0.25, 0.5), *, given: bool = False,
-             entropy: str | None = None, reward: str | None = None, kind: str = "auto",
-             saturation_fraction: float = 0.95, level: float = 0.9, n_boot: int = 400,
-             seed: int = 0, anchor: str = "level") -> pd.DataFrame:
+def backtest(
+    run,
+    fractions: Sequence[float] = (0.1, 0.25, 0.5),
+    *,
+    given: bool = False,
+    entropy: str | None = None,
+    reward: str | None = None,
+    kind: str = "auto",
+    saturation_fraction: float = 0.95,
+    level: float = 0.9,
+    n_boot: int = 400,
+    seed: int = 0,
+    anchor: str = "level",
+) -> pd.DataFrame:
     """Backtest one run at each fraction; one row per fraction (module docstring).
 
     Parameters
@@ -87,52 +113,76 @@ def backtest(run, fractions: Sequence[float] = (0.1, 0.25, 0.5), *, given: bool 
     given : bool
         Run the paper's given-entropy protocol instead of the forecaster.
     """
-    s = run if isinstance(run, RunSeries) else prepare_run(run, entropy=entropy,
-                                                           reward=reward, kind=kind)
+    s = run if isinstance(run, RunSeries) else prepare_run(run, entropy=entropy, reward=reward, kind=kind)
     bad = [f for f in fractions if not 0 < f < 1]
     if bad:
         raise EntropyLawError(f"fractions must lie in (0, 1); got {bad}.")
     if len(s.p_step) < 3:
-        raise EntropyLawError(f"run {s.run!r} has {len(s.p_step)} performance point(s); a "
-                              "backtest needs at least 3.")
+        raise EntropyLawError(
+            f"run {s.run!r} has {len(s.p_step)} performance point(s); a backtest needs at least 3."
+        )
     first, last = s.first_step, s.last_step
     final, sat_real = _realised(s, saturation_fraction)
     rows = []
     for f in fractions:
         upto = int(round(first + f * (last - first)))
-        row = {"run": s.run, "fraction": f, "upto_step": upto, "horizon_step": last,
-               "realised": final, "realised_saturation_step": sat_real,
-               "entropy_metric": s.entropy, "reward_metric": s.reward}
+        row = {
+            "run": s.run,
+            "fraction": f,
+            "upto_step": upto,
+            "horizon_step": last,
+            "realised": final,
+            "realised_saturation_step": sat_real,
+            "entropy_metric": s.entropy,
+            "reward_metric": s.reward,
+        }
         if given:
             row.update(given_entropy(s, upto, anchor="fit", level=level, seed=seed))
             lv = given_entropy(s, upto, anchor="level", level=level, seed=seed)
             row.update(rmse_level_anchor=lv["rmse"], final_error_level_anchor=lv["final_error"])
             rows.append(row)
             continue
-        fc = forecast(s, upto_step=upto, horizon=last, saturation_fraction=saturation_fraction,
-                      n_boot=n_boot, level=level, seed=seed, anchor=anchor)
+        fc = forecast(
+            s,
+            upto_step=upto,
+            horizon=last,
+            saturation_fraction=saturation_fraction,
+            n_boot=n_boot,
+            level=level,
+            seed=seed,
+            anchor=anchor,
+        )
         lo, hi = fc.at_horizon.ci
         sig = fc.sigmoid
         sig_val = sig.at_horizon.value if sig is not None and sig.ok else np.nan
-        row.update(status=fc.status, method=fc.method, forecast=fc.at_horizon.value,
-                   low=lo, high=hi, error=fc.at_horizon.value - final,
-                   covered=bool(lo <= final <= hi) if np.isfinite([lo, hi]).all() else np.nan,
-                   last_value=fc.last_value, last_value_error=fc.last_value - final,
-                   sigmoid=sig_val, sigmoid_error=sig_val - final,
-                   ceiling=fc.ceiling.value, saturation_step=fc.saturation_step.value,
-                   saturation_error=fc.saturation_step.value - sat_real)
+        row.update(
+            status=fc.status,
+            method=fc.method,
+            forecast=fc.at_horizon.value,
+            low=lo,
+            high=hi,
+            error=fc.at_horizon.value - final,
+            covered=bool(lo <= final <= hi) if np.isfinite([lo, hi]).all() else np.nan,
+            last_value=fc.last_value,
+            last_value_error=fc.last_value - final,
+            sigmoid=sig_val,
+            sigmoid_error=sig_val - final,
+            ceiling=fc.ceiling.value,
+            saturation_step=fc.saturation_step.value,
+            saturation_error=fc.saturation_step.value - sat_real,
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def backtest_many(table: pd.DataFrame, fractions: Sequence[float] = (0.1, 0.25, 0.5),
-                  **kwargs) -> pd.DataFrame:
+def backtest_many(
+    table: pd.DataFrame, fractions: Sequence[float] = (0.1, 0.25, 0.5), **kwargs
+) -> pd.DataFrame:
     """Backtest every run of a tidy long table; a run that fails gets an ``error`` row."""
     frames = []
     for run, sub in table.groupby("run", sort=True):
         try:
             frames.append(backtest(sub, fractions, **kwargs))
         except EntropyLawError as exc:
-            frames.append(pd.DataFrame([{"run": str(run), "status": "error",
-                                         "message": str(exc)}]))
+            frames.append(pd.DataFrame([{"run": str(run), "status": "error", "message": str(exc)}]))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -20,8 +20,8 @@ Performance, training (``kind="train"``)
 
 With ``kind="auto"`` a single validation metric wins over the training reward. When
 verl logs ``mean@N``, ``best@N/mean`` and ``maj@N/mean`` for one dataset, ``mean@N`` is
-taken. Several validation metrics otherwise (one per dataset) are ambiguous: the error lists them and says how to
-choose (``reward=`` / ``--reward``).
+taken. Several validation metrics otherwise (one per dataset) are ambiguous: the error lists
+them and says how to choose (``reward=`` / ``--reward``).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .errors import MetricError
-from .table import require_metric
+from ..errors import MetricError
+from .tidy import require_metric
 
 __all__ = ["ENTROPY_KEYS", "TRAIN_REWARD_KEYS", "VAL_PATTERNS", "detect", "candidates"]
 
@@ -78,8 +78,9 @@ def candidates(names: Sequence[str]) -> dict[str, list[str]]:
     """Group *names* into entropy, validation and training-reward candidates."""
     names = list(names)
     ent = [k for k in ENTROPY_KEYS if k in names]
-    ent += [n for n in names if n not in ent and _OTHER_ENTROPY.search(n)
-            and "coef" not in n and "coeff" not in n]
+    ent += [
+        n for n in names if n not in ent and _OTHER_ENTROPY.search(n) and "coef" not in n and "coeff" not in n
+    ]
     val = [n for n in names if any(p.match(n) for p in VAL_PATTERNS)]
     train = [k for k in TRAIN_REWARD_KEYS if k in names]
     return {"entropy": ent, "val": val, "train": train}
@@ -116,10 +117,14 @@ def detect(
         else:
             raise MetricError(
                 f"could not tell which metric is the policy entropy{where}: "
-                + (f"candidates {found['entropy']}" if found["entropy"] else
-                   f"none of the known keys {list(ENTROPY_KEYS)} is logged")
+                + (
+                    f"candidates {found['entropy']}"
+                    if found["entropy"]
+                    else f"none of the known keys {list(ENTROPY_KEYS)} is logged"
+                )
                 + f". Pass entropy=KEY (CLI: --entropy KEY); metrics present: {sorted(names)}.",
-                role="entropy", candidates=found["entropy"] or sorted(names),
+                role="entropy",
+                candidates=found["entropy"] or sorted(names),
             )
     if reward is not None:
         require_metric(names, reward, role="reward", run=run)
@@ -135,12 +140,13 @@ def detect(
             raise MetricError(
                 f"several performance metrics fit{where}: {group}. Pass reward=KEY "
                 "(CLI: --reward KEY) to choose one.",
-                role="reward", candidates=group,
+                role="reward",
+                candidates=group,
             )
-    want = {"auto": "validation or training-reward", "val": "validation",
-            "train": "training-reward"}[kind]
+    want = {"auto": "validation or training-reward", "val": "validation", "train": "training-reward"}[kind]
     raise MetricError(
         f"no {want} metric recognised{where}. Pass reward=KEY (CLI: --reward KEY); "
         f"metrics present: {sorted(names)}.",
-        role="reward", candidates=sorted(names),
+        role="reward",
+        candidates=sorted(names),
     )
