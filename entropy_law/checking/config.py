@@ -6,6 +6,7 @@ command-line flags take precedence over the file.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,9 @@ class CheckConfigError(EntropyLawError):
 
 
 def _toml_load(path: Path) -> dict:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
+    else:  # Python 3.10
         try:
             import tomli as tomllib
         except ImportError:

@@ -47,6 +47,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -116,7 +117,7 @@ def judge(fc: ForecastResult | dict, settings: CheckSettings, source: str | None
 
 
 def _forecast_one(table: pd.DataFrame, st: CheckSettings) -> ForecastResult:
-    kw = dict(
+    kw: dict[str, Any] = dict(
         horizon=st.horizon,
         level=st.level,
         n_boot=st.n_boot,
@@ -143,7 +144,7 @@ def _check_table(table: pd.DataFrame, st: CheckSettings, source: str | None) -> 
                 warnings.simplefilter("always")
                 res = _forecast_one(sub, st)
             rc = judge(res, st, source)
-            if caught:
+            if caught and rc.forecast is not None:
                 rc.forecast["warnings"] = list(
                     dict.fromkeys(rc.forecast["warnings"] + [str(w.message) for w in caught])
                 )
@@ -163,7 +164,7 @@ def _units(paths: Iterable[str | Path]) -> list[tuple[str, str | None, str]]:
     """``(path, reader name, run name)`` per loadable unit; reader None = a missing path."""
     from ..loaders import discover
 
-    out = []
+    out: list[tuple[str, str | None, str]] = []
     for p in map(Path, paths):
         if not p.exists():
             out.append((str(p), None, p.stem or str(p)))

@@ -22,7 +22,9 @@ from .common import captured_warnings, dump_json, echo_err, fail, guard
 
 __all__ = ["register", "fit_command"]
 
-LawName = Enum("LawName", {k: k for k in LAWS}, type=str)
+# members come from the LAWS registry, so mypy cannot list them statically
+LawName = Enum("LawName", {k: k for k in LAWS}, type=str)  # type: ignore[misc]
+_DEFAULT_LAW = LawName("entropy")
 
 
 class Resample(str, Enum):
@@ -40,7 +42,7 @@ def fit_command(
         str | None,
         typer.Option("--reward", help="Performance metric key, e.g. val_acc (detected when omitted)."),
     ] = None,
-    law: Annotated[LawName, typer.Option("--law", help="Law to fit.")] = "entropy",
+    law: Annotated[LawName, typer.Option("--law", help="Law to fit.")] = _DEFAULT_LAW,
     n_boot: Annotated[
         int | None,
         typer.Option("--n-boot", min=1, help="Bootstrap resamples (default 2000; 200 for lmfit laws)."),

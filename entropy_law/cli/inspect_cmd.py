@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,7 +23,7 @@ def inspect_data(
     runs = []
     for run, sub in summary.groupby("run", sort=True):
         names = sub["metric"].tolist()
-        entry = {
+        entry: dict[str, Any] = {
             "run": str(run),
             "metrics": [
                 {"metric": m, "n": int(n), "first_step": int(a), "last_step": int(b)}
@@ -32,9 +32,9 @@ def inspect_data(
         }
         try:
             ent, rew = detect(names, entropy=entropy, reward=reward, run=str(run))
-            entry.update(entropy=ent, reward=rew, detection_error=None)
+            entry.update({"entropy": ent, "reward": rew, "detection_error": None})
         except MetricError as exc:
-            entry.update(entropy=None, reward=None, detection_error=str(exc))
+            entry.update({"entropy": None, "reward": None, "detection_error": str(exc)})
         entry["candidates"] = candidates(names)
         runs.append(entry)
     return {

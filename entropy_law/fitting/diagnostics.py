@@ -165,13 +165,13 @@ def verdict(
     better = {k: v for k, v in lower.items() if fam(k) != law.family}
     alt = ""
     if better:
-        best = min(better, key=better.get)
+        best = min(better, key=lambda k: better[k])
         alt = f"; the {best} law fits better (AIC lower by {aic - better[best]:.1f})"
     elif len(alternatives) > 1:
         alt = "; no law of another form is clearly better by AIC"
     kin = {k: v for k, v in lower.items() if fam(k) == law.family}
     if kin:
-        best = min(kin, key=kin.get)
+        best = min(kin, key=lambda k: kin[k])
         alt += (
             f" (the related {best} law is better by AIC {aic - kin[best]:.1f}: "
             "the same shape with a different rate)"

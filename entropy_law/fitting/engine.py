@@ -20,6 +20,7 @@ Bad arguments (unknown law, level outside (0, 1)...) raise :class:`FitError`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -123,7 +124,7 @@ def fit_arrays(
         keep &= st <= upto_step
     x, y, st, w = x[keep], y[keep], st[keep], w[keep]
     bounds = resolve_bounds(bounded, y)
-    settings = dict(
+    settings: dict[str, Any] = dict(
         resample=resample,
         n_boot=n_boot,
         block_length=None,
@@ -210,6 +211,7 @@ def _draws(law: Law, x, y, w, best, resample, n_boot, block_length, rng):
         block_length = min(int(block_length), x.size)
     inflation = 1.0
     if law.linear:
+        assert law.basis is not None  # linear laws carry their regressor
         ld = bs.linear_draws(
             law.basis(x), y, weights=w, method=resample, n_boot=n_boot, block_length=block_length, rng=rng
         )

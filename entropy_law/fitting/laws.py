@@ -126,6 +126,7 @@ class Law:
         return self._solve_lmfit(x, y, w, init)
 
     def _solve_linear(self, x, y, w) -> LawFit:
+        assert self.basis is not None  # linear laws carry a basis (checked in __post_init__)
         z = self.basis(x)
         sw = w.sum()
         zm = (w @ z) / sw
@@ -173,9 +174,12 @@ class Law:
                 r = (self.func(x, *p) - y) * sw
             return np.where(np.isfinite(r), r, 1e6)
 
+        jac = self.jac
+
         def analytic_jac(p):
+            assert jac is not None  # only passed to the solver when the law has a Jacobian
             with np.errstate(all="ignore"):
-                j = self.jac(x, *p) * sw[:, None]
+                j = jac(x, *p) * sw[:, None]
             return np.where(np.isfinite(j), j, 0.0)
 
         try:

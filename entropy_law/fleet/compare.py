@@ -94,7 +94,7 @@ def compare(
     if bad or not quantities:
         raise EntropyLawError(f"quantities={list(quantities)!r}: choose among {list(QUANTITIES)}.")
     items = _items(runs)
-    kw = dict(
+    kw: dict[str, Any] = dict(
         upto_step=upto_step,
         upto_fraction=upto_fraction,
         horizon=horizon,

@@ -103,8 +103,8 @@ class ScalingResult:
     n_boot: int
     seed: int | None
     warnings: tuple[str, ...] = ()
-    _coef_draws: np.ndarray = field(default=None, repr=False)  # (B, 2, 2): [a|b, alpha|beta]
-    _u_new: np.ndarray = field(default=None, repr=False)  # (B, 2) new-run scatter
+    _coef_draws: np.ndarray | None = field(default=None, repr=False)  # (B, 2, 2): [a|b, alpha|beta]
+    _u_new: np.ndarray | None = field(default=None, repr=False)  # (B, 2) new-run scatter
 
     def predict(self, size) -> ScalingPrediction:
         """Predict ``a``, ``b`` and ``b - a`` for a new run of model *size* (e.g. ``7e9``)."""
@@ -113,6 +113,11 @@ class ScalingResult:
         pt = {
             k: self.coefficients[f"alpha_{k}"].value + self.coefficients[f"beta_{k}"].value * x0 for k in "ab"
         }
+        if self._coef_draws is None or self._u_new is None:
+            raise EntropyLawError(
+                "this ScalingResult carries no bootstrap draws (it was not made by "
+                "fit_scaling); refit with el.fit_scaling."
+            )
         d = self._coef_draws[:, :, 0] + self._coef_draws[:, :, 1] * x0 + self._u_new
         ests = [
             _est(d[:, 0], pt["a"], self.level),
@@ -120,7 +125,7 @@ class ScalingResult:
             _est(d[:, 1] - d[:, 0], pt["b"] - pt["a"], self.level),
         ]
         lo, hi = self.runs["size"].min(), self.runs["size"].max()
-        return ScalingPrediction(float(n0), *ests, extrapolated=not lo <= n0 <= hi)
+        return ScalingPrediction(float(n0), ests[0], ests[1], ests[2], extrapolated=not lo <= n0 <= hi)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe record."""

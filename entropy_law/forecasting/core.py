@@ -183,7 +183,14 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     n = R.shape[0]
     method = "law"
     model_sd_h = model_sd_c = 0.0
-    if st.combine and sig is not None and sig.ok:
+    if (
+        st.combine
+        and sig is not None
+        and sig.ok
+        and sig.curves is not None
+        and sig.curve_pt is not None
+        and sig.A_draws is not None
+    ):
         # forecast combination: the mean of two independent forecasts, paired draw by draw;
         # their disagreement is model uncertainty and widens the intervals
         j = np.arange(n) % sig.curves.shape[0]

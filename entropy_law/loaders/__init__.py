@@ -34,7 +34,7 @@ _READER_MODULES = ("wandb_run", "mlflow", "tensorboard", "wandb_export", "tabula
 
 @cache
 def _readers() -> tuple[Reader, ...]:
-    out = []
+    out: list[Reader] = []
     for name in _READER_MODULES:
         mod = importlib.import_module(f"{__name__}.{name}")
         out.extend(getattr(mod, "READERS", None) or (mod.READER,))

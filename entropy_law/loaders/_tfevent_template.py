@@ -100,7 +100,8 @@ _WIDTH = {5: 4, 6: 8}  # fixed-width TensorProto value fields (float_val, double
 
 def _parse_tensor(b: bytes, a: int, z: int, t: _Template):
     """Spec of a one-element numeric tensor's value, or None for anything else."""
-    dtype, nelem, content, vals = 0, 1, None, {}
+    dtype, nelem, content = 0, 1, None
+    vals: dict[int, list[tuple]] = {}  # value field -> ("raw", pos, width) / ("varint", pos) specs
     for f, wt, s, e in _fields(b, a, z):
         if f == 1 and wt == 0:
             dtype = _varint(b, s, e)[0]

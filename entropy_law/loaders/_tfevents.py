@@ -183,8 +183,8 @@ def decode_records(buf: bytes, offsets: np.ndarray, lengths: np.ndarray) -> tupl
     bad: list[int] = []
 
     def emit(t: _Template, recs: np.ndarray, m: np.ndarray) -> None:
-        cols = [np.arange(p, p + w) for p, w in t.fixed + t.varints]
-        cols = np.unique(np.concatenate(cols)) if cols else np.empty(0, np.intp)
+        spans = [np.arange(p, p + w) for p, w in t.fixed + t.varints]
+        cols = np.unique(np.concatenate(spans)) if spans else np.empty(0, np.intp)
         data_crc[recs] = _class_crcs(m, cols)
         wall = (
             np.ascontiguousarray(m[:, t.wall : t.wall + 8]).view("<f8").ravel()

@@ -79,7 +79,9 @@ def _run_name(run_dir: Path) -> str:
 
 
 def _read_metric_file(path: Path, key: str) -> tuple[list, list, list]:
-    steps, values, times = [], [], []
+    steps: list[int] = []
+    values: list[float] = []
+    times: list[float] = []
     text = path.read_text(encoding="utf-8", errors="replace")
     lines = text.splitlines()
     for i, line in enumerate(lines):

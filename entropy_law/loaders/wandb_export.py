@@ -157,7 +157,10 @@ def read_export(path: Path, *, split: str = "first") -> pd.DataFrame:
             f"the first column is {xname!r}, a series; a panel export starts "
             "with its x-axis column (Step). Export the chart again.",
         )
-    series, ambiguous, dups, seen = [], [], [], {}
+    series: list = []
+    ambiguous: list = []
+    dups: list = []
+    seen: dict = {}
     for j, col in enumerate(header[1:], start=1):
         if _COMPANION.search(col):
             continue

@@ -3,8 +3,7 @@
 A run folder holds the run's history in one of two places:
 
 ``files/wandb-history.jsonl`` (older SDKs)
-    one JSON object per logged row, with ``_step``, ``_runtime``, ``_timestamp`` and the
-    metrics. Read with the standard library only.
+    one JSON object per logged row (``_step``, ``_runtime``, ``_timestamp``, metrics).
 ``run-<id>.wandb`` (every SDK; for current SDKs the only local copy of the history)
     a binary transaction log. Layout, checked against the wandb core writer
     (``core/pkg/leveldb/record.go`` and ``transactionlog``) and against files written by
@@ -50,6 +49,7 @@ import warnings
 import zlib
 from collections import Counter
 from pathlib import Path
+from typing import TypeGuard
 
 import pandas as pd
 
@@ -226,7 +226,7 @@ class _Rows:
         return out
 
 
-def _is_number(v) -> bool:
+def _is_number(v) -> TypeGuard[int | float]:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 

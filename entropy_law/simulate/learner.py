@@ -181,6 +181,7 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
         if cfg.kl_coef:
             logp0 = _log_softmax(_logits(x, w0))
             gz -= cfg.kl_coef / (B * n_tok) * kl_grad(logp, logp0)
+            assert kl_log is not None  # allocated whenever kl_coef is set
             kl_log[t] = (p * (logp - logp0)).sum(-1).mean()
         w = w + opt_w.step((gz.reshape(B, L * V).T @ x).reshape(w.shape))
         if fmt_on:
