@@ -25,11 +25,34 @@ import pandas as pd
 from ..errors import DataWarning, EntropyLawError, LoadError
 from ..table.tidy import tidy
 from .base import Reader
+from .discovery_report import (
+    PROGRESS_MIN_UNITS,
+    is_metadata,
+    load_summary,
+    skip_reason,
+    with_progress,
+)
+from .options import LoadOptions, reindex_steps, using
+from .options import current as current_options
 
 __all__ = ["load", "scan", "discover", "read_unit", "reader", "LoadReport", "Unit", "formats", "Reader"]
 
 # Order matters: the first reader whose sniff accepts a file or folder reads it.
-_READER_MODULES = ("wandb_run", "mlflow", "tensorboard", "wandb_export", "tabular", "verl_console")
+_READER_MODULES = (
+    "hf_trainer_state",
+    "wandb_run",
+    "wandb_console",
+    "mlflow",
+    "tensorboard",
+    "wandb_export",
+    "typed_jsonl",
+    "tabular",
+    "verl_console",
+    "hf_console",
+)
+# readers that apply load(step=KEY) themselves; for the others it re-labels the points
+_OWN_STEP = {"typed-jsonl", "csv", "tsv", "parquet", "json", "jsonl"}
+_NATIVE_STEPS = {"step", "_step", "global_step"}
 
 
 @cache
@@ -75,6 +98,11 @@ class LoadReport:
     units: tuple[Unit, ...]
     errors: tuple[tuple[str, str], ...] = ()
     skipped: tuple[str, ...] = field(default_factory=tuple)
+    reasons: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line: how many runs loaded, what was skipped or failed, and why."""
+        return load_summary(self)
 
 
 def _file_reader(path: Path, fmt: str) -> Reader | None:
@@ -137,7 +165,7 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
             if child.is_dir():
                 walk(child)
             elif r is None or r.name != "tensorboard" or "tfevents" not in child.name:
-                fr = _file_reader(child, fmt)
+                fr = None if is_metadata(child) else _file_reader(child, fmt)
                 if fr is None:
                     skipped.append(str(child))
                 elif fr.name != "wandb-run":  # .wandb files are read with their folder
@@ -172,17 +200,40 @@ def _read_unit(unit: Unit) -> pd.DataFrame:
     df = unit.reader.read(unit.path)
     if df is None or len(df) == 0:
         raise LoadError(unit.path, "no data points found in this log.")
+    meta = dict(df.attrs.get("meta") or {})
+    key = current_options().step
+    if key is not None and unit.reader.name not in _OWN_STEP:
+        if key in set(df["metric"].unique()) or key not in _NATIVE_STEPS:
+            df = reindex_steps(df, key, unit.path)
+    if key is not None:
+        meta["step_key"] = key
+    df.attrs["meta"] = meta
     if "run" not in df.columns:
         df = df.assign(run=unit.run)
     df = df.assign(source=str(unit.path))
     return df
 
 
-def scan(path: str | Path, format: str = "auto") -> LoadReport:
+def scan(
+    path: str | Path,
+    format: str = "auto",
+    *,
+    step: str | None = None,
+    aggregate: str = "mean",
+    logging_steps: int | None = None,
+    progress: bool | None = None,
+) -> LoadReport:
     """Load everything under *path*, keeping going past runs that fail.
 
-    Returns a :class:`LoadReport`; see :func:`load` for the common case.
+    Returns a :class:`LoadReport`; see :func:`load` for the common case and the options.
+    *progress*: a progress bar on stderr (None: when stderr is a terminal and there are
+    at least :data:`PROGRESS_MIN_UNITS` runs to read).
     """
+    with using(LoadOptions(step=step, aggregate=aggregate, logging_steps=logging_steps)):
+        return _scan(path, format, progress)
+
+
+def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
     p = Path(path).expanduser()
     if not p.exists():
         hint = ""
@@ -217,9 +268,14 @@ def scan(path: str | Path, format: str = "auto") -> LoadReport:
                 + (f" Skipped {len(skipped)} unrecognised file(s), e.g. {skipped[0]}." if skipped else ""),
             )
     frames, errors = [], []
-    for unit in units:
+    run_meta: dict[str, dict] = {}
+    for unit in with_progress(units, progress):
         try:
-            frames.append(tidy(_read_unit(unit), origin=str(unit.path)))
+            raw = _read_unit(unit)
+            meta = raw.attrs.get("meta") or {}
+            frames.append(tidy(raw, origin=str(unit.path)))
+            for r in raw["run"].unique():
+                run_meta[str(r)] = {"format": unit.reader.name, **meta}
         except EntropyLawError as exc:
             if single:
                 raise
@@ -234,7 +290,12 @@ def scan(path: str | Path, format: str = "auto") -> LoadReport:
     table = pd.concat(frames, ignore_index=True)
     table = _dedupe_run_names(table)
     table = tidy(table, origin=str(p), warn=False)
-    return LoadReport(table=table, units=tuple(units), errors=tuple(errors), skipped=tuple(skipped))
+    runs = set(table["run"].unique())
+    table.attrs["run_meta"] = {r: m for r, m in run_meta.items() if r in runs}
+    reasons = {s: skip_reason(Path(s)) for s in skipped}
+    return LoadReport(
+        table=table, units=tuple(units), errors=tuple(errors), skipped=tuple(skipped), reasons=reasons
+    )
 
 
 def _dedupe_run_names(table: pd.DataFrame) -> pd.DataFrame:
@@ -248,7 +309,15 @@ def _dedupe_run_names(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def load(path: str | Path, format: str = "auto", *, run: str | None = None) -> pd.DataFrame:
+def load(
+    path: str | Path,
+    format: str = "auto",
+    *,
+    run: str | None = None,
+    step: str | None = None,
+    aggregate: str = "mean",
+    logging_steps: int | None = None,
+) -> pd.DataFrame:
     """Load training logs into the tidy long table ``run, step, metric, value, wall_time, source``.
 
     Parameters
@@ -259,19 +328,29 @@ def load(path: str | Path, format: str = "auto", *, run: str | None = None) -> p
         ``"auto"`` (detect per file and folder) or one of :func:`formats`.
     run : str, optional
         Name for the run when *path* holds exactly one.
+    step : str, optional
+        The key to use as the step axis (``"train/global_step"``, ``"grpo_step"``...);
+        detected per format when omitted (see ``docs/formats.md``).
+    aggregate : {"mean", "last"}
+        How several records of one type at one step are combined (typed JSON lines).
+    logging_steps : int, optional
+        The Trainer's ``logging_steps``, for HF / TRL console logs whose tqdm counters do
+        not give the steps.
 
     Returns
     -------
     DataFrame
         See :mod:`entropy_law.table.tidy`. Runs that failed to load are reported with a
-        :class:`~entropy_law.errors.DataWarning` and listed in ``attrs["errors"]``.
+        :class:`~entropy_law.errors.DataWarning` and listed in ``attrs["errors"]``;
+        ``attrs["run_meta"]`` maps runs to their attributes (format, step rule, config,
+        ``best_metric``, notes) where the log holds them.
 
     Raises
     ------
     LoadError
         When *path* is missing, of an unknown format, or holds no readable run.
     """
-    report = scan(path, format)
+    report = scan(path, format, step=step, aggregate=aggregate, logging_steps=logging_steps)
     table = report.table
     for _src, msg in report.errors:
         warnings.warn(f"skipped a run that failed to load: {msg}", DataWarning, stacklevel=2)
@@ -281,6 +360,8 @@ def load(path: str | Path, format: str = "auto", *, run: str | None = None) -> p
             raise LoadError(
                 path, f"run={run!r} names one run, but {len(runs)} were found: {list(runs)[:10]}."
             )
+        meta = next(iter(table.attrs.get("run_meta", {}).values()), None)
         table = table.assign(run=run)
+        table.attrs["run_meta"] = {run: meta} if meta else {}
     table.attrs["errors"] = [{"path": s, "error": m} for s, m in report.errors]
     return table

@@ -29,6 +29,8 @@ import pandas as pd
 
 from ..errors import DataWarning, LoadError, TruncatedLogWarning
 from .base import Reader
+from .options import current
+from .restarts import superseded
 
 __all__ = ["STEP_COLUMNS", "read", "read_frame", "READERS"]
 
@@ -199,6 +201,15 @@ def read_frame(path: Path, kind: str) -> pd.DataFrame:
 
 
 def _step_column(df: pd.DataFrame, path: Path) -> str:
+    given = current().step  # el.load(step=KEY) / --step KEY
+    if given is not None:
+        if given in df.columns:
+            return given
+        raise LoadError(
+            path,
+            f"step={given!r} is not a column; found {list(map(str, df.columns))[:12]}. "
+            "Pass one of them (CLI: --step KEY) or leave the step to be detected.",
+        )
     for name in STEP_COLUMNS:
         if name in df.columns:
             return name
@@ -227,12 +238,21 @@ def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
             out.insert(0, "run", df[run_col].astype(str))
         return _check_numeric(out, path, step)
     step = _step_column(df, path)
+    steps_in_order = pd.to_numeric(df[step], errors="coerce")
+    if run_col:  # a restart is per run
+        restarted = np.zeros(len(df), dtype=bool)
+        for idx in df.groupby(df[run_col].astype(str), sort=False).indices.values():
+            restarted[idx] = superseded(steps_in_order.to_numpy()[idx], path)
+    else:
+        restarted = superseded(steps_in_order.to_numpy(), path)
+    if restarted.any():
+        df = df.loc[~restarted].reset_index(drop=True)
     wall = None
     if "_timestamp" in df.columns:
         wall = pd.to_numeric(df["_timestamp"], errors="coerce")
     elif "wall_time" in df.columns:
         wall = pd.to_numeric(df["wall_time"], errors="coerce")
-    skip = set(STEP_COLUMNS) | _META_COLUMNS | set(_RUN_COLUMNS)
+    skip = set(STEP_COLUMNS) | _META_COLUMNS | set(_RUN_COLUMNS) | {step}
     metrics, text_cols = [], []
     for col in df.columns:
         if col in skip:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import LoadError, TruncatedLogWarning
 from .base import Reader
+from .verl_config import printed_config
 
 __all__ = ["read", "READER"]
 
@@ -101,9 +102,12 @@ def read(path: Path) -> pd.DataFrame:
             "no 'step:N - key:value' lines found; expected a verl console "
             "log (trainer.logger=['console']). Is this the right file?",
         )
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {"step": np.asarray(steps, dtype=np.int64), "metric": keys, "value": np.asarray(values, dtype=float)}
     )
+    conf = printed_config(text)  # run attribute (loaders/verl_config.py)
+    out.attrs["meta"] = {"config": conf} if conf is not None else {}
+    return out
 
 
 def sniff_file(path: Path) -> bool:

@@ -1,0 +1,204 @@
+"""Hugging Face ``Trainer`` / TRL console logs: the printed dicts ``{'loss': ..., 'entropy': ...}``.
+
+``Trainer``'s progress callback prints every logged dict with ``tqdm.write(str(logs))``,
+so a console capture (a ``.log``/``.txt``/``.out`` file, a Markdown file holding it, a
+W&B ``files/output.log``) holds one Python dict repr per logging step, interleaved with
+tqdm progress bars and whatever else the job printed (a second process, vLLM, warnings).
+
+Which text is a logged dict
+    a one-line ``{'key': value, ...}`` with at least two numeric values and one of the
+    keys the Trainer always adds (``epoch``) or logs (``loss``, ``learning_rate``,
+    ``grad_norm``, ``eval_*``). Values may be numbers, ``nan``/``inf`` or numpy reprs
+    (``np.float64(0.25)``); text values are skipped. A dict whose keys are only the
+    end-of-training summary (``train_runtime``, ``train_loss``, ...) is a run attribute.
+    Dicts with a key starting ``eval_`` are evaluation dicts; the others are training dicts.
+
+Steps (the dicts carry none), first rule that applies:
+    1. **tqdm counters**: when tqdm.write prints a dict it clears the bar and redraws it at
+       the same count, so each logging event shows the main bar (the one whose total is
+       ``Total optimization steps``, else the most common total) twice in a row at the
+       count = ``global_step``. If the distinct redraw counts, in order, are as many as
+       the training dicts and increasing, they are the steps. (stdout and stderr are
+       buffered apart, so the *position* of a dict among the bars is not used.)
+    2. **logging_steps** given by the caller (``el.load(..., logging_steps=N)``, CLI
+       ``--logging-steps N``), else found in the text (``logging_steps=N``,
+       ``"logging_steps": N``, ``--logging-steps N``): the *i*-th training dict (from 1)
+       is step ``N * i``.
+    3. the dict index (1, 2, ...) with a :class:`DataWarning` that says so.
+
+    An evaluation dict takes the step of the training dict printed before it.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataWarning, LoadError
+from .base import Reader
+from .hf_trainer_state import SUMMARY_KEYS
+from .options import current
+
+__all__ = ["READER", "read", "sniff_file", "parse_dicts", "tqdm_steps"]
+
+_SUFFIXES = (".log", ".txt", ".out", ".err", ".md", "")
+_DICT = re.compile(r"\{'[^{}\r\n]*\}")
+_PAIR = re.compile(r"'([^'\r\n]+)':\s*([^,{}]+?)\s*(?=,\s*'|\}$|\}|$)")
+_WRAPPED = re.compile(r"^(?:np\.|numpy\.)?(?:float|int|uint)\d*\((.*)\)$|^tensor\(([^,()]*)")
+_HF_KEYS = ("epoch", "loss", "learning_rate", "grad_norm")
+_BAR = re.compile(r"(\d+)%\|[^|\r\n]*\|\s*(\d+)/(\d+) \[")
+_TOTAL = re.compile(r"Total optimization steps\s*=\s*([\d,]+)")
+_LOGGING_STEPS = re.compile(r"""(?:["']?logging[_-]steps["']?\s*[=:]\s*|--logging[_-]steps[= ])(\d+)""")
+
+
+def _number(text: str) -> float | None:
+    text = text.strip()
+    m = _WRAPPED.match(text)
+    if m:
+        text = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
+    try:
+        return float(text)  # also 'nan', 'inf', '-inf'
+    except ValueError:
+        return None
+
+
+def parse_dicts(text: str) -> list[dict[str, float]]:
+    """Every logged Trainer dict in *text*, in order, as ``{key: float}``."""
+    out = []
+    for m in _DICT.finditer(text):
+        body = m.group(0)
+        pairs = {}
+        for pm in _PAIR.finditer(body):
+            v = _number(pm.group(2))
+            if v is not None:
+                pairs[pm.group(1)] = v
+        keys = pairs.keys()
+        if len(pairs) >= 2 and (any(k in keys for k in _HF_KEYS) or any(k.startswith("eval_") for k in keys)):
+            out.append(pairs)
+    return out
+
+
+def tqdm_steps(text: str) -> tuple[list[int], int | None]:
+    """The distinct redraw counts of the main training bar, in order, and its total."""
+    bars = [(int(m.group(2)), int(m.group(3))) for m in _BAR.finditer(text)]
+    if not bars:
+        return [], None
+    tm = _TOTAL.search(text)
+    total = int(tm.group(1).replace(",", "")) if tm else None
+    totals = Counter(t for _c, t in bars)
+    if total is None or total not in totals:
+        total = totals.most_common(1)[0][0]
+    main = [c for c, t in bars if t == total]
+    redraw: list[int] = []
+    for a, b in zip(main, main[1:]):
+        if a == b and (not redraw or a > redraw[-1]):
+            redraw.append(a)
+    return redraw, total
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
+    return raw.decode("utf-8", errors="replace")
+
+
+def read(path: Path) -> pd.DataFrame:
+    """Read a Trainer / TRL console log into ``step, metric, value`` (rules above)."""
+    path = Path(path)
+    text = _read_text(path)
+    dicts = parse_dicts(text)
+    meta: dict = {}
+    train, evals = [], []  # (dict index, dict)
+    for i, d in enumerate(dicts):
+        if set(d) <= SUMMARY_KEYS | {"epoch"}:
+            meta.update({k: v for k, v in d.items() if k != "epoch"})
+        elif any(k.startswith("eval_") for k in d):
+            evals.append((i, d))
+        else:
+            train.append((i, d))
+    if not train and not evals:
+        raise LoadError(
+            path,
+            "no Trainer log dicts found; expected lines like \"{'loss': 0.1, 'entropy': 0.5, "
+            "'epoch': 0.01}\" as transformers' Trainer / TRL print them.",
+        )
+    redraw, total = tqdm_steps(text)
+    opt = current().logging_steps
+    found = _LOGGING_STEPS.search(text)
+    n = len(train)
+    if n and len(redraw) == n:
+        steps = redraw
+        rule = f"tqdm counters of the {total}-step progress bar"
+    elif opt or found:
+        k = int(opt or found.group(1))  # type: ignore[union-attr]
+        steps = [k * (j + 1) for j in range(n)]
+        rule = f"logging_steps={k} ({'given' if opt else 'found in the log'}) x dict index"
+    else:
+        steps = list(range(1, n + 1))
+        rule = "dict index"
+        warnings.warn(
+            f"{path}: the Trainer dicts carry no step and the tqdm counters do not match them "
+            f"({len(redraw)} redraw(s) for {n} dict(s)); numbered the dicts 1..{n}. Pass "
+            "logging_steps=N (CLI: --logging-steps N) to get trainer steps.",
+            DataWarning,
+            stacklevel=2,
+        )
+    meta["step_rule"] = rule
+    if total is not None:
+        meta["max_steps"] = total
+    step_of = {i: s for (i, _d), s in zip(train, steps)}
+    rows_s, rows_k, rows_v = [], [], []
+    for (i, d), s in zip(train, steps):
+        for k, v in d.items():
+            rows_s.append(s)
+            rows_k.append(k)
+            rows_v.append(v)
+    orphan = 0
+    for i, d in evals:
+        before = [s for j, s in step_of.items() if j < i]
+        if not before:
+            orphan += 1
+            continue
+        for k, v in d.items():
+            rows_s.append(before[-1])
+            rows_k.append(k)
+            rows_v.append(v)
+    if orphan:
+        warnings.warn(
+            f"{path}: skipped {orphan} evaluation dict(s) printed before any training dict (no step to give them).",
+            DataWarning,
+            stacklevel=2,
+        )
+    out = pd.DataFrame(
+        {"step": np.asarray(rows_s, dtype=np.int64), "metric": rows_k, "value": np.asarray(rows_v, dtype=float)}
+    )
+    out.attrs["meta"] = meta
+    return out
+
+
+def sniff_file(path: Path) -> bool:
+    """A text file whose first 4 MiB hold a Trainer log dict."""
+    path = Path(path)
+    if path.suffix.lower() not in _SUFFIXES:
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4 * 1024 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return "{'" in head and bool(parse_dicts(head))
+
+
+READER = Reader(
+    name="hf-console",
+    description="Hugging Face Trainer / TRL console log (printed {'loss': ..., 'entropy': ...} dicts)",
+    read=read,
+    sniff_file=sniff_file,
+)
