@@ -9,15 +9,24 @@ import pandas as pd
 import typer
 
 from ..fleet.compare import compare
-from ..loaders import scan
-from .common import captured_warnings, dump_json, echo_err, fail, guard
+from .common import (
+    AggregateOpt,
+    LoggingStepsOpt,
+    StepOpt,
+    captured_warnings,
+    dump_json,
+    echo_err,
+    fail,
+    guard,
+    load_logs,
+)
 
 
-def _load(paths: list[Path]) -> pd.DataFrame:
+def _load(paths: list[Path], **options) -> pd.DataFrame:
     """Every run under *paths*; run names are prefixed by the path when they clash."""
     tables = []
     for p in paths:
-        report = scan(p)
+        report = load_logs(p, **options)
         for bad, msg in report.errors:
             echo_err(f"warning: skipped {bad}: {msg}")
         if len(report.table):
@@ -52,6 +61,9 @@ def register(app: typer.Typer) -> None:
         level: Annotated[float, typer.Option(help="Interval level.")] = 0.9,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
         plot: Annotated[Path | None, typer.Option(help="Write the overlay plot (PNG/SVG).")] = None,
+        step: StepOpt = None,
+        aggregate: AggregateOpt = "mean",
+        logging_steps: LoggingStepsOpt = None,
     ) -> None:
         """Difference of ceilings, entropy floors and saturation steps of each run against
         a baseline, with bootstrap intervals and a verdict: lifted / no detectable change /
@@ -62,7 +74,7 @@ def register(app: typer.Typer) -> None:
             raise fail(f"--n-boot must be at least 20; got {n_boot}.")
         notes: list[str] = []
         with guard():
-            table = _load(paths)
+            table = _load(paths, step=step, aggregate=aggregate, logging_steps=logging_steps)
             runs = sorted(table["run"].unique().tolist()) if len(table) else []
             if len(runs) < 2:
                 raise fail(

@@ -18,7 +18,19 @@ import typer
 
 from ..errors import EntropyLawError
 from ..fitting.laws import LAWS
-from .common import captured_warnings, dump_json, echo_err, fail, guard
+from .common import (
+    AggregateOpt,
+    BoundsOpt,
+    LoggingStepsOpt,
+    StepOpt,
+    captured_warnings,
+    dump_json,
+    echo_err,
+    fail,
+    guard,
+    load_logs,
+    parse_bounds,
+)
 
 __all__ = ["register", "fit_command"]
 
@@ -61,17 +73,20 @@ def fit_command(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Save the fit plot to FILE (.png, .pdf, .svg).")
     ] = None,
+    step: StepOpt = None,
+    aggregate: AggregateOpt = "mean",
+    logging_steps: LoggingStepsOpt = None,
+    bounds: BoundsOpt = "auto",
 ) -> None:
     """Fit R = -a*exp(H) + b (or another law) to every run and report a, b, the ceiling
     b - a with bootstrap intervals, and diagnostics."""
     from ..fitting.runs import fit
-    from ..loaders import scan
-
     if not 0.0 < level < 1.0:
         raise fail(f"--level must lie strictly between 0 and 1 (e.g. 0.95); got {level}.")
     results, records = [], []
     with guard():
-        report = scan(path)
+        bounded = parse_bounds(bounds)
+        report = load_logs(path, step=step, aggregate=aggregate, logging_steps=logging_steps)
         for p, msg in report.errors:
             echo_err(f"warning: skipped {p}: {msg}")
             records.append({"run": str(p), "status": "error", "message": msg, "warnings": []})
@@ -91,6 +106,7 @@ def fit_command(
                         from_step=from_step,
                         upto_step=upto_step,
                         drop_transient="auto" if drop_transient else False,
+                        bounded=bounded,
                     )
             except EntropyLawError as exc:
                 if getattr(exc, "status", "") == "bad_argument":

@@ -11,8 +11,19 @@ import typer
 from ..errors import EntropyLawError
 from ..forecasting.backtest import backtest
 from ..forecasting.forecaster import forecast, prepare_run
-from ..loaders import scan
-from .common import captured_warnings, dump_json, echo_err, fail, guard
+from .common import (
+    AggregateOpt,
+    BoundsOpt,
+    LoggingStepsOpt,
+    StepOpt,
+    captured_warnings,
+    dump_json,
+    echo_err,
+    fail,
+    guard,
+    load_logs,
+    parse_bounds,
+)
 
 Entropy = Annotated[str | None, typer.Option("--entropy", help="Entropy metric key (detected when omitted).")]
 Reward = Annotated[
@@ -30,8 +41,8 @@ Kind = Annotated[
 Json = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document.")]
 
 
-def _runs(path: Path):
-    report = scan(path)
+def _runs(path: Path, step=None, aggregate="mean", logging_steps=None):
+    report = load_logs(path, step=step, aggregate=aggregate, logging_steps=logging_steps)
     for p, msg in report.errors:
         echo_err(f"warning: skipped {p}: {msg}")
     return report.table, report.errors
@@ -70,6 +81,18 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="Write the forecast plot (PNG or SVG; one file per run when several)."),
         ] = None,
+        x: Annotated[
+            str | None,
+            typer.Option(
+                "--x",
+                help="A logged compute column (num_tokens, _runtime, perf/total_num_tokens...): also "
+                "report the saturation point in its units.",
+            ),
+        ] = None,
+        step: StepOpt = None,
+        aggregate: AggregateOpt = "mean",
+        logging_steps: LoggingStepsOpt = None,
+        bounds: BoundsOpt = "auto",
     ) -> None:
         """Forecast each run's ceiling, saturation step and value at a horizon."""
         if upto_step is not None and upto_fraction is not None:
@@ -77,13 +100,14 @@ def register(app: typer.Typer) -> None:
         if not 0 < level < 1:
             raise fail(f"--level must lie in (0, 1); got {level}.")
         records = []
+        bounded = parse_bounds(bounds)
         with guard():
-            table, errors = _runs(path)
+            table, errors = _runs(path, step, aggregate, logging_steps)
             for run, sub in table.groupby("run", sort=True):
                 notes: list[str] = []
                 try:
                     with captured_warnings(notes, echo=not as_json):
-                        s = prepare_run(sub, entropy=entropy, reward=reward, kind=kind)
+                        s = prepare_run(sub, entropy=entropy, reward=reward, kind=kind, x=x)
                         if given_entropy:
                             upto = (
                                 upto_step
@@ -118,6 +142,7 @@ def register(app: typer.Typer) -> None:
                             n_boot=n_boot,
                             seed=seed,
                             level=level,
+                            bounded=bounded,
                         )
                 except EntropyLawError as exc:
                     records.append(
@@ -152,6 +177,9 @@ def register(app: typer.Typer) -> None:
         n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = 400,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
         as_json: Json = False,
+        step: StepOpt = None,
+        aggregate: AggregateOpt = "mean",
+        logging_steps: LoggingStepsOpt = None,
     ) -> None:
         """Cut finished runs early, forecast, and score against what they then did and
         against the last-value and sigmoid-only baselines."""
@@ -162,7 +190,7 @@ def register(app: typer.Typer) -> None:
         frames, errs = [], []
         with guard():
             for path in paths:
-                table, errors = _runs(path)
+                table, errors = _runs(path, step, aggregate, logging_steps)
                 errs += [{"run": p, "status": "error", "message": m} for p, m in errors]
                 for run, sub in table.groupby("run", sort=True):
                     try:

@@ -8,17 +8,28 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import MetricError
+from ..forecasting.compute_axis import compute_keys
 from ..loaders import formats, scan
-from ..table.metrics import candidates, detect
+from ..table.metrics import candidates, choose
 from ..table.tidy import metric_summary
-from .common import captured_warnings, dump_json, guard
+from .common import AggregateOpt, LoggingStepsOpt, StepOpt, captured_warnings, dump_json, guard
+
+_ATTR_SHOWN = ("format", "step_rule", "step_key", "note", "best_metric", "max_steps", "logging_steps")
 
 
 def inspect_data(
-    path: Path, fmt: str = "auto", entropy: str | None = None, reward: str | None = None
+    path: Path,
+    fmt: str = "auto",
+    entropy: str | None = None,
+    reward: str | None = None,
+    *,
+    step: str | None = None,
+    aggregate: str = "mean",
+    logging_steps: int | None = None,
 ) -> dict:
     """Describe the runs under *path* as a JSON-safe dict (the ``--json`` document)."""
-    report = scan(path, fmt)
+    report = scan(path, fmt, step=step, aggregate=aggregate, logging_steps=logging_steps)
+    run_meta = report.table.attrs.get("run_meta", {})
     summary = metric_summary(report.table)
     runs = []
     for run, sub in summary.groupby("run", sort=True):
@@ -30,18 +41,26 @@ def inspect_data(
                 for m, n, a, b in sub[["metric", "n", "first_step", "last_step"]].itertuples(index=False)
             ],
         }
+        counts = dict(zip(sub["metric"], sub["n"]))
         try:
-            ent, rew = detect(names, entropy=entropy, reward=reward, run=str(run))
-            entry.update({"entropy": ent, "reward": rew, "detection_error": None})
+            d = choose(names, entropy=entropy, reward=reward, run=str(run), counts=counts)
+            entry.update(
+                {"entropy": d.entropy, "reward": d.reward, "detection": d.reason, "detection_error": None}
+            )
         except MetricError as exc:
-            entry.update({"entropy": None, "reward": None, "detection_error": str(exc)})
+            entry.update({"entropy": None, "reward": None, "detection": None, "detection_error": str(exc)})
         entry["candidates"] = candidates(names)
+        entry["compute_keys"] = compute_keys(names)
+        meta = run_meta.get(str(run), {})
+        entry["attributes"] = {k: meta[k] for k in _ATTR_SHOWN if k in meta}
         runs.append(entry)
     return {
         "path": str(path),
         "runs": runs,
         "errors": [{"path": p, "error": e} for p, e in report.errors],
         "skipped": list(report.skipped),
+        "skip_reasons": dict(report.reasons),
+        "summary": report.summary(),
     }
 
 
@@ -55,11 +74,16 @@ def register(app: typer.Typer) -> None:
         entropy: Annotated[str | None, typer.Option(help="Entropy metric key.")] = None,
         reward: Annotated[str | None, typer.Option(help="Performance metric key.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+        step: StepOpt = None,
+        aggregate: AggregateOpt = "mean",
+        logging_steps: LoggingStepsOpt = None,
     ) -> None:
         """List the runs found, their metrics with step ranges and counts, and the
         detected entropy and performance metrics."""
         with guard(), captured_warnings():
-            doc = inspect_data(path, format, entropy, reward)
+            doc = inspect_data(
+                path, format, entropy, reward, step=step, aggregate=aggregate, logging_steps=logging_steps
+            )
         if as_json:
             dump_json(doc)
             return
@@ -69,6 +93,11 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"  detection: {run['detection_error']}")
             else:
                 typer.echo(f"  entropy: {run['entropy']}   performance: {run['reward']}")
+                typer.echo(f"  why: {run['detection']}")
+            for k, v in run["attributes"].items():
+                typer.echo(f"  {k}: {v}")
+            if run["compute_keys"]:
+                typer.echo(f"  compute axes (--x): {', '.join(run['compute_keys'])}")
             width = max(len(m["metric"]) for m in run["metrics"])
             for m in run["metrics"]:
                 typer.echo(
@@ -76,7 +105,4 @@ def register(app: typer.Typer) -> None:
                 )
         for err in doc["errors"]:
             typer.echo(f"failed to load {err['path']}: {err['error']}", err=True)
-        typer.echo(
-            f"{len(doc['runs'])} run(s) loaded, {len(doc['errors'])} failed, "
-            f"{len(doc['skipped'])} file(s) not recognised."
-        )
+        typer.echo(doc["summary"])

@@ -25,6 +25,8 @@ says so.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..errors import FitError
@@ -196,9 +198,22 @@ def verdict(
     return True, "the law holds: a > 0 with an interval excluding 0" + alt
 
 
-def resolve_bounds(bounded, y) -> tuple[float, float] | None:
-    """The metric's range: None, an explicit ``(lo, hi)``, or ``"auto"`` = ``(0, 1)``
-    when every value lies in [0, 1] (accuracy, pass rate...)."""
+_PERCENT_NAME = re.compile(
+    r"(^|[/_.\-])(acc|accuracy|answer_accuracy|pass(@|_at_)?\d*|pass_rate|win_rate|success_rate|"
+    r"exact_match|em|percent|pct|score)($|[/_.@\-%])|%",
+    re.IGNORECASE,
+)
+
+
+def resolve_bounds(bounded, y, name: str | None = None) -> tuple[float, float] | None:
+    """The metric's range: None, an explicit ``(lo, hi)``, or ``"auto"``.
+
+    ``"auto"`` is ``(0, 1)`` when every value lies in [0, 1] (accuracy, pass rate...), and
+    ``(0, 100)`` when the metric's *name* is accuracy-like (``acc``, ``accuracy``,
+    ``pass@k``, ``pass_rate``, ``exact_match``, ``score``, ``percent``/``pct``/``%`` as a
+    word of the key) and every value lies in [0, 100] with some above 1 (accuracy logged
+    in percent, e.g. ``eval_acc`` 15.6 ... 41.6); otherwise unbounded.
+    """
     if bounded is None or bounded is False:
         return None
     if isinstance(bounded, str):
@@ -208,7 +223,13 @@ def resolve_bounds(bounded, y) -> tuple[float, float] | None:
             )
         y = np.asarray(y, dtype=float)
         y = y[np.isfinite(y)]
-        return (0.0, 1.0) if y.size and y.min() >= 0.0 and y.max() <= 1.0 else None
+        if not y.size or y.min() < 0.0:
+            return None
+        if y.max() <= 1.0:
+            return (0.0, 1.0)
+        if name and y.max() <= 100.0 and _PERCENT_NAME.search(name):
+            return (0.0, 100.0)
+        return None
     try:
         lo, hi = (float(v) for v in bounded)
     except (TypeError, ValueError):

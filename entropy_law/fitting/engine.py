@@ -123,7 +123,7 @@ def fit_arrays(
     if upto_step is not None:
         keep &= st <= upto_step
     x, y, st, w = x[keep], y[keep], st[keep], w[keep]
-    bounds = resolve_bounds(bounded, y)
+    bounds = resolve_bounds(bounded, y, name=reward_name)
     settings: dict[str, Any] = dict(
         resample=resample,
         n_boot=n_boot,

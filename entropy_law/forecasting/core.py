@@ -106,7 +106,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     seed = 0 if st.seed is None else int(st.seed)
     rng = np.random.default_rng([seed, 7])
     first, upto, horizon = s.first_step, st.upto_step, st.horizon
-    bounds = resolve_bounds(bounded, s.p_val)
+    bounds = resolve_bounds(bounded, s.p_val, name=s.reward)
     notes: list[str] = []
     p_step, p_val = s.p_step, s.p_val
     tail = tail_mask(p_step, first, upto)

@@ -74,12 +74,14 @@ Statuses
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from ..errors import EntropyLawError
 from ..table.align import align_arrays
-from ..table.metrics import detect
+from ..table.metrics import choose
 from .result import ForecastResult, ForecastSettings
 
 __all__ = ["forecast", "prepare_run", "RunSeries", "HORIZON_MULTIPLE"]
@@ -90,8 +92,9 @@ HORIZON_MULTIPLE = 2.0  # default horizon = 2 x the last observed step
 class RunSeries:
     """One run's entropy and performance series, as logged (every step / every eval)."""
 
-    def __init__(self, run, e_step, e_val, p_step, p_val, entropy, reward):
+    def __init__(self, run, e_step, e_val, p_step, p_val, entropy, reward, detection=None, x_axis=None):
         self.run, self.entropy, self.reward = run, entropy, reward
+        self.detection, self.x_axis = detection, x_axis
         self.e_step, self.e_val = np.asarray(e_step, np.int64), np.asarray(e_val, float)
         self.p_step, self.p_val = np.asarray(p_step, np.int64), np.asarray(p_val, float)
 
@@ -105,6 +108,8 @@ class RunSeries:
             self.p_val[kp],
             self.entropy,
             self.reward,
+            self.detection,
+            self.x_axis,
         )
 
     @property
@@ -124,8 +129,12 @@ class RunSeries:
         return pd.DataFrame({"step": step, "entropy": h, "reward": y})
 
 
-def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto") -> RunSeries:
-    """Pull one run's entropy and performance series out of a tidy long table."""
+def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto", x=None) -> RunSeries:
+    """Pull one run's entropy and performance series out of a tidy long table.
+
+    *x*: a logged compute column (tokens, samples, GPU-hours, wall-clock) in whose units
+    the forecast's step quantities are also reported (:mod:`.compute_axis`).
+    """
     if not isinstance(table, pd.DataFrame) or not {"run", "step", "metric", "value"} <= set(table.columns):
         raise EntropyLawError(
             "forecast() needs a tidy long table (run, step, metric, value) "
@@ -137,12 +146,17 @@ def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto") 
             f"forecast() takes one run; the table holds {len(runs)}: "
             f"{runs[:10]}. Select one, e.g. table[table.run == {runs[0]!r}]."
         )
-    ent, rew = detect(
-        table["metric"].unique().tolist(), entropy=entropy, reward=reward, kind=kind, run=str(runs[0])
-    )
+    counts = table["metric"].value_counts().to_dict()
+    d = choose(list(counts), entropy=entropy, reward=reward, kind=kind, run=str(runs[0]), counts=counts)
+    ent, rew = d.entropy, d.reward
     e = table[table["metric"] == ent].sort_values("step")
     p = table[table["metric"] == rew].sort_values("step")
-    return RunSeries(str(runs[0]), e["step"], e["value"], p["step"], p["value"], ent, rew)
+    axis = None
+    if x is not None:
+        from .compute_axis import compute_axis
+
+        axis = compute_axis(table, x)
+    return RunSeries(str(runs[0]), e["step"], e["value"], p["step"], p["value"], ent, rew, d.reason, axis)
 
 
 def forecast(
@@ -162,6 +176,7 @@ def forecast(
     bounded="auto",
     sigmoid: bool = True,
     combine: bool = True,
+    x: str | None = None,
 ) -> ForecastResult:
     """Forecast one run from its slice up to *upto_step* (see the module docstring).
 
@@ -189,11 +204,15 @@ def forecast(
     combine : bool
         Report the combination of the law's and the sigmoid's forecasts (default) rather
         than the law's alone; see the module docstring.
+    x : str, optional
+        A logged compute column (``num_tokens``, ``_runtime``, ``perf/total_num_tokens``...):
+        the saturation point, the last used step and the horizon are also reported in its
+        units (``result.compute``; :mod:`entropy_law.forecasting.compute_axis`).
     """
     series = (
         table
         if isinstance(table, RunSeries)
-        else prepare_run(table, entropy=entropy, reward=reward, kind=kind)
+        else prepare_run(table, entropy=entropy, reward=reward, kind=kind, x=x)
     )
     if anchor not in ("level", "fit"):
         raise EntropyLawError(f"anchor={anchor!r} must be 'level' or 'fit'.")
@@ -226,4 +245,17 @@ def forecast(
     )
     from .core import run_forecast
 
-    return run_forecast(series.upto(upto), settings, bounded=bounded, use_sigmoid=sigmoid)
+    res = run_forecast(series.upto(upto), settings, bounded=bounded, use_sigmoid=sigmoid)
+    res = replace(res, detection=series.detection)
+    axis = series.x_axis
+    if axis is None:
+        return res
+    sat = res.saturation_step
+    compute = {
+        "key": axis.key,
+        "saturation": axis.estimate(sat),
+        "upto": axis(float(upto)),
+        "horizon": axis(float(horizon)),
+    }
+    notes = axis.notes(sat.value, *sat.ci, float(horizon))
+    return replace(res, compute=compute, warnings=tuple(res.warnings) + tuple(notes))

@@ -114,6 +114,8 @@ class ForecastResult:
     path: tuple | None = field(repr=False, default=None)
     warnings: tuple[str, ...] = ()
     draws: dict = field(repr=False, default_factory=dict)
+    compute: dict | None = field(repr=False, default=None)
+    detection: str | None = field(repr=False, default=None)
 
     @classmethod
     def fallback(cls, *, status: str, message: str, sig_final: float = 0.0, **common):
@@ -203,6 +205,15 @@ class ForecastResult:
             "anchor": st.anchor,
             "saturation_fraction": st.saturation_fraction,
             "warnings": list(self.warnings),
+            "detection": self.detection,
+            "compute": None
+            if self.compute is None
+            else {
+                "key": self.compute["key"],
+                "saturation": _est_dict(self.compute["saturation"]),
+                "fitted_upto": _num(self.compute["upto"]),
+                "horizon": _num(self.compute["horizon"]),
+            },
         }
 
     def report(self) -> str:
@@ -222,6 +233,12 @@ class ForecastResult:
             f"  entropy floor    {self.entropy_floor}",
             f"  last value       {self.last_value:.4g}",
         ]
+        if self.compute is not None:
+            c = self.compute
+            lines.append(
+                f"  saturation at    {c['saturation']}   {c['key']} "
+                f"(data up to {c['upto']:.6g}, horizon {c['horizon']:.6g} {c['key']})"
+            )
         if self.sigmoid is not None and self.sigmoid.ok:
             agree = {True: "agree", False: "DISAGREE", None: "n/a"}[self.ceilings_agree]
             lines.append(

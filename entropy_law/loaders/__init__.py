@@ -272,7 +272,7 @@ def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
     for unit in with_progress(units, progress):
         try:
             raw = _read_unit(unit)
-            meta = raw.attrs.get("meta") or {}
+            meta = raw.attrs.pop("meta", None) or {}
             frames.append(tidy(raw, origin=str(unit.path)))
             for r in raw["run"].unique():
                 run_meta[str(r)] = {"format": unit.reader.name, **meta}

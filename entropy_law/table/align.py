@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EntropyLawError
-from .metrics import detect
+from .metrics import choose
 
 __all__ = ["ALIGN_RULES", "entropy_reward", "align_arrays"]
 
@@ -38,7 +38,7 @@ def entropy_reward(
     -------
     DataFrame
         Columns ``run, step, entropy, reward``; ``attrs["metrics"]`` maps each run to
-        its ``(entropy, reward)`` keys.
+        its ``(entropy, reward)`` keys and ``attrs["detection"]`` to the reason for them.
     """
 
     if align not in ALIGN_RULES:
@@ -46,11 +46,13 @@ def entropy_reward(
             f"align={align!r} is not a known alignment rule; choose one of {list(ALIGN_RULES)}."
         )
     frames = []
-    chosen = {}
+    chosen, why = {}, {}
     for run, sub in long.groupby("run", sort=True):
-        names = sub["metric"].unique().tolist()
-        ent, rew = detect(names, entropy=entropy, reward=reward, kind=kind, run=str(run))
+        counts = sub["metric"].value_counts().to_dict()
+        d = choose(list(counts), entropy=entropy, reward=reward, kind=kind, run=str(run), counts=counts)
+        ent, rew = d.entropy, d.reward
         chosen[str(run)] = (ent, rew)
+        why[str(run)] = d.reason
         frames.append(_align_one(str(run), sub, ent, rew, align))
     out = (
         pd.concat(frames, ignore_index=True)
@@ -58,6 +60,7 @@ def entropy_reward(
         else pd.DataFrame({"run": [], "step": np.array([], dtype=np.int64), "entropy": [], "reward": []})
     )
     out.attrs["metrics"] = chosen
+    out.attrs["detection"] = why
     return out
 
 
