@@ -90,7 +90,11 @@ def _pairs(corpus: Path, source: str) -> list[tuple[Path, Path]]:
             rest = "short_40step/" + stem[len("short_40step__") :]
         else:
             continue
-        hits = [p for p in raw_dir.rglob("*") if p.is_file() and p.relative_to(raw_dir).with_suffix("").as_posix() == rest]
+        hits = [
+            p
+            for p in raw_dir.rglob("*")
+            if p.is_file() and p.relative_to(raw_dir).with_suffix("").as_posix() == rest
+        ]
         if source.startswith("jiang"):
             hits = [raw_dir]  # the W&B run folder (output.log + wandb-metadata.json)
         assert len(hits) == 1, (csv, hits)
@@ -170,4 +174,7 @@ def test_whole_corpus_folder_summary(corpus_dir):
     assert meta["format"] == "wandb-console"
     assert meta["wandb_metadata"]["python"].startswith("CPython")
     assert "no run-*.wandb file" in meta["note"]
-    assert "actor_rollout_ref" in rep.table.attrs["run_meta"]["bihan_qwen2.5-7b_gsm8k_ppo_resumed/verl_demo"]["config"]
+    assert (
+        "actor_rollout_ref"
+        in rep.table.attrs["run_meta"]["bihan_qwen2.5-7b_gsm8k_ppo_resumed/verl_demo"]["config"]
+    )

@@ -3,7 +3,7 @@
 import pytest
 
 from entropy_law.errors import MetricError
-from entropy_law.table.metrics import detect
+from entropy_law.table.metrics import choose, detect
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,61 @@ def test_explicit_key_missing_suggests_closest():
 def test_explicit_override_wins():
     names = ["actor/entropy", "critic/score/mean", "critic/rewards/mean"]
     assert detect(names, reward="critic/rewards/mean") == ("actor/entropy", "critic/rewards/mean")
+
+
+def test_logged_throughout_beats_logged_once_and_says_why():
+    """verl ReTool: val-core only at step 0, val-aux every 10 steps."""
+    names = [
+        "actor/entropy",
+        "critic/score/mean",
+        "val-core/aime_2024/acc/mean@16",
+        "val-aux/aime_2024/reward/mean@16",
+        "val-aux/aime_2024/score/mean@16",
+    ]
+    counts = {"actor/entropy": 200, "critic/score/mean": 200, "val-core/aime_2024/acc/mean@16": 1}
+    counts |= {"val-aux/aime_2024/reward/mean@16": 20, "val-aux/aime_2024/score/mean@16": 20}
+    d = choose(names, counts=counts)
+    assert d.reward == "val-aux/aime_2024/reward/mean@16"
+    assert (
+        "logged throughout the run" in d.reward_reason and "val-core/aime_2024/acc/mean@16" in d.reward_reason
+    )
+    # without counts the old rule holds: the val-core key wins
+    assert detect(names) == ("actor/entropy", "val-core/aime_2024/acc/mean@16")
+
+
+def test_sparse_validation_gives_way_to_training_reward():
+    names = ["entropy", "reward", "eval_reward"]
+    d = choose(names, counts={"entropy": 50, "reward": 50, "eval_reward": 1})
+    assert d.reward == "reward" and "eval_reward" in d.reward_reason
+
+
+@pytest.mark.parametrize(
+    "names, expected",
+    [
+        (["entropy", "reward", "eval_reward", "eval_rewards/acc/mean"], "eval_reward"),  # TRL eval
+        (
+            [
+                "train/token_entropy",
+                "rollout/reward",
+                "eval/reward",
+                "eval/answer_accuracy",
+                "eval/format_accuracy",
+            ],
+            "eval/answer_accuracy",
+        ),  # typed JSON lines
+        (["optim/entropy", "env/all/reward/total", "test/env/all/reward/total"], "test/env/all/reward/total"),
+        (["entropy_avg", "reward_avg", "eval_acc"], "eval_acc"),
+    ],
+)
+def test_new_framework_keys(names, expected):
+    assert choose(names).reward == expected
+
+
+def test_percent_accuracy_is_bounded_by_name_and_range():
+    from entropy_law.fitting.diagnostics import resolve_bounds
+
+    assert resolve_bounds("auto", [15.6, 41.6], name="eval_acc") == (0.0, 100.0)
+    assert resolve_bounds("auto", [15.6, 41.6], name="response_length") is None
+    assert resolve_bounds("auto", [15.6, 141.6], name="eval_acc") is None
+    assert resolve_bounds("auto", [0.1, 0.4], name="eval_acc") == (0.0, 1.0)
+    assert resolve_bounds((0, 50), [15.6], name="eval_acc") == (0.0, 50.0)

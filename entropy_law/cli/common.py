@@ -89,7 +89,8 @@ LoggingStepsOpt = Annotated[
     int | None,
     typer.Option(
         "--logging-steps",
-        help="The Trainer's logging_steps, for HF/TRL console logs whose tqdm counters do not give the steps.",
+        help="The Trainer's logging_steps, for HF/TRL console logs whose tqdm counters "
+        "do not give the steps.",
     ),
 ]
 BoundsOpt = Annotated[

@@ -81,6 +81,7 @@ def fit_command(
     """Fit R = -a*exp(H) + b (or another law) to every run and report a, b, the ceiling
     b - a with bootstrap intervals, and diagnostics."""
     from ..fitting.runs import fit
+
     if not 0.0 < level < 1.0:
         raise fail(f"--level must lie strictly between 0 and 1 (e.g. 0.95); got {level}.")
     results, records = [], []

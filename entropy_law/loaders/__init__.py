@@ -26,7 +26,6 @@ from ..errors import DataWarning, EntropyLawError, LoadError
 from ..table.tidy import tidy
 from .base import Reader
 from .discovery_report import (
-    PROGRESS_MIN_UNITS,
     is_metadata,
     load_summary,
     skip_reason,

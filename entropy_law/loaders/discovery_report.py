@@ -20,7 +20,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["METADATA_NAMES", "PROGRESS_MIN_UNITS", "is_metadata", "skip_reason", "load_summary", "with_progress"]
+__all__ = [
+    "METADATA_NAMES",
+    "PROGRESS_MIN_UNITS",
+    "is_metadata",
+    "skip_reason",
+    "load_summary",
+    "with_progress",
+]
 
 PROGRESS_MIN_UNITS = 20
 METADATA_NAMES = frozenset(

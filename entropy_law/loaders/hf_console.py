@@ -155,7 +155,7 @@ def read(path: Path) -> pd.DataFrame:
         meta["max_steps"] = total
     step_of = {i: s for (i, _d), s in zip(train, steps)}
     rows_s, rows_k, rows_v = [], [], []
-    for (i, d), s in zip(train, steps):
+    for (_i, d), s in zip(train, steps):
         for k, v in d.items():
             rows_s.append(s)
             rows_k.append(k)
@@ -167,17 +167,24 @@ def read(path: Path) -> pd.DataFrame:
             orphan += 1
             continue
         for k, v in d.items():
+            if k == "epoch":
+                continue  # the training dict at this step has it
             rows_s.append(before[-1])
             rows_k.append(k)
             rows_v.append(v)
     if orphan:
         warnings.warn(
-            f"{path}: skipped {orphan} evaluation dict(s) printed before any training dict (no step to give them).",
+            f"{path}: skipped {orphan} evaluation dict(s) printed before any training dict "
+            "(no step to give them).",
             DataWarning,
             stacklevel=2,
         )
     out = pd.DataFrame(
-        {"step": np.asarray(rows_s, dtype=np.int64), "metric": rows_k, "value": np.asarray(rows_v, dtype=float)}
+        {
+            "step": np.asarray(rows_s, dtype=np.int64),
+            "metric": rows_k,
+            "value": np.asarray(rows_v, dtype=float),
+        }
     )
     out.attrs["meta"] = meta
     return out

@@ -142,6 +142,7 @@ def read(path: Path) -> pd.DataFrame:
     state = _load_json(state_path)
     steps, keys, values, meta = [], [], [], {}
     no_step = 0
+    epoch_at: set[int] = set()  # an eval entry repeats the train entry's epoch at its step
     for entry in state["log_history"]:
         if not isinstance(entry, dict):
             no_step += 1
@@ -156,6 +157,10 @@ def read(path: Path) -> pd.DataFrame:
             if k in SUMMARY_KEYS:
                 meta[k] = v
                 continue
+            if k == "epoch":
+                if int(s) in epoch_at:
+                    continue
+                epoch_at.add(int(s))
             steps.append(int(s))
             keys.append(k)
             values.append(float(v))

@@ -48,14 +48,17 @@ class LoadOptions:
                 None, f"aggregate={self.aggregate!r} is not a known rule; choose one of {list(AGGREGATES)}."
             )
         if self.logging_steps is not None and (
-            isinstance(self.logging_steps, bool) or not isinstance(self.logging_steps, int) or self.logging_steps < 1
+            isinstance(self.logging_steps, bool)
+            or not isinstance(self.logging_steps, int)
+            or self.logging_steps < 1
         ):
             raise LoadError(None, f"logging_steps={self.logging_steps!r} must be a positive whole number.")
         if self.step is not None and (not isinstance(self.step, str) or not self.step):
             raise LoadError(None, f"step={self.step!r} must be a metric key (a non-empty string).")
 
 
-_CURRENT: ContextVar[LoadOptions] = ContextVar("entropy_law_load_options", default=LoadOptions())
+_DEFAULT = LoadOptions()  # frozen, so sharing it as the default is safe
+_CURRENT: ContextVar[LoadOptions] = ContextVar("entropy_law_load_options", default=_DEFAULT)
 
 
 def current() -> LoadOptions:

@@ -194,16 +194,22 @@ def read(path: Path) -> pd.DataFrame:
             values.append(vs[-1] if opts.aggregate == "last" else float(np.mean(vs)))
     if multi:
         detail = ", ".join(
-            f"{typ!r}: {c} step(s) with {min(sizes[typ])}-{max(sizes[typ])} records" for typ, c in multi.items()
+            f"{typ!r}: {c} step(s) with {min(sizes[typ])}-{max(sizes[typ])} records"
+            for typ, c in multi.items()
         )
         warnings.warn(
             f"{path}: several records of one type at one step ({detail}); combined them by "
-            f"aggregate={opts.aggregate!r} ({'the mean per key' if opts.aggregate == 'mean' else 'the last record'}).",
+            f"aggregate={opts.aggregate!r} "
+            f"({'the mean per key' if opts.aggregate == 'mean' else 'the last record'}).",
             DataWarning,
             stacklevel=2,
         )
     out = pd.DataFrame(
-        {"step": np.asarray(steps, dtype=np.int64), "metric": metrics, "value": np.asarray(values, dtype=float)}
+        {
+            "step": np.asarray(steps, dtype=np.int64),
+            "metric": metrics,
+            "value": np.asarray(values, dtype=float),
+        }
     )
     out.attrs["meta"] = {"step_key": key, "record_types": sorted({t for t, _s in recs})}
     return out

@@ -300,8 +300,11 @@ def choose(
     if kind in ("auto", "val"):
         picked = _choose_val(val, counts, where)
         if picked is not None:
-            if kind == "auto" and _sparse(counts, picked[0]) and dense_train and not _sparse(
-                counts, dense_train[0]
+            if (
+                kind == "auto"
+                and _sparse(counts, picked[0])
+                and dense_train
+                and not _sparse(counts, dense_train[0])
             ):
                 why = (
                     f"{dense_train[0]} (a training reward{_pts(counts, dense_train[0])}; the validation "
