@@ -229,7 +229,20 @@ def scan(
     at least :data:`PROGRESS_MIN_UNITS` runs to read).
     """
     with using(LoadOptions(step=step, aggregate=aggregate, logging_steps=logging_steps)):
+        from .remote import is_remote
+
+        if is_remote(path):
+            return _scan_remote(path)
         return _scan(path, format, progress)
+
+
+def _scan_remote(path) -> LoadReport:
+    from .remote import read_remote
+
+    table, meta, name = read_remote(path)
+    table.attrs["run_meta"] = meta
+    r = Reader(name=name, description="runs on a tracking server", read=lambda p: table)
+    return LoadReport(table=table, units=(Unit(Path(str(path)), r, str(path)),))
 
 
 def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
