@@ -82,13 +82,22 @@ def _hf_rows(rng, n=30):
     for s in range(1, n + 1):
         h = 0.2 + 0.8 * math.exp(-s / 10)
         rows.append(
-            {"_step": call, "_runtime": 2.0 * s, "_timestamp": 1.7e9 + 2 * s, "train/global_step": s,
-             "train/entropy": h, "train/reward": 1.7 - 0.7 * math.exp(h) + float(rng.normal(0, 0.01)),
-             "train/completions": "text is skipped", "train/flag": True}
+            {
+                "_step": call,
+                "_runtime": 2.0 * s,
+                "_timestamp": 1.7e9 + 2 * s,
+                "train/global_step": s,
+                "train/entropy": h,
+                "train/reward": 1.7 - 0.7 * math.exp(h) + float(rng.normal(0, 0.01)),
+                "train/completions": "text is skipped",
+                "train/flag": True,
+            }
         )
         call += 1
         if s % 5 == 0:
-            rows.append({"_step": call, "_timestamp": 1.7e9 + 2 * s, "train/global_step": s, "eval/reward": s / 40})
+            rows.append(
+                {"_step": call, "_timestamp": 1.7e9 + 2 * s, "train/global_step": s, "eval/reward": s / 40}
+            )
             call += 1
     return rows
 
@@ -112,7 +121,9 @@ def test_wandb_url_reads_full_history_on_train_global_step(fake_wandb):
     assert ent["step"].tolist() == list(range(1, 31))
     assert ent["value"].tolist() == [r["train/entropy"] for r in rows if "train/entropy" in r]
     ev = t[t.metric == "eval/reward"]
-    assert ev["step"].tolist() == [5, 10, 15, 20, 25, 30] and ev["value"].tolist() == [s / 40 for s in range(5, 31, 5)]
+    assert ev["step"].tolist() == [5, 10, 15, 20, 25, 30] and ev["value"].tolist() == [
+        s / 40 for s in range(5, 31, 5)
+    ]
     assert "_runtime" in set(t.metric) and "train/completions" not in set(t.metric)
     meta = t.attrs["run_meta"]["proj/grpo-lr3e-4"]
     assert meta["step_key"] == "train/global_step" and meta["wandb_config"] == {"lr": 3e-4}
@@ -167,14 +178,27 @@ def mlflow_server(tmp_path):
     pytest.importorskip("flask")  # the full mlflow package (test extra) brings the server
     port = _free_port()
     store = tmp_path / "store"
-    cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-           "--backend-store-uri", f"sqlite:///{store}.db", "--default-artifact-root", str(tmp_path / "art"),
-           "--workers", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--backend-store-uri",
+        f"sqlite:///{store}.db",
+        "--default-artifact-root",
+        str(tmp_path / "art"),
+        "--workers",
+        "1",
+    ]
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # the server imports for ~1-2 min on a busy 2-core box
         while True:
             try:
                 with urllib.request.urlopen(url + "/health", timeout=2) as r:
@@ -183,7 +207,9 @@ def mlflow_server(tmp_path):
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("mlflow server did not start: " + (tmp_path / "server.log").read_text()[-2000:])
+                raise RuntimeError(
+                    "mlflow server did not start: " + (tmp_path / "server.log").read_text()[-2000:]
+                )
             time.sleep(0.5)
         yield url
     finally:
@@ -208,7 +234,9 @@ def test_mlflow_server_round_trip_exact(mlflow_server):
         h = rng.uniform(0.1, 1.0, 25)
         acc = rng.uniform(0, 1, 5)
         for s in range(25):
-            client.log_metric(run.info.run_id, "actor/entropy", float(h[s]), step=s + 1, timestamp=1000 * (s + 1))
+            client.log_metric(
+                run.info.run_id, "actor/entropy", float(h[s]), step=s + 1, timestamp=1000 * (s + 1)
+            )
         for j in range(5):
             client.log_metric(
                 run.info.run_id, "val-core/openai/gsm8k/reward/mean_at_1", float(acc[j]), step=5 * (j + 1)

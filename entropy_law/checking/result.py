@@ -29,6 +29,9 @@ class CheckSettings:
     entropy: str | None = None
     reward: str | None = None
     kind: str = "auto"
+    step: str | None = None  # load options (entropy_law.loaders.options)
+    aggregate: str = "mean"
+    logging_steps: int | None = None
 
     def __post_init__(self) -> None:
         if self.min_ceiling is None and self.min_saturation_step is None:

@@ -188,7 +188,10 @@ def _check_unit(unit: tuple[str, str | None, str], st: CheckSettings) -> list[Ru
                 f"{path}: no log format recognised (CSV/TSV/Parquet/JSON, "
                 "TensorBoard, W&B, MLflow, verl console log)."
             )
-        with warnings.catch_warnings():
+        from ..loaders.options import LoadOptions, using
+
+        opts = LoadOptions(step=st.step, aggregate=st.aggregate, logging_steps=st.logging_steps)
+        with warnings.catch_warnings(), using(opts):
             warnings.simplefilter("ignore")
             table = read_unit(Unit(Path(path), reader_named(reader), run))
     except Exception as exc:

@@ -19,7 +19,7 @@ from ..checking.report import FORMATS, append_step_summary, render
 from ..checking.result import CheckSettings
 from ..checking.runner import check
 from ..errors import EntropyLawError
-from .common import echo_err, fail
+from .common import LoggingStepsOpt, StepOpt, echo_err, fail
 
 
 class Progress:
@@ -103,6 +103,12 @@ def register(app: typer.Typer) -> None:
         progress: Annotated[
             bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
         ] = True,
+        step: StepOpt = None,
+        aggregate: Annotated[
+            str | None,
+            typer.Option(help="Several records of one type at one step (typed JSON lines): mean or last."),
+        ] = None,
+        logging_steps: LoggingStepsOpt = None,
     ) -> None:
         """Forecast every run and flag those confidently below the bar.
 
@@ -125,6 +131,9 @@ def register(app: typer.Typer) -> None:
             entropy=entropy,
             reward=reward,
             kind=kind,
+            step=step,
+            aggregate=aggregate,
+            logging_steps=logging_steps,
             jobs=jobs,
             format=fmt,
         )

@@ -137,9 +137,9 @@ def read(path: Path) -> pd.DataFrame:
         steps = redraw
         rule = f"tqdm counters of the {total}-step progress bar"
     elif opt or found:
-        k = int(opt or found.group(1))  # type: ignore[union-attr]
-        steps = [k * (j + 1) for j in range(n)]
-        rule = f"logging_steps={k} ({'given' if opt else 'found in the log'}) x dict index"
+        every = int(opt or found.group(1))  # type: ignore[union-attr]
+        steps = [every * (j + 1) for j in range(n)]
+        rule = f"logging_steps={every} ({'given' if opt else 'found in the log'}) x dict index"
     else:
         steps = list(range(1, n + 1))
         rule = "dict index"
@@ -154,7 +154,9 @@ def read(path: Path) -> pd.DataFrame:
     if total is not None:
         meta["max_steps"] = total
     step_of = {i: s for (i, _d), s in zip(train, steps)}
-    rows_s, rows_k, rows_v = [], [], []
+    rows_s: list[int] = []
+    rows_k: list[str] = []
+    rows_v: list[float] = []
     for (_i, d), s in zip(train, steps):
         for k, v in d.items():
             rows_s.append(s)
@@ -166,11 +168,11 @@ def read(path: Path) -> pd.DataFrame:
         if not before:
             orphan += 1
             continue
-        for k, v in d.items():
-            if k == "epoch":
+        for key, v in d.items():
+            if key == "epoch":
                 continue  # the training dict at this step has it
             rows_s.append(before[-1])
-            rows_k.append(k)
+            rows_k.append(key)
             rows_v.append(v)
     if orphan:
         warnings.warn(

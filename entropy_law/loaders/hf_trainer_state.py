@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -147,7 +148,7 @@ def read(path: Path) -> pd.DataFrame:
         if not isinstance(entry, dict):
             no_step += 1
             continue
-        s = entry.get("step")
+        s: Any = entry.get("step")
         if not _is_number(s) or s != int(s):
             no_step += 1
             continue

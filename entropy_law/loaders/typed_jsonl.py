@@ -27,6 +27,7 @@ import json
 import warnings
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -159,7 +160,7 @@ def read(path: Path) -> pd.DataFrame:
     no_step = untyped = 0
     for o in objs:
         tk = _type_key(o)
-        s = o.get(key)
+        s: Any = o.get(key)
         if tk is None:
             untyped += 1
             continue

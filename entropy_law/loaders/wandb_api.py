@@ -136,7 +136,8 @@ def read_wandb(uri: str, *, api_factory: Callable | None = None) -> tuple[pd.Dat
     except LoadError:
         raise
     except Exception as exc:  # the SDK raises its own CommError, ValueError...
-        raise LoadError(uri, f"the W&B API could not find or read it ({type(exc).__name__}: {exc}).") from None
+        why = f"{type(exc).__name__}: {exc}"
+        raise LoadError(uri, f"the W&B API could not find or read it ({why}).") from None
     frames, meta = [], {}
     for run in runs:
         df, m = _run_frame(run, current().step, uri)
