@@ -185,3 +185,34 @@ def test_verl_initial_validation_dict_is_not_a_trainer_log(tmp_path):
         "Initial validation metrics: {'val-core/openai/gsm8k/reward/mean@1': 0.2, 'val-aux/x': 0.1}\n"
     )
     assert discover(p)[0] == []
+
+
+def test_wandb_folder_without_history_reads_trl_output_log(tmp_path):
+    run = tmp_path / "wandb" / "run-20250101_000000-abc123"
+    files = run / "files"
+    files.mkdir(parents=True)
+    dicts = [
+        (s, {"loss": 0.1, "entropy": 1.0 / s, "reward": 0.02 * s, "epoch": 0.0}) for s in range(2, 21, 2)
+    ]
+    (files / "output.log").write_text(_console(dicts, total=20))
+    (files / "wandb-metadata.json").write_text(json.dumps({"python": "CPython 3.11", "gpu_count": 1}))
+    (files / "config.yaml").write_text("learning_rate:\n  value: 0.0003\n")
+    units, skipped = discover(tmp_path)
+    assert [u.reader.name for u in units] == ["wandb-console"] and skipped == []
+    with pytest.warns(DataWarning, match="no run-\\*.wandb file"):
+        t = el.load(tmp_path)
+    name = "wandb/run-20250101_000000-abc123"
+    assert t[t.metric == "entropy"]["step"].tolist() == list(range(2, 21, 2))
+    meta = t.attrs["run_meta"][name]
+    assert meta["wandb_metadata"]["gpu_count"] == 1
+    assert meta["wandb_config"] == {"learning_rate": {"value": 0.0003}}  # PyYAML is in the test env
+
+
+def test_progress_bar_path_reads_every_unit(tmp_path):
+    from entropy_law.loaders import scan
+
+    for i in range(3):
+        (tmp_path / f"r{i}.csv").write_text(f"step,entropy,reward\n1,0.5,{i}\n2,0.4,{i}\n")
+    rep = scan(tmp_path, progress=True)
+    assert sorted(rep.table["run"].unique()) == ["r0", "r1", "r2"]
+    assert rep.summary() == "loaded 3 run(s) from 3 log(s)."

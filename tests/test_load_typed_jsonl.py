@@ -111,3 +111,15 @@ def test_folder_summary_names_skipped_files_and_why(tmp_path):
     line = rep.summary()
     assert "loaded 1 run(s)" in line
     assert "config.json (run metadata)" in line and "notes.txt (format not recognised)" in line
+
+
+def test_check_command_takes_the_step_option(tmp_path):
+    from typer.testing import CliRunner
+
+    from entropy_law.cli import app
+
+    p = _write(tmp_path / "m.jsonl", _records(np.random.default_rng(1), n=4))
+    res = CliRunner().invoke(
+        app, ["check", str(p), "--min-ceiling", "0.1", "--step", "nope", "--jobs", "1", "--no-progress"]
+    )
+    assert res.exit_code == 1 and "nope" in res.output  # the step key reached the reader in the worker
