@@ -12,7 +12,8 @@ Data conditions never raise: a result comes back with ``status``
 ``insufficient_data``  fewer than 3 aligned points (or fewer than parameters + 1);
 ``constant_entropy``   the entropy (the law's variable) does not vary;
 ``no_data``            no finite value of the reward or entropy metric;
-``fit_failed``         an lmfit law did not converge.
+``fit_failed``         an lmfit law did not converge, or the performance values exceed
+                       ``MAX_ABS_VALUE`` in magnitude (their squares would overflow).
 
 Bad arguments (unknown law, level outside (0, 1)...) raise :class:`FitError`.
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _validate as v
 from ..errors import FitError
 from . import bootstrap as bs
 from .block_length import auto_block_length
@@ -46,6 +48,9 @@ DEFAULT_N_BOOT = 2000
 #: lmfit laws refit every resample in a Python loop (about 5 ms each), hence fewer.
 DEFAULT_N_BOOT_NONLINEAR = 200
 _ER_COLUMNS = ("step", "entropy", "reward")
+#: Largest |performance value| fitted: sums of squares of n values below 1e100 stay far inside
+#: the float64 range (~1.8e308) for any n; rewards near 1e300 would overflow to inf/NaN.
+MAX_ABS_VALUE = 1e100
 
 
 def fit_arrays(
@@ -103,12 +108,16 @@ def fit_arrays(
     """
     law = get_law(law)
     _check_options(resample, level, n_boot, block_length, seed)
+    for name, value in (("from_step", from_step), ("upto_step", upto_step)):
+        v.step("fit_arrays", name, value, _bad_argument)
     n_boot = int(n_boot or (DEFAULT_N_BOOT if law.linear else DEFAULT_N_BOOT_NONLINEAR))
     seed = int(np.random.default_rng().integers(2**32)) if seed is None else int(seed)
-    x = np.asarray(H, dtype=float).ravel()
-    y = np.asarray(R, dtype=float).ravel()
+    x = v.numbers_1d("fit_arrays", "H", H, _bad_argument)
+    y = v.numbers_1d("fit_arrays", "R", R, _bad_argument)
     st = np.arange(x.size) if steps is None else np.asarray(steps).ravel()
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float).ravel()
+    if steps is not None:
+        v.numbers_1d("fit_arrays", "steps", steps, _bad_argument)
+    w = np.ones_like(x) if weights is None else v.numbers_1d("fit_arrays", "weights", weights, _bad_argument)
     if not (x.size == y.size == st.size == w.size):
         raise FitError(
             f"H, R, steps and weights must have one value per point; got lengths "
@@ -153,6 +162,17 @@ def fit_arrays(
         )
     ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(w)
     x, y, st, w = x[ok], y[ok], st[ok], w[ok]
+    big = float(np.max(np.abs(y))) if y.size else 0.0
+    if big > MAX_ABS_VALUE:
+        return _failed(
+            law,
+            run,
+            "fit_failed",
+            f"the {what} reaches {big:.3g} in magnitude; values beyond ±{MAX_ABS_VALUE:.0e} overflow "
+            "the least-squares and bootstrap arithmetic (their squares exceed the float range). "
+            "Rescale the metric (e.g. divide it by a power of ten) and fit again.",
+            settings,
+        )
     dropped = resolve_transient(drop_transient, x, y, law) if x.size > 5 else 0
     settings["dropped_steps"] = tuple(int(s) for s in st[:dropped])
     x, y, st, w = x[dropped:], y[dropped:], st[dropped:], w[dropped:]
@@ -373,8 +393,13 @@ def _failed(law, run, status, message, settings, st=None, x=None, y=None) -> Fit
     )
 
 
+def _bad_argument(message: str) -> FitError:
+    return FitError(message, status="bad_argument")
+
+
 def _check_options(resample, level, n_boot, block_length, seed) -> None:
     bs._check_method(resample)
+    v.real("fit_arrays", "level", level, _bad_argument)
     check_level(level)
     if n_boot is not None and (
         isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1

@@ -77,6 +77,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import _validate as v
 from ..errors import EntropyLawError
 from ..table.align import align_arrays
 from ..table.metrics import detect
@@ -126,6 +127,8 @@ class RunSeries:
 
 def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto") -> RunSeries:
     """Pull one run's entropy and performance series out of a tidy long table."""
+    v.metric_name("prepare_run", "entropy", entropy)
+    v.metric_name("prepare_run", "reward", reward)
     if not isinstance(table, pd.DataFrame) or not {"run", "step", "metric", "value"} <= set(table.columns):
         raise EntropyLawError(
             "forecast() needs a tidy long table (run, step, metric, value) "
@@ -143,6 +146,18 @@ def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto") 
     e = table[table["metric"] == ent].sort_values("step")
     p = table[table["metric"] == rew].sort_values("step")
     return RunSeries(str(runs[0]), e["step"], e["value"], p["step"], p["value"], ent, rew)
+
+
+def _check_forecast_args(args: dict) -> None:
+    for name in ("upto_step", "horizon"):
+        v.step("forecast", name, args[name])
+    v.real("forecast", "upto_fraction", args["upto_fraction"], optional=True)
+    for name in ("saturation_fraction", "level"):
+        v.real("forecast", name, args[name])
+    v.integer("forecast", "n_boot", args["n_boot"])
+    v.integer("forecast", "seed", args["seed"], optional=True)
+    for name in ("entropy", "reward"):
+        v.metric_name("forecast", name, args[name])
 
 
 def forecast(
@@ -190,6 +205,7 @@ def forecast(
         Report the combination of the law's and the sigmoid's forecasts (default) rather
         than the law's alone; see the module docstring.
     """
+    _check_forecast_args(locals())
     series = (
         table
         if isinstance(table, RunSeries)

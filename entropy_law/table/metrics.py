@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .. import _validate as v
 from ..errors import MetricError
 from .tidy import require_metric
 
@@ -100,6 +101,9 @@ def detect(
     the rules of this module. Raises :class:`MetricError` listing the candidates when
     nothing or more than one thing fits.
     """
+    names = v.metric_names("detect_metrics", "names", names)
+    v.metric_name("detect_metrics", "entropy", entropy)
+    v.metric_name("detect_metrics", "reward", reward)
     if kind not in ("auto", "val", "train"):
         raise MetricError(f"kind={kind!r} must be 'auto', 'val' or 'train'.", role="reward")
     names = list(names)
