@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import MetricError
+from ..errors import EntropyLawError, MetricError
 from ..loaders import formats, scan
 from ..table.metrics import candidates, detect
 from ..table.tidy import metric_summary
@@ -35,6 +35,8 @@ def inspect_data(
             entry.update({"entropy": ent, "reward": rew, "detection_error": None})
         except MetricError as exc:
             entry.update({"entropy": None, "reward": None, "detection_error": str(exc)})
+        except EntropyLawError as exc:  # e.g. a metric key of the wrong type: that run only
+            entry.update({"entropy": None, "reward": None, "detection_error": str(exc)})
         entry["candidates"] = candidates(names)
         runs.append(entry)
     return {
@@ -58,7 +60,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List the runs found, their metrics with step ranges and counts, and the
         detected entropy and performance metrics."""
-        with guard(), captured_warnings():
+        empty = {"path": str(path), "runs": [], "errors": [], "skipped": []}
+        with guard(empty if as_json else None), captured_warnings():
             doc = inspect_data(path, format, entropy, reward)
         if as_json:
             dump_json(doc)
