@@ -154,8 +154,8 @@ def real_sequence(func: str, name: str, value: Any, error: Error = EntropyLawErr
     return tuple(float(v) for v in items)
 
 
-def same_length(func: str, error: Error = EntropyLawError, **lengths: int) -> None:
-    """The named columns must have one value per point: equal *lengths*."""
+def same_length(func: str, lengths: dict[str, int], error: Error = EntropyLawError) -> None:
+    """The named columns must have one value per point: equal *lengths* (name -> length)."""
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{k}: {v}" for k, v in lengths.items())
         raise error(

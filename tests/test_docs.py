@@ -170,7 +170,9 @@ def _sections(text: str) -> dict[str | None, str]:
 def _table_options(section: str) -> dict[str, str]:
     """``--option`` -> default cell, from the generated table of a section."""
     out = {}
-    for m in re.finditer(r"^\| `(--[\w-]+)`(?: / `--[\w-]+`|, `-\w`)? \| .*? \| (`?)(.*?)\2 \| .*\|$", section, re.M):
+    for m in re.finditer(
+        r"^\| `(--[\w-]+)`(?: / `--[\w-]+`|, `-\w`)? \| .*? \| (`?)(.*?)\2 \| .*\|$", section, re.M
+    ):
         out[m.group(1)] = m.group(3)
     return out
 

@@ -73,9 +73,7 @@ def make_long(run, step, metric, value, *, wall_time=None, source=None) -> pd.Da
     n = len(step)
     given = {"run": run, "metric": metric, "value": value, "wall_time": wall_time, "source": source}
     v.same_length(
-        "make_long",
-        step=n,
-        **{k: len(x) for k, x in given.items() if x is not None and not _scalar(x)},
+        "make_long", {"step": n, **{k: len(x) for k, x in given.items() if x is not None and not _scalar(x)}}
     )
     data = {
         "run": _broadcast(run, n),
