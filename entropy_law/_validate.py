@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import EntropyLawError
+from .errors import EntropyLawError, FitError
 
 __all__ = [
     "describe",
@@ -37,10 +37,16 @@ __all__ = [
     "numbers_1d",
     "real_sequence",
     "same_length",
+    "fit_argument_error",
 ]
 
 Error = Callable[[str], Exception]
 _INT64 = np.iinfo(np.int64)
+
+
+def fit_argument_error(message: str) -> FitError:
+    """The ``error`` of the fitting functions: a :class:`FitError` with status ``bad_argument``."""
+    return FitError(message, status="bad_argument")
 
 
 def describe(value: Any) -> str:

@@ -66,7 +66,7 @@ def test_block_length_ignores_the_scale_of_the_series():
 def test_huge_rewards_give_a_named_status_not_a_crash():
     res = el.fit(_long(R_HUGE), seed=0, n_boot=100)
     assert res.status == "fit_failed"
-    assert "critic/score/mean" in res.message and "Rescale" in res.message
+    assert "critic/score/mean" in res.message and "rescale" in res.message
     fc = el.forecast(_long(R_HUGE), seed=0, n_boot=100)
     doc = fc.to_dict()
     assert doc["status"] in ("law_not_holding", "insufficient_data", "too_early", "ok", "entropy_controlled")

@@ -12,8 +12,7 @@ Data conditions never raise: a result comes back with ``status``
 ``insufficient_data``  fewer than 3 aligned points (or fewer than parameters + 1);
 ``constant_entropy``   the entropy (the law's variable) does not vary;
 ``no_data``            no finite value of the reward or entropy metric;
-``fit_failed``         an lmfit law did not converge, or the performance values exceed
-                       ``MAX_ABS_VALUE`` in magnitude (their squares would overflow).
+``fit_failed``         an lmfit law did not converge, or \|performance\| > ``MAX_ABS_VALUE``.
 
 Bad arguments (unknown law, level outside (0, 1)...) raise :class:`FitError`.
 """
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate as v
+from .._validate import fit_argument_error as _bad_argument
 from ..errors import FitError
 from . import bootstrap as bs
 from .block_length import auto_block_length
@@ -48,8 +48,7 @@ DEFAULT_N_BOOT = 2000
 #: lmfit laws refit every resample in a Python loop (about 5 ms each), hence fewer.
 DEFAULT_N_BOOT_NONLINEAR = 200
 _ER_COLUMNS = ("step", "entropy", "reward")
-#: Largest |performance value| fitted: sums of squares of n values below 1e100 stay far inside
-#: the float64 range (~1.8e308) for any n; rewards near 1e300 would overflow to inf/NaN.
+#: Largest |performance| fitted: beyond it sums of squares overflow float64 (1e300 rewards did).
 MAX_ABS_VALUE = 1e100
 
 
@@ -162,17 +161,9 @@ def fit_arrays(
         )
     ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(w)
     x, y, st, w = x[ok], y[ok], st[ok], w[ok]
-    big = float(np.max(np.abs(y))) if y.size else 0.0
-    if big > MAX_ABS_VALUE:
-        return _failed(
-            law,
-            run,
-            "fit_failed",
-            f"the {what} reaches {big:.3g} in magnitude; values beyond ±{MAX_ABS_VALUE:.0e} overflow "
-            "the least-squares and bootstrap arithmetic (their squares exceed the float range). "
-            "Rescale the metric (e.g. divide it by a power of ten) and fit again.",
-            settings,
-        )
+    if y.size and (big := float(np.max(np.abs(y)))) > MAX_ABS_VALUE:
+        msg = f"the {what} reaches {big:.3g}, beyond ±{MAX_ABS_VALUE:.0e}: rescale it (divide by 10**k)."
+        return _failed(law, run, "fit_failed", msg, settings)
     dropped = resolve_transient(drop_transient, x, y, law) if x.size > 5 else 0
     settings["dropped_steps"] = tuple(int(s) for s in st[:dropped])
     x, y, st, w = x[dropped:], y[dropped:], st[dropped:], w[dropped:]
@@ -391,10 +382,6 @@ def _failed(law, run, status, message, settings, st=None, x=None, y=None) -> Fit
         y=empty if y is None else y,
         fitted=np.full(0 if x is None else x.size, np.nan),
     )
-
-
-def _bad_argument(message: str) -> FitError:
-    return FitError(message, status="bad_argument")
 
 
 def _check_options(resample, level, n_boot, block_length, seed) -> None:

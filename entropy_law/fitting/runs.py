@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import _validate as v
+from .._validate import fit_argument_error as _bad_argument
 from ..errors import EntropyLawError, FitError
 from .engine import _ER_COLUMNS, fit_arrays
 from .laws import Law, get_law
@@ -66,10 +67,6 @@ def fit(
         reward_name=rew,
         **kwargs,
     )
-
-
-def _bad_argument(message: str) -> FitError:
-    return FitError(message, status="bad_argument")
 
 
 def fit_each(
