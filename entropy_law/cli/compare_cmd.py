@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -106,7 +106,9 @@ def register(app: typer.Typer) -> None:
             if baseline is not None and baseline not in runs:
                 raise fail(f"--baseline {baseline!r} is not one of the runs {runs[:20]}.", json_doc=doc)
             with captured_warnings(notes, echo=not as_json):
-                kw = dict(upto_step=upto_step, horizon=horizon, level=level, n_boot=n_boot, seed=seed)
+                kw: dict[str, Any] = dict(
+                    upto_step=upto_step, horizon=horizon, level=level, n_boot=n_boot, seed=seed
+                )
                 fc = _forecasts(table, runs, errors, **kw, entropy=entropy, reward=reward)
             if baseline is not None and baseline not in fc:
                 raise fail(f"--baseline {baseline!r} could not be forecast.", json_doc=doc)

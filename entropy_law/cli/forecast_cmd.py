@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
             raise fail("give a PATH to forecast, or --example (not both).", json_doc=doc)
         records = []
         with guard(doc), example_path() as ex:
-            table, errors = _runs(ex if example else path)
+            table, errors = _runs(ex if path is None else path)
         plot_errors: list[str] = []
         for run, sub in table.groupby("run", sort=True):
             notes: list[str] = []
