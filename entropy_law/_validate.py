@@ -38,6 +38,7 @@ __all__ = [
     "real_sequence",
     "same_length",
     "fit_argument_error",
+    "fit_counts",
 ]
 
 Error = Callable[[str], Exception]
@@ -47,6 +48,20 @@ _INT64 = np.iinfo(np.int64)
 def fit_argument_error(message: str) -> FitError:
     """The ``error`` of the fitting functions: a :class:`FitError` with status ``bad_argument``."""
     return FitError(message, status="bad_argument")
+
+
+def fit_counts(n_boot: Any, block_length: Any, seed: Any) -> None:
+    """The integer options of the fits (:class:`FitError` ``bad_argument`` otherwise):
+    ``n_boot >= 1`` or None, ``block_length`` ``"auto"`` or ``>= 1``, ``seed >= 0`` or None."""
+    for name, value, low, want in (
+        ("n_boot", n_boot, 1, "a positive integer"),
+        ("block_length", None if block_length == "auto" else block_length, 1, "'auto' or a positive integer"),
+        ("seed", seed, 0, "a non-negative integer or None"),
+    ):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise fit_argument_error(f"{name} must be {want}; got {value!r}.")
 
 
 def describe(value: Any) -> str:

@@ -388,15 +388,4 @@ def _check_options(resample, level, n_boot, block_length, seed) -> None:
     bs._check_method(resample)
     v.real("fit_arrays", "level", level, _bad_argument)
     check_level(level)
-    if n_boot is not None and (
-        isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1
-    ):
-        raise FitError(f"n_boot must be a positive integer; got {n_boot!r}.", status="bad_argument")
-    if block_length != "auto" and (
-        isinstance(block_length, bool) or not isinstance(block_length, int | np.integer) or block_length < 1
-    ):
-        raise FitError(
-            f"block_length must be 'auto' or a positive integer; got {block_length!r}.", status="bad_argument"
-        )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
-        raise FitError(f"seed must be a non-negative integer or None; got {seed!r}.", status="bad_argument")
+    v.fit_counts(n_boot, block_length, seed)
