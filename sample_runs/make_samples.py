@@ -12,7 +12,15 @@ seeds, for backtests. Formats:
 - ``wandb-export/panel.csv``: a W&B panel "Export CSV" with two runs (other seeds);
 - ``tensorboard/grpo-lr-0.3/``: a TensorBoard log dir written by tensorboardX (a higher
   learning rate: faster collapse);
-- ``mlruns/``: an MLflow file store laid out as mlflow writes it.
+- ``mlruns/``: an MLflow file store laid out as mlflow writes it;
+- ``entropy_law/data/example.csv`` (package data, outside this folder): the baseline run
+  as a wide CSV, which ``entropy-law forecast --example`` forecasts after a plain
+  ``pip install``.
+
+Values are written as real loggers write them: CSV at 7 significant digits, TensorBoard as
+float32, MLflow as the float's shortest repr (mlflow's own format). The simulator's last bits
+can differ between CPUs and maths libraries, so tests compare regenerated values with a
+tolerance (``tests/test_sample_runs.py``), never bit for bit.
 
 Writing the TensorBoard file needs ``tensorboardX`` (in the ``test`` extra).
 """
@@ -28,6 +36,8 @@ import pandas as pd
 import entropy_law as el
 
 HERE = Path(__file__).resolve().parent
+PACKAGE_EXAMPLE = HERE.parent / "entropy_law" / "data" / "example.csv"
+EXAMPLE_RUN = "grpo-baseline"
 LIVE_STEPS = 120
 T0 = 1_750_000_000.0  # fixed wall-clock origin, so the files do not change between runs
 
@@ -55,6 +65,12 @@ def write_csv(out: Path) -> None:
     (out / "csv").mkdir(parents=True)
     for name in ("grpo-baseline", "grpo-entropy-bonus"):
         wide(live(name)).to_csv(out / "csv" / f"{name}.csv", index=False, float_format="%.7g")
+
+
+def write_example(target: Path) -> None:
+    """The package's embedded example run (``entropy-law forecast --example``)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wide(live(EXAMPLE_RUN)).to_csv(target, index=False, float_format="%.7g")
 
 
 def write_wandb_export(out: Path) -> None:
@@ -111,15 +127,20 @@ def write_mlflow(out: Path) -> None:
         )
 
 
-def main(out: Path = HERE) -> None:
-    """Write every sample run under *out* (default: this folder)."""
+def main(out: Path = HERE, example: Path | None = None) -> None:
+    """Write every sample run under *out* (default: this folder) and the package's example
+    run to *example* (default: ``entropy_law/data/example.csv`` when *out* is this folder,
+    else ``out/example.csv``)."""
     out = Path(out)
+    if example is None:
+        example = PACKAGE_EXAMPLE if out.resolve() == HERE else out / "example.csv"
     for sub in ("csv", "wandb-export", "tensorboard", "mlruns"):
         shutil.rmtree(out / sub, ignore_errors=True)
     write_csv(out)
     write_wandb_export(out)
     write_tensorboard(out)
     write_mlflow(out)
+    write_example(Path(example))
     print(f"wrote sample runs under {out}")
 
 

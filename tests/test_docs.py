@@ -26,7 +26,7 @@ CLI_MD = DOCS / "cli.md"
 # wide, colourless help so that rich neither wraps nor styles the panels
 _ENV = {"COLUMNS": "250", "TERMINAL_WIDTH": "250", "NO_COLOR": "1"}
 _OPT_ROW = re.compile(
-    r"^│\s(?:-\w,\s)?(--[\w-]+)(?:\s+(--[\w-]+))?\s{2,}<(.*?)>((?: \[[^\]]*\])?)"
+    r"^│\s(?:-\w,\s)?(--[\w-]+)(?:\s+(--?[\w-]+))?\s{2,}<(.*?)>((?: \[[^\]]*\])?)"
     r"\s{2,}(.*?)\s*│$"
 )
 _ARG_ROW = re.compile(r"^│\s\*?\s+([\w.]+)\s{2,}(<.*?>)\s{2,}(.*?)\s*│$")
@@ -87,7 +87,8 @@ def options(cmd: str | None) -> dict[str, dict[str, str]]:
 
 
 def option_names(cmd: str | None) -> set[str]:
-    """Every spelling accepted, including the ``--no-x`` side of ``--x/--no-x`` flags."""
+    """Every spelling accepted, including the ``--no-x`` side of ``--x/--no-x`` flags and
+    short aliases (``-h``)."""
     return {n for k, o in options(cmd).items() for n in (k, o["negative"]) if n}
 
 
@@ -121,7 +122,8 @@ def generated_block(cmd: str | None) -> str:
     lines += ["| option | type | default | description |", "| --- | --- | --- | --- |"]
     for name, o in options(cmd).items():
         default = f"`{o['default']}`" if o["default"] else ""
-        shown = f"`{name}`" + (f" / `{o['negative']}`" if o["negative"] else "")
+        neg = o["negative"]  # the --no-x side of a flag, or a short alias such as -h
+        shown = f"`{name}`" + ((" / " if neg.startswith("--") else ", ") + f"`{neg}`" if neg else "")
         lines.append(f"| {shown} | {_cell(o['type'])} | {_cell(default)} | {_cell(o['help'])} |")
     lines += ["", _END.format(cmd=key)]
     return "\n".join(lines)
@@ -168,7 +170,9 @@ def _sections(text: str) -> dict[str | None, str]:
 def _table_options(section: str) -> dict[str, str]:
     """``--option`` -> default cell, from the generated table of a section."""
     out = {}
-    for m in re.finditer(r"^\| `(--[\w-]+)`(?: / `--[\w-]+`)? \| .*? \| (`?)(.*?)\2 \| .*\|$", section, re.M):
+    for m in re.finditer(
+        r"^\| `(--[\w-]+)`(?: / `--[\w-]+`|, `-\w`)? \| .*? \| (`?)(.*?)\2 \| .*\|$", section, re.M
+    ):
         out[m.group(1)] = m.group(3)
     return out
 

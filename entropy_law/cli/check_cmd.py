@@ -45,6 +45,17 @@ class Progress:
         self.stream.flush()
 
 
+def _failure_doc() -> dict:
+    """The ``--format json`` document of a check that could not start (exit code 2)."""
+    return {
+        "runs": [],
+        "summary": {"pass": 0, "flag": 0, "inconclusive": 0, "error": 0},
+        "settings": None,
+        "exit_code": 2,
+        "errors": [],
+    }
+
+
 def register(app: typer.Typer) -> None:
     @app.command("check")
     def check_command(
@@ -137,6 +148,7 @@ def register(app: typer.Typer) -> None:
             jobs=jobs,
             format=fmt,
         )
+        conf: dict = {}
         try:
             conf, used = read_config(config)
             merged = {**conf, **{k: v for k, v in flags.items() if v is not None}}
@@ -151,7 +163,8 @@ def register(app: typer.Typer) -> None:
                 raise EntropyLawError(f"--jobs must be at least 1; got {n_jobs}.")
             settings = CheckSettings(**merged)
         except EntropyLawError as exc:
-            raise fail(str(exc)) from None
+            wants_json = (fmt if fmt is not None else conf.get("format")) == "json"
+            raise fail(str(exc), json_doc=_failure_doc() if wants_json else None) from None
         if used is not None:
             echo_err(f"settings from {used}")
         result = check(paths, settings=settings, jobs=n_jobs, progress=Progress() if progress else None)

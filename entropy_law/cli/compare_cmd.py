@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
 
+from ..errors import EntropyLawError
 from ..fleet.compare import compare
+from ..forecasting.forecaster import forecast
 from .common import (
     AggregateOpt,
     LoggingStepsOpt,
@@ -18,17 +20,28 @@ from .common import (
     echo_err,
     fail,
     guard,
+    internal_error,
     load_logs,
 )
 
 
-def _load(paths: list[Path], **options) -> pd.DataFrame:
-    """Every run under *paths*; run names are prefixed by the path when they clash."""
+def _load(paths: list[Path], errors: list[dict], **options) -> pd.DataFrame:
+    """Every run under *paths*; run names are prefixed by the path when they clash.
+
+    Paths and runs that cannot be read are appended to *errors* (``{"path", "error"}``);
+    they never stop the others.
+    """
     tables = []
     for p in paths:
-        report = load_logs(p, **options)
+        try:
+            report = load_logs(p, **options)
+        except EntropyLawError as exc:
+            echo_err(f"warning: skipped {p}: {exc}")
+            errors.append({"path": str(p), "error": str(exc)})
+            continue
         for bad, msg in report.errors:
             echo_err(f"warning: skipped {bad}: {msg}")
+            errors.append({"path": str(bad), "error": msg})
         if len(report.table):
             tables.append((p, report.table))
     seen: dict[str, int] = {}
@@ -41,6 +54,20 @@ def _load(paths: list[Path], **options) -> pd.DataFrame:
         t["run"] = [f"{p.name}:{r}" if seen[str(r)] > 1 else str(r) for r in t["run"]]
         out.append(t)
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def _forecasts(table: pd.DataFrame, runs: list[str], errors: list[dict], **kw) -> dict:
+    """Forecast each run on its own (as :func:`compare` would); a run that fails is an
+    error entry and left out, so one bad run never stops the comparison of the others."""
+    out = {}
+    for r in runs:
+        try:
+            out[r] = forecast(table[table["run"] == r], **kw)
+        except Exception as exc:
+            msg = str(exc) if isinstance(exc, EntropyLawError) else internal_error(exc)
+            echo_err(f"error: run {r}: {msg}")
+            errors.append({"path": r, "error": msg})
+    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -68,34 +95,46 @@ def register(app: typer.Typer) -> None:
         """Difference of ceilings, entropy floors and saturation steps of each run against
         a baseline, with bootstrap intervals and a verdict: lifted / no detectable change /
         lowered."""
+        errors: list[dict] = []
+        doc: dict | None = (
+            {
+                "baseline": None,
+                "runs": [],
+                "differences": [],
+                "forecasts": {},
+                "warnings": [],
+                "errors": errors,
+            }
+            if as_json
+            else None
+        )
         if not 0 < level < 1:
-            raise fail(f"--level must lie in (0, 1); got {level}.")
+            raise fail(f"--level must lie in (0, 1); got {level}.", json_doc=doc)
         if n_boot < 20:
-            raise fail(f"--n-boot must be at least 20; got {n_boot}.")
+            raise fail(f"--n-boot must be at least 20; got {n_boot}.", json_doc=doc)
         notes: list[str] = []
-        with guard():
-            table = _load(paths, step=step, aggregate=aggregate, logging_steps=logging_steps)
+        with guard(doc):
+            table = _load(paths, errors, step=step, aggregate=aggregate, logging_steps=logging_steps)
             runs = sorted(table["run"].unique().tolist()) if len(table) else []
-            if len(runs) < 2:
-                raise fail(
-                    f"compare needs at least 2 runs; found {len(runs)} under {[str(p) for p in paths]}."
-                )
             if baseline is not None and baseline not in runs:
-                raise fail(f"--baseline {baseline!r} is not one of the runs {runs[:20]}.")
+                raise fail(f"--baseline {baseline!r} is not one of the runs {runs[:20]}.", json_doc=doc)
             with captured_warnings(notes, echo=not as_json):
-                res = compare(
-                    {r: table[table["run"] == r] for r in runs},
-                    baseline=baseline,
-                    upto_step=upto_step,
-                    horizon=horizon,
-                    level=level,
-                    n_boot=n_boot,
-                    seed=seed,
-                    entropy=entropy,
-                    reward=reward,
+                kw: dict[str, Any] = dict(
+                    upto_step=upto_step, horizon=horizon, level=level, n_boot=n_boot, seed=seed
                 )
+                fc = _forecasts(table, runs, errors, **kw, entropy=entropy, reward=reward)
+            if baseline is not None and baseline not in fc:
+                raise fail(f"--baseline {baseline!r} could not be forecast.", json_doc=doc)
+            if len(fc) < 2:
+                raise fail(
+                    f"compare needs at least 2 runs that can be forecast; found {len(fc)} of {len(runs)} "
+                    f"under {[str(p) for p in paths]}.",
+                    json_doc=doc,
+                )
+            with captured_warnings(notes, echo=not as_json):
+                res = compare(fc, baseline=baseline, **kw)
         if as_json:
-            dump_json({**res.to_dict(), "warnings": list(dict.fromkeys(notes))})
+            dump_json({**res.to_dict(), "warnings": list(dict.fromkeys(notes)), "errors": errors})
         else:
             typer.echo(res.report())
         if plot is not None:

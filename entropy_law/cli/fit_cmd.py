@@ -1,10 +1,13 @@
 """``entropy-law fit PATH``: fit the entropy law to every run in a log file or folder.
 
 Output: a readable report per run, or with ``--json`` exactly one JSON document on
-stdout, ``{"runs": [FitResult.to_dict(), ...]}`` (warnings go to stderr). Exit codes:
+stdout, ``{"runs": [FitResult.to_dict(), ...], "errors": [...]}`` (warnings go to stderr;
+``errors`` holds what made the command fail as a whole, so that the document is printed
+even then). Exit codes:
 0 when at least one run was fitted, 2 on usage or input errors (unreadable path,
 bad option, or no run that could be fitted). A run that fails (missing metric, too few
-points) gets a record with its status and message; it never stops the others.
+points, or an unexpected internal error) gets a record with its status and message; it
+never stops the others.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .common import (
     echo_err,
     fail,
     guard,
+    internal_error,
     load_logs,
     parse_bounds,
 )
@@ -82,55 +86,68 @@ def fit_command(
     b - a with bootstrap intervals, and diagnostics."""
     from ..fitting.runs import fit
 
+    doc: dict | None = {"runs": [], "errors": []} if as_json else None
     if not 0.0 < level < 1.0:
-        raise fail(f"--level must lie strictly between 0 and 1 (e.g. 0.95); got {level}.")
+        raise fail(f"--level must lie strictly between 0 and 1 (e.g. 0.95); got {level}.", json_doc=doc)
     results, records = [], []
-    with guard():
+    with guard(doc):
         bounded = parse_bounds(bounds)
         report = load_logs(path, step=step, aggregate=aggregate, logging_steps=logging_steps)
-        for p, msg in report.errors:
-            echo_err(f"warning: skipped {p}: {msg}")
-            records.append({"run": str(p), "status": "error", "message": msg, "warnings": []})
-        for run, sub in report.table.groupby("run", sort=True):
-            notes: list[str] = []
-            try:
-                with captured_warnings(notes):
-                    res = fit(
-                        sub,
-                        law.value,
-                        entropy=entropy,
-                        reward=reward,
-                        n_boot=n_boot,
-                        seed=seed,
-                        level=level,
-                        resample=resample.value,
-                        from_step=from_step,
-                        upto_step=upto_step,
-                        drop_transient="auto" if drop_transient else False,
-                        bounded=bounded,
-                    )
-            except EntropyLawError as exc:
-                if getattr(exc, "status", "") == "bad_argument":
-                    raise
-                echo_err(f"error: run {run}: {exc}")
-                records.append({"run": str(run), "status": "error", "message": str(exc), "warnings": notes})
-                continue
-            for w in res.warnings:
-                echo_err(f"warning: run {run}: {w}")
-            rec = res.to_dict()
-            rec["warnings"] = list(dict.fromkeys(rec["warnings"] + notes))
-            results.append(res)
-            records.append(rec)
+    for p, msg in report.errors:
+        echo_err(f"warning: skipped {p}: {msg}")
+        records.append({"run": str(p), "status": "error", "message": msg, "warnings": []})
+    for run, sub in report.table.groupby("run", sort=True):
+        notes: list[str] = []
+        try:
+            with captured_warnings(notes):
+                res = fit(
+                    sub,
+                    law.value,
+                    entropy=entropy,
+                    reward=reward,
+                    n_boot=n_boot,
+                    seed=seed,
+                    level=level,
+                    resample=resample.value,
+                    from_step=from_step,
+                    upto_step=upto_step,
+                    drop_transient="auto" if drop_transient else False,
+                    bounded=bounded,
+                )
+        except EntropyLawError as exc:
+            if getattr(exc, "status", "") == "bad_argument":
+                raise fail(str(exc), json_doc=doc and {"runs": records, "errors": []}) from None
+            echo_err(f"error: run {run}: {exc}")
+            records.append({"run": str(run), "status": "error", "message": str(exc), "warnings": notes})
+            continue
+        except Exception as exc:  # one run's failure never stops the others
+            echo_err(f"error: run {run}: {internal_error(exc)}")
+            records.append(
+                {"run": str(run), "status": "error", "message": internal_error(exc), "warnings": notes}
+            )
+            continue
+        for w in res.warnings:
+            echo_err(f"warning: run {run}: {w}")
+        rec = res.to_dict()
+        rec["warnings"] = list(dict.fromkeys(rec["warnings"] + notes))
+        results.append(res)
+        records.append(rec)
+    errors = []
+    if plot is not None and results:
+        try:
+            _save_plot(results, plot)
+        except OSError as exc:
+            errors.append(f"--plot {plot}: could not save the figure ({exc}).")
+    if not any(r.get("status") in ("ok", "law_not_holding") for r in records):
+        errors.append("no run could be fitted: " + "; ".join(f"{r['run']}: {r['status']}" for r in records))
     if as_json:
-        dump_json({"runs": records})
+        dump_json({"runs": records, "errors": [{"path": None, "error": e} for e in errors]})
     else:
         typer.echo("\n\n".join(r.report() for r in results))
         if len(records) > 1:
             typer.echo("\n" + _summary(records))
-    if plot is not None and results:
-        _save_plot(results, plot)
-    if not any(r.get("status") in ("ok", "law_not_holding") for r in records):
-        raise fail("no run could be fitted: " + "; ".join(f"{r['run']}: {r['status']}" for r in records))
+    if errors:
+        raise fail(" ".join(errors))
 
 
 def _summary(records) -> str:
@@ -172,8 +189,8 @@ def _save_plot(results, path: Path) -> None:
         ax.set_visible(False)
     try:
         fig.savefig(path)
-    except (OSError, ValueError) as exc:
-        raise fail(f"--plot {path}: could not save the figure ({exc}).") from None
+    except ValueError as exc:  # an unknown suffix: report it like a file that cannot be written
+        raise OSError(str(exc)) from None
     finally:
         plt.close(fig)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from .common import (
     echo_err,
     fail,
     guard,
+    internal_error,
     load_logs,
     parse_bounds,
 )
@@ -41,6 +43,15 @@ Kind = Annotated[
 Json = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document.")]
 
 
+@contextmanager
+def example_path():
+    """The package's example run as a file path (``entropy_law/data/example.csv``)."""
+    from importlib.resources import as_file, files
+
+    with as_file(files("entropy_law") / "data" / "example.csv") as p:
+        yield p
+
+
 def _runs(path: Path, step=None, aggregate="mean", logging_steps=None):
     report = load_logs(path, step=step, aggregate=aggregate, logging_steps=logging_steps)
     for p, msg in report.errors:
@@ -51,7 +62,18 @@ def _runs(path: Path, step=None, aggregate="mean", logging_steps=None):
 def register(app: typer.Typer) -> None:
     @app.command("forecast")
     def forecast_command(
-        path: Annotated[Path, typer.Argument(help="A log file or a folder of runs.")],
+        path: Annotated[
+            Path | None,
+            typer.Argument(help="A log file or a folder of runs (or --example).", show_default=False),
+        ] = None,
+        example: Annotated[
+            bool,
+            typer.Option(
+                "--example",
+                help="Forecast the example run shipped with the package (a simulated GRPO run, "
+                "120 of 300 steps) instead of PATH.",
+            ),
+        ] = False,
         upto_step: Annotated[int | None, typer.Option(help="Use the steps up to this one.")] = None,
         upto_fraction: Annotated[
             float | None, typer.Option(help="Use this fraction of the logged steps (0-1].")
@@ -95,73 +117,68 @@ def register(app: typer.Typer) -> None:
         bounds: BoundsOpt = "auto",
     ) -> None:
         """Forecast each run's ceiling, saturation step and value at a horizon."""
+        doc: dict | None = {"runs": [], "errors": []} if as_json else None
         if upto_step is not None and upto_fraction is not None:
-            raise fail("give --upto-step or --upto-fraction, not both.")
+            raise fail("give --upto-step or --upto-fraction, not both.", json_doc=doc)
         if not 0 < level < 1:
-            raise fail(f"--level must lie in (0, 1); got {level}.")
+            raise fail(f"--level must lie in (0, 1); got {level}.", json_doc=doc)
+        if example == (path is not None):
+            raise fail("give a PATH to forecast, or --example (not both).", json_doc=doc)
         records = []
-        bounded = parse_bounds(bounds)
-        with guard():
-            table, errors = _runs(path, step, aggregate, logging_steps)
-            for run, sub in table.groupby("run", sort=True):
-                notes: list[str] = []
-                try:
-                    with captured_warnings(notes, echo=not as_json):
-                        s = prepare_run(sub, entropy=entropy, reward=reward, kind=kind, x=x)
-                        if given_entropy:
-                            upto = (
-                                upto_step
-                                if upto_step is not None
-                                else int(
-                                    round(
-                                        s.first_step + (upto_fraction or 0.25) * (s.last_step - s.first_step)
-                                    )
-                                )
+        with guard(doc), example_path() as ex:
+            bounded = parse_bounds(bounds)
+            table, errors = _runs(ex if path is None else path, step, aggregate, logging_steps)
+        plot_errors: list[str] = []
+        for run, sub in table.groupby("run", sort=True):
+            notes: list[str] = []
+            try:
+                with captured_warnings(notes, echo=not as_json):
+                    s = prepare_run(sub, entropy=entropy, reward=reward, kind=kind, x=x)
+                    if given_entropy:
+                        records.append(_given_entropy(s, str(run), upto_step, upto_fraction, level, seed))
+                        if not as_json:
+                            rec = records[-1]
+                            typer.echo(
+                                f"{run}: given-entropy RMSE {rec['rmse']:.4g} over "
+                                f"{rec['n_pred']} later point(s); final error "
+                                f"{rec['final_error']:+.4g}"
                             )
-                            from ..forecasting.backtest import given_entropy as ge
-
-                            rec = {
-                                "run": str(run),
-                                "fitted_upto_step": upto,
-                                **ge(s, upto, level=level, seed=seed),
-                            }
-                            records.append(rec)
-                            if not as_json:
-                                typer.echo(
-                                    f"{run}: given-entropy RMSE {rec['rmse']:.4g} over "
-                                    f"{rec['n_pred']} later point(s); final error "
-                                    f"{rec['final_error']:+.4g}"
-                                )
-                            continue
-                        res = forecast(
-                            s,
-                            upto_step=upto_step,
-                            upto_fraction=upto_fraction,
-                            horizon=horizon,
-                            saturation_fraction=saturation_fraction,
-                            n_boot=n_boot,
-                            seed=seed,
-                            level=level,
-                            bounded=bounded,
-                        )
-                except EntropyLawError as exc:
-                    records.append(
-                        {"run": str(run), "status": "error", "message": str(exc), "warnings": notes}
+                        continue
+                    res = forecast(
+                        s,
+                        upto_step=upto_step,
+                        upto_fraction=upto_fraction,
+                        horizon=horizon,
+                        saturation_fraction=saturation_fraction,
+                        n_boot=n_boot,
+                        seed=seed,
+                        level=level,
+                        bounded=bounded,
                     )
-                    echo_err(f"error: run {run}: {exc}")
-                    continue
-                rec = res.to_dict()
-                rec["warnings"] = list(dict.fromkeys(rec["warnings"] + notes))
-                records.append(rec)
-                if not as_json:
-                    typer.echo(res.report() + "\n")
-                if plot is not None:
+            except Exception as exc:  # one run's failure never stops the others
+                msg = str(exc) if isinstance(exc, EntropyLawError) else internal_error(exc)
+                records.append({"run": str(run), "status": "error", "message": msg, "warnings": notes})
+                echo_err(f"error: run {run}: {msg}")
+                continue
+            rec = res.to_dict()
+            rec["warnings"] = list(dict.fromkeys(rec["warnings"] + notes))
+            records.append(rec)
+            if not as_json:
+                typer.echo(res.report() + "\n")
+            if plot is not None:
+                try:
                     _save_plot(res, plot, str(run), table["run"].nunique() > 1)
+                except (OSError, ValueError) as exc:
+                    plot_errors.append(f"--plot {plot}: could not write the plot of run {run} ({exc}).")
+                    echo_err(f"error: {plot_errors[-1]}")
         for p, msg in errors:
             records.append({"run": p, "status": "error", "message": msg, "warnings": []})
-        if as_json:
-            dump_json({"runs": records})
+        failed = list(plot_errors)
         if records and all(r.get("status") == "error" for r in records):
+            failed.append("no run could be forecast: " + "; ".join(f"{r['run']}: error" for r in records))
+        if as_json:
+            dump_json({"runs": records, "errors": [{"path": None, "error": e} for e in failed]})
+        if failed:
             raise typer.Exit(code=2)
 
     @app.command("backtest")
@@ -186,30 +203,36 @@ def register(app: typer.Typer) -> None:
         try:
             fr = tuple(float(x) for x in fractions.split(",") if x.strip())
         except ValueError:
-            raise fail(f"--fractions must be numbers separated by commas; got {fractions!r}.") from None
+            msg = f"--fractions must be numbers separated by commas; got {fractions!r}."
+            raise fail(msg, json_doc={"rows": [], "errors": []} if as_json else None) from None
         frames, errs = [], []
-        with guard():
-            for path in paths:
+        for path in paths:
+            try:
                 table, errors = _runs(path, step, aggregate, logging_steps)
-                errs += [{"run": p, "status": "error", "message": m} for p, m in errors]
-                for run, sub in table.groupby("run", sort=True):
-                    try:
-                        with captured_warnings(echo=False):
-                            frames.append(
-                                backtest(
-                                    sub,
-                                    fr,
-                                    given=given_entropy,
-                                    entropy=entropy,
-                                    reward=reward,
-                                    kind=kind,
-                                    n_boot=n_boot,
-                                    seed=seed,
-                                )
+            except EntropyLawError as exc:  # one unreadable path never stops the others
+                errs.append({"run": str(path), "status": "error", "message": str(exc)})
+                echo_err(f"error: {exc}")
+                continue
+            errs += [{"run": p, "status": "error", "message": m} for p, m in errors]
+            for run, sub in table.groupby("run", sort=True):
+                try:
+                    with captured_warnings(echo=False):
+                        frames.append(
+                            backtest(
+                                sub,
+                                fr,
+                                given=given_entropy,
+                                entropy=entropy,
+                                reward=reward,
+                                kind=kind,
+                                n_boot=n_boot,
+                                seed=seed,
                             )
-                    except EntropyLawError as exc:
-                        errs.append({"run": str(run), "status": "error", "message": str(exc)})
-                        echo_err(f"error: run {run}: {exc}")
+                        )
+                except Exception as exc:  # one run's failure never stops the others
+                    msg = str(exc) if isinstance(exc, EntropyLawError) else internal_error(exc)
+                    errs.append({"run": str(run), "status": "error", "message": msg})
+                    echo_err(f"error: run {run}: {msg}")
         import pandas as pd
 
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -238,7 +261,20 @@ def register(app: typer.Typer) -> None:
             with pd.option_context("display.width", 200, "display.max_columns", 20):
                 typer.echo(df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         if not frames:
+            if not as_json:
+                echo_err("error: no run could be backtested.")
             raise typer.Exit(code=2)
+
+
+def _given_entropy(s, run: str, upto_step, upto_fraction, level: float, seed: int) -> dict:
+    """``forecast --given-entropy`` for one run: the paper's protocol on its slice."""
+    from ..forecasting.backtest import given_entropy as ge
+
+    if upto_step is not None:
+        upto = upto_step
+    else:
+        upto = int(round(s.first_step + (upto_fraction or 0.25) * (s.last_step - s.first_step)))
+    return {"run": run, "fitted_upto_step": upto, **ge(s, upto, level=level, seed=seed)}
 
 
 def _save_plot(res, plot: Path, run: str, many: bool) -> None:

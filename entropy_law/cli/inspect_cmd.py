@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import MetricError
+from ..errors import EntropyLawError, MetricError
 from ..forecasting.compute_axis import compute_keys
 from ..loaders import formats, scan
 from ..table.metrics import candidates, choose
@@ -49,6 +49,8 @@ def inspect_data(
             )
         except MetricError as exc:
             entry.update({"entropy": None, "reward": None, "detection": None, "detection_error": str(exc)})
+        except EntropyLawError as exc:  # e.g. a metric key of the wrong type: that run only
+            entry.update({"entropy": None, "reward": None, "detection": None, "detection_error": str(exc)})
         entry["candidates"] = candidates(names)
         entry["compute_keys"] = compute_keys(names)
         meta = run_meta.get(str(run), {})
@@ -80,7 +82,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List the runs found, their metrics with step ranges and counts, and the
         detected entropy and performance metrics."""
-        with guard(), captured_warnings():
+        empty = {"path": str(path), "runs": [], "errors": [], "skipped": []}
+        with guard(empty if as_json else None), captured_warnings():
             doc = inspect_data(
                 path, format, entropy, reward, step=step, aggregate=aggregate, logging_steps=logging_steps
             )

@@ -46,6 +46,13 @@ def auto_block_length(x) -> int:
     n = x.size
     if n < 6:
         return 1
+    # the block length depends only on the shape of the autocorrelation, not on the
+    # scale: work on x / max|x| so that values near the float range (rewards of 1e300)
+    # cannot overflow the autocovariances to inf/NaN
+    scale = float(np.max(np.abs(x)))
+    if not np.isfinite(scale) or scale == 0.0:
+        return 1
+    x = x / scale
     eps = x - x.mean()
     kn = max(5, int(math.ceil(math.log10(n))))
     m_max = min(int(math.ceil(math.sqrt(n))) + kn, n - 1)
@@ -68,7 +75,9 @@ def auto_block_length(x) -> int:
     lam = np.where(t <= 0.5, 1.0, 2.0 * (1.0 - t))
     g = 2.0 * np.sum(lam * k * acv[1 : big_m + 1])
     g0 = acv[0] + 2.0 * np.sum(lam * acv[1 : big_m + 1])
-    if g0 <= 0 or g == 0:
+    if not (np.isfinite(g) and np.isfinite(g0)) or g0 <= 0 or g == 0:
         return 1
     length = (2.0 * g**2 / ((4.0 / 3.0) * g0**2)) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
+    if not np.isfinite(length):
+        return 1
     return int(min(max(1, round(length)), max(1, n // 3)))

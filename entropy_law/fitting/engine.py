@@ -12,7 +12,7 @@ Data conditions never raise: a result comes back with ``status``
 ``insufficient_data``  fewer than 3 aligned points (or fewer than parameters + 1);
 ``constant_entropy``   the entropy (the law's variable) does not vary;
 ``no_data``            no finite value of the reward or entropy metric;
-``fit_failed``         an lmfit law did not converge.
+``fit_failed``         an lmfit law did not converge, or \|performance\| > ``MAX_ABS_VALUE``.
 
 Bad arguments (unknown law, level outside (0, 1)...) raise :class:`FitError`.
 """
@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import _validate as v
+from .._validate import fit_argument_error as _bad_argument
 from ..errors import FitError
 from . import bootstrap as bs
 from .block_length import auto_block_length
@@ -46,6 +48,8 @@ DEFAULT_N_BOOT = 2000
 #: lmfit laws refit every resample in a Python loop (about 5 ms each), hence fewer.
 DEFAULT_N_BOOT_NONLINEAR = 200
 _ER_COLUMNS = ("step", "entropy", "reward")
+#: Largest |performance| fitted: beyond it sums of squares overflow float64 (1e300 rewards did).
+MAX_ABS_VALUE = 1e100
 
 
 def fit_arrays(
@@ -103,12 +107,16 @@ def fit_arrays(
     """
     law = get_law(law)
     _check_options(resample, level, n_boot, block_length, seed)
+    for name, value in (("from_step", from_step), ("upto_step", upto_step)):
+        v.step("fit_arrays", name, value, _bad_argument)
     n_boot = int(n_boot or (DEFAULT_N_BOOT if law.linear else DEFAULT_N_BOOT_NONLINEAR))
     seed = int(np.random.default_rng().integers(2**32)) if seed is None else int(seed)
-    x = np.asarray(H, dtype=float).ravel()
-    y = np.asarray(R, dtype=float).ravel()
+    x = v.numbers_1d("fit_arrays", "H", H, _bad_argument)
+    y = v.numbers_1d("fit_arrays", "R", R, _bad_argument)
     st = np.arange(x.size) if steps is None else np.asarray(steps).ravel()
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float).ravel()
+    if steps is not None:
+        v.numbers_1d("fit_arrays", "steps", steps, _bad_argument)
+    w = np.ones_like(x) if weights is None else v.numbers_1d("fit_arrays", "weights", weights, _bad_argument)
     if not (x.size == y.size == st.size == w.size):
         raise FitError(
             f"H, R, steps and weights must have one value per point; got lengths "
@@ -153,6 +161,9 @@ def fit_arrays(
         )
     ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(w)
     x, y, st, w = x[ok], y[ok], st[ok], w[ok]
+    if y.size and (big := float(np.max(np.abs(y)))) > MAX_ABS_VALUE:
+        msg = f"the {what} reaches {big:.3g}, beyond ±{MAX_ABS_VALUE:.0e}: rescale it (divide by 10**k)."
+        return _failed(law, run, "fit_failed", msg, settings)
     dropped = resolve_transient(drop_transient, x, y, law) if x.size > 5 else 0
     settings["dropped_steps"] = tuple(int(s) for s in st[:dropped])
     x, y, st, w = x[dropped:], y[dropped:], st[dropped:], w[dropped:]
@@ -375,16 +386,6 @@ def _failed(law, run, status, message, settings, st=None, x=None, y=None) -> Fit
 
 def _check_options(resample, level, n_boot, block_length, seed) -> None:
     bs._check_method(resample)
+    v.real("fit_arrays", "level", level, _bad_argument)
     check_level(level)
-    if n_boot is not None and (
-        isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 1
-    ):
-        raise FitError(f"n_boot must be a positive integer; got {n_boot!r}.", status="bad_argument")
-    if block_length != "auto" and (
-        isinstance(block_length, bool) or not isinstance(block_length, int | np.integer) or block_length < 1
-    ):
-        raise FitError(
-            f"block_length must be 'auto' or a positive integer; got {block_length!r}.", status="bad_argument"
-        )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
-        raise FitError(f"seed must be a non-negative integer or None; got {seed!r}.", status="bad_argument")
+    v.fit_counts(n_boot, block_length, seed)

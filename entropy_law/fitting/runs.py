@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import _validate as v
+from .._validate import fit_argument_error as _bad_argument
 from ..errors import EntropyLawError, FitError
 from .engine import _ER_COLUMNS, fit_arrays
 from .laws import Law, get_law
@@ -36,6 +38,10 @@ def fit(
     -------
     FitResult
     """
+    v.metric_name("fit", "entropy", entropy, _bad_argument)
+    v.metric_name("fit", "reward", reward, _bad_argument)
+    for name in ("from_step", "upto_step"):
+        v.step("fit", name, kwargs.get(name), _bad_argument)
     if isinstance(data, tuple | list) and len(data) in (2, 3):
         return fit_arrays(*data, law=law, **kwargs)
     table = _er_table(data, entropy=entropy, reward=reward)

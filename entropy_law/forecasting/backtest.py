@@ -27,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .. import _validate as v
 from ..errors import EntropyLawError
 from ..fitting.engine import fit_arrays
 from .core import TAIL, saturation_steps, smooth, tail_mask
@@ -113,6 +114,11 @@ def backtest(
     given : bool
         Run the paper's given-entropy protocol instead of the forecaster.
     """
+    fractions = v.real_sequence("backtest", "fractions", fractions)
+    v.integer("backtest", "n_boot", n_boot)
+    v.integer("backtest", "seed", seed)
+    v.real("backtest", "level", level)
+    v.real("backtest", "saturation_fraction", saturation_fraction)
     s = run if isinstance(run, RunSeries) else prepare_run(run, entropy=entropy, reward=reward, kind=kind)
     bad = [f for f in fractions if not 0 < f < 1]
     if bad:

@@ -79,6 +79,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from .. import _validate as v
 from ..errors import EntropyLawError
 from ..table.align import align_arrays
 from ..table.metrics import choose
@@ -135,6 +136,9 @@ def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto", 
     *x*: a logged compute column (tokens, samples, GPU-hours, wall-clock) in whose units
     the forecast's step quantities are also reported (:mod:`.compute_axis`).
     """
+    v.metric_name("prepare_run", "entropy", entropy)
+    v.metric_name("prepare_run", "reward", reward)
+    v.metric_name("prepare_run", "x", x)
     if not isinstance(table, pd.DataFrame) or not {"run", "step", "metric", "value"} <= set(table.columns):
         raise EntropyLawError(
             "forecast() needs a tidy long table (run, step, metric, value) "
@@ -157,6 +161,18 @@ def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto", 
 
         axis = compute_axis(table, x)
     return RunSeries(str(runs[0]), e["step"], e["value"], p["step"], p["value"], ent, rew, d.reason, axis)
+
+
+def _check_forecast_args(args: dict) -> None:
+    for name in ("upto_step", "horizon"):
+        v.step("forecast", name, args[name])
+    v.real("forecast", "upto_fraction", args["upto_fraction"], optional=True)
+    for name in ("saturation_fraction", "level"):
+        v.real("forecast", name, args[name])
+    v.integer("forecast", "n_boot", args["n_boot"])
+    v.integer("forecast", "seed", args["seed"], optional=True)
+    for name in ("entropy", "reward"):
+        v.metric_name("forecast", name, args[name])
 
 
 def forecast(
@@ -209,6 +225,7 @@ def forecast(
         the saturation point, the last used step and the horizon are also reported in its
         units (``result.compute``; :mod:`entropy_law.forecasting.compute_axis`).
     """
+    _check_forecast_args(locals())
     series = (
         table
         if isinstance(table, RunSeries)

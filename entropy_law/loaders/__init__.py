@@ -321,6 +321,19 @@ def _dedupe_run_names(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _check_load_args(path, format, run) -> None:
+    from .. import _validate as v
+
+    def err(msg: str) -> LoadError:
+        return LoadError(None, msg)
+
+    v.path_like("load", "path", path, err)
+    if not isinstance(format, str):
+        raise v.bad("load", "format", "'auto' or a format name (str)", format, err)
+    if run is not None and not isinstance(run, str):
+        raise v.bad("load", "run", "a run name (str) or None", run, err)
+
+
 def load(
     path: str | Path,
     format: str = "auto",
@@ -362,6 +375,7 @@ def load(
     LoadError
         When *path* is missing, of an unknown format, or holds no readable run.
     """
+    _check_load_args(path, format, run)
     report = scan(path, format, step=step, aggregate=aggregate, logging_steps=logging_steps)
     table = report.table
     for _src, msg in report.errors:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import _validate as v
 from ..errors import EntropyLawError
 from .metrics import choose
 
@@ -40,7 +41,9 @@ def entropy_reward(
         Columns ``run, step, entropy, reward``; ``attrs["metrics"]`` maps each run to
         its ``(entropy, reward)`` keys and ``attrs["detection"]`` to the reason for them.
     """
-
+    v.table("entropy_reward", "long", long)
+    v.metric_name("entropy_reward", "entropy", entropy)
+    v.metric_name("entropy_reward", "reward", reward)
     if align not in ALIGN_RULES:
         raise EntropyLawError(
             f"align={align!r} is not a known alignment rule; choose one of {list(ALIGN_RULES)}."

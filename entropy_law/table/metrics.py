@@ -53,6 +53,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .. import _validate as v
 from ..errors import MetricError
 from .tidy import require_metric
 
@@ -281,6 +282,9 @@ def choose(
     MetricError
         Nothing fits, or several metrics tie; the message lists the candidates.
     """
+    names = v.metric_names("detect_metrics", "names", names)
+    v.metric_name("detect_metrics", "entropy", entropy)
+    v.metric_name("detect_metrics", "reward", reward)
     if kind not in ("auto", "val", "train"):
         raise MetricError(f"kind={kind!r} must be 'auto', 'val' or 'train'.", role="reward")
     names = list(names)

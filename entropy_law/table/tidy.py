@@ -46,6 +46,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .. import _validate as v
 from ..errors import DataWarning, EntropyLawError, MetricError, closest
 
 __all__ = [
@@ -66,8 +67,14 @@ def make_long(run, step, metric, value, *, wall_time=None, source=None) -> pd.Da
 
     No validation beyond dtype conversion; pass the result through :func:`tidy`.
     """
+    if isinstance(step, str | bytes) or np.ndim(step) == 0:
+        raise v.bad("make_long", "step", "an array of steps (one per point)", step)
     step = np.asarray(step)
     n = len(step)
+    given = {"run": run, "metric": metric, "value": value, "wall_time": wall_time, "source": source}
+    v.same_length(
+        "make_long", {"step": n, **{k: len(x) for k, x in given.items() if x is not None and not _scalar(x)}}
+    )
     data = {
         "run": _broadcast(run, n),
         "step": step,
@@ -81,8 +88,12 @@ def make_long(run, step, metric, value, *, wall_time=None, source=None) -> pd.Da
     return pd.DataFrame(data)
 
 
+def _scalar(x) -> bool:
+    return isinstance(x, str | bytes) or np.ndim(x) == 0
+
+
 def _broadcast(x, n):
-    if isinstance(x, str | bytes) or np.ndim(x) == 0:
+    if _scalar(x):
         return [x] * n
     return x
 
@@ -104,6 +115,7 @@ def tidy(df: pd.DataFrame, *, origin: str = "table", warn: bool = True) -> pd.Da
     DataFrame
         A new, sorted table with canonical dtypes.
     """
+    v.table("tidy", "df", df)
     missing = [c for c in LONG_COLUMNS if c not in df.columns]
     if missing:
         raise EntropyLawError(
@@ -185,6 +197,7 @@ def _empty(cols: Sequence[str]) -> pd.DataFrame:
 
 def to_wide(long: pd.DataFrame) -> pd.DataFrame:
     """Pivot a long table to one row per ``(run, step)`` and one column per metric."""
+    v.table("to_wide", "long", long)
     wide = long.pivot_table(
         index=["run", "step"], columns="metric", values="value", aggfunc="last", sort=True
     )
@@ -194,6 +207,7 @@ def to_wide(long: pd.DataFrame) -> pd.DataFrame:
 
 def metric_summary(long: pd.DataFrame) -> pd.DataFrame:
     """One row per ``(run, metric)``: number of points, first and last step."""
+    v.table("metric_summary", "long", long)
     g = long.groupby(["run", "metric"], sort=True)["step"]
     return g.agg(n="size", first_step="min", last_step="max").reset_index()
 
