@@ -141,7 +141,9 @@ def trainer(
         disable_tqdm=True,
         dataloader_num_workers=0,
     )
-    return GRPOTrainer(
+    from transformers import PrinterCallback
+
+    tr = GRPOTrainer(
         model=net,
         reward_funcs=[partial_reward],
         args=args,
@@ -149,3 +151,5 @@ def trainer(
         processing_class=tok,
         callbacks=list(callbacks),
     )
+    tr.remove_callback(PrinterCallback)  # no console dump of every step's metrics
+    return tr

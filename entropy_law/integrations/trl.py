@@ -47,6 +47,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,16 @@ from ..live.rules import StopRules
 from ..live.verdict import METRIC_PREFIX
 
 __all__ = ["EntropyLawCallback"]
+
+
+def _warm_imports() -> None:
+    import importlib
+
+    for name in ("scipy.optimize", "scipy.stats", "lmfit"):
+        try:
+            importlib.import_module(name)
+        except Exception:  # pragma: no cover - the forecast reports a real failure later
+            return
 
 
 class EntropyLawCallback(TrainerCallback):
@@ -146,6 +157,9 @@ class EntropyLawCallback(TrainerCallback):
         self._since = 0  # performance points since the last forecast
         self._t0: float | None = None
         self._spent = 0.0
+        # the first forecast imports lmfit and scipy.optimize (seconds on a busy machine):
+        # do it now, beside the trainer's own setup, rather than inside a training step
+        threading.Thread(target=_warm_imports, name="entropy-law-warm-imports", daemon=True).start()
 
     # -- wiring ---------------------------------------------------------------------------
     def attach(self, trainer) -> EntropyLawCallback:
