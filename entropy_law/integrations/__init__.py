@@ -1,1 +1,1 @@
-"""Integrations with training frameworks (optional extras; nothing here is imported by ``import entropy_law``)."""
+"""Integrations with training frameworks (optional extras, never imported by ``import entropy_law``)."""

@@ -50,6 +50,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 try:
@@ -174,7 +175,7 @@ class EntropyLawCallback(TrainerCallback):
         """The ``Trainer`` whose method called this hook (walks the call stack once)."""
         from transformers import Trainer
 
-        f = sys._getframe(1)
+        f: FrameType | None = sys._getframe(1)
         while f is not None:
             obj = f.f_locals.get("self")
             if isinstance(obj, Trainer):

@@ -15,6 +15,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -145,7 +146,7 @@ class LiveForecaster:
         horizon = self.rules.horizon(last) or self.horizon
         if horizon is not None and horizon <= last:
             horizon = None
-        kw = dict(n_boot=self.n_boot, level=self.level, seed=self.seed, horizon=horizon)
+        kw: dict[str, Any] = dict(n_boot=self.n_boot, level=self.level, seed=self.seed, horizon=horizon)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = forecast(s, sigmoid=self.sigmoid == "always", **kw)
