@@ -15,7 +15,7 @@ What it does
   missing a key is fine.
 * **Forecasts** with :func:`entropy_law.forecast` every ``every`` new performance points (one
   per logged step, or per evaluation when the performance is an eval metric), with a small
-  bootstrap (``n_boot=40``: 0.2-0.6 s on a shared 2-core CPU). A forecast that would push the
+  bootstrap (``n_boot=40``: 0.2-1 s on a shared 2-core CPU). A forecast that would push the
   time spent forecasting above ``max_overhead`` of the training wall time so far waits for
   a later log (``max_overhead=None`` turns this off).
 * **Logs its answer into the trainer's own metrics** through ``trainer.log`` (a record of
