@@ -109,10 +109,13 @@ def register(app: typer.Typer) -> None:
         latest: dict[str, LiveForecast] = {}
         live = None
         if not plain:
-            from rich.live import Live
-
-            live = Live(_table(latest, "waiting for steps..."), auto_refresh=False)
-            live.start()
+            try:
+                from rich.live import Live
+            except ImportError:  # rich comes with typer; without it, plain lines
+                plain = True
+            else:
+                live = Live(_table(latest, "waiting for steps..."), auto_refresh=False)
+                live.start()
         code, why = 0, ""
         try:
             while True:
