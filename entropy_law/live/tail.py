@@ -16,8 +16,9 @@ Readers (:func:`tail_for` picks one by file name):
                       or flat/nested objects with a ``step`` / ``global_step`` / ``_step`` key);
 ``VerlConsoleTail``   verl console logs (``step:12 - actor/entropy:0.53 - ...``);
 ``TrainerStateTail``  TRL / transformers ``trainer_state.json``: a small JSON document
-                      rewritten as a whole, so it is re-read when its size or mtime changes and
-                      only ``log_history`` records after the last step seen are returned.
+                      rewritten as a whole, so it is re-read (by the loader,
+                      :mod:`entropy_law.loaders.hf_trainer_state`) when its size or mtime
+                      changes, and only the ``log_history`` rows not yet returned are new.
 
 :meth:`Tail.poll` returns ``[(step, {metric: value}), ...]`` in file order.
 """
@@ -31,9 +32,10 @@ import re
 import warnings
 from pathlib import Path
 
-from ..errors import DataWarning, TruncatedLogWarning
+from ..errors import DataWarning, LoadError, TruncatedLogWarning
 from ..loaders._tfevents import decode_records
 from ..loaders._tfrecord import BAD_LENGTH, frame_records
+from ..loaders.hf_trainer_state import read as read_trainer_state
 from ..loaders.verl_console import _ANSI, _STEP, _value
 
 __all__ = ["Tail", "TfeventsTail", "JsonlTail", "VerlConsoleTail", "TrainerStateTail", "tail_for", "Record"]
@@ -238,13 +240,14 @@ class VerlConsoleTail(_LineTail):
 
 
 class TrainerStateTail(Tail):
-    """``trainer_state.json`` (rewritten whole at each save): re-read when it changes."""
+    """``trainer_state.json`` (rewritten whole at each save): re-read with the loader
+    (:mod:`entropy_law.loaders.hf_trainer_state`) when its size or mtime changes; only the
+    rows after those already returned are new (``log_history`` only grows)."""
 
     def __init__(self, path: str | os.PathLike) -> None:
         super().__init__(path)
         self._seen: tuple[int, int] | None = None
-        self._last_step = -1
-        self._n = 0
+        self._n = 0  # rows of the table already returned
 
     def poll(self) -> list[Record]:
         try:
@@ -255,25 +258,20 @@ class TrainerStateTail(Tail):
         if sig == self._seen:
             return []
         try:
-            raw = self.path.read_bytes()
-            doc = json.loads(raw)
-        except (OSError, json.JSONDecodeError):
-            return []  # mid-rewrite: try again at the next poll
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                table = read_trainer_state(self.path)
+        except (LoadError, OSError, ValueError):
+            return []  # mid-rewrite, or no metric logged yet: try again at the next poll
         self._seen = sig
-        self.bytes_read += len(raw)
-        hist = doc.get("log_history") if isinstance(doc, dict) else None
-        if not isinstance(hist, list):
-            return []
-        out: list[Record] = []
-        for i, rec in enumerate(hist):
-            if i < self._n or not isinstance(rec, dict):
-                continue
-            step = _step_of(rec)
-            if step is None:
-                continue
-            out.append((step, {k: v for k, v in _numeric(rec).items() if k not in _STEP_KEYS}))
-        self._n = len(hist)
-        return out
+        self.bytes_read += st.st_size
+        new = table.iloc[self._n :]
+        self._n = len(table)
+        out: dict[int, dict[str, float]] = {}
+        for step, key, value in zip(new["step"].tolist(), new["metric"].tolist(), new["value"].tolist()):
+            if math.isfinite(value):
+                out.setdefault(int(step), {})[str(key)] = float(value)
+        return list(out.items())
 
 
 _TFEVENTS = re.compile(r"events\.out\.tfevents\.")
