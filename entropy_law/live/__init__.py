@@ -1,0 +1,1 @@
+"""Forecasting while a run trains: incremental log readers, live forecasts, verdicts, stop rules."""
