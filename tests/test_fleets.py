@@ -37,9 +37,7 @@ def fleet(tmp_path_factory) -> Path:
 
 
 def _verdicts(result) -> dict[str, tuple]:
-    return {
-        r.run: (r.status, tuple((x.outcome, x.ci) for x in r.reasons), r.source) for r in result.runs
-    }
+    return {r.run: (r.status, tuple((x.outcome, x.ci) for x in r.reasons), r.source) for r in result.runs}
 
 
 class _Counting(ThreadPoolExecutor):
