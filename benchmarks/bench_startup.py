@@ -39,7 +39,9 @@ def main() -> None:
     }
     if args.before:
         cases["before: `entropy-law --help`"] = _cli(args.before, "--help")
-        cases["before: `entropy-law inspect sample_runs/csv`"] = _cli(args.before, "inspect", "sample_runs/csv")
+        cases["before: `entropy-law inspect sample_runs/csv`"] = _cli(
+            args.before, "inspect", "sample_runs/csv"
+        )
     times: dict[str, list[float]] = {k: [] for k in cases}
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     load0 = os.getloadavg()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from entropy_law.fitting import engine
+from entropy_law.fitting import batch_lm, engine
 from entropy_law.fitting.bootstrap import (
     _solve_sums,
     block_starts,
@@ -120,7 +120,7 @@ def test_nanquantile_columns_equals_numpy():
 
 
 def _loop_refits(law, x, y, w, best, resid, idx, resample):
-    """The per-resample ``least_squares`` loop that ``_refit_batch`` replaced."""
+    """The per-resample ``least_squares`` loop that ``refit_law_batch`` replaced."""
     out = np.full((idx.shape[0], len(law.param_names)), np.nan)
     for i, row in enumerate(idx):
         xs, ys, ws = (x, best.fitted + resid[row], w) if resample == "residual" else (x[row], y[row], w[row])
@@ -144,7 +144,7 @@ def test_batched_sigmoid_refits_match_the_least_squares_loop(resample):
         else np.random.default_rng(4).integers(0, C.size, size=(120, C.size))
     )
     args = (law, C, R, w, best, R - best.fitted, idx, resample)
-    new, old = engine._refit_batch(*args), _loop_refits(*args)
+    new, old = batch_lm.refit_law_batch(*args), _loop_refits(*args)
     both = np.isfinite(new[:, 0]) & np.isfinite(old[:, 0])
     assert both.mean() > 0.9  # a well-posed sigmoid: almost every refit succeeds either way
     # the same optimum per resample: the two solvers stop at slightly different points of
@@ -165,7 +165,7 @@ def test_default_forecast_before_and_after_the_batched_refits(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         new = {r: el.forecast(sub) for r, sub in table.groupby("run")}
-        monkeypatch.setattr(engine, "_refit_batch", _loop_refits)
+        monkeypatch.setattr(engine, "refit_law_batch", _loop_refits)
         old = {r: el.forecast(sub) for r, sub in table.groupby("run")}
     for run, a in new.items():
         b = old[run]

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import FitError
 from . import bootstrap as bs
-from .batch_lm import batched_law_jacobian, lm_batch
+from .batch_lm import refit_law_batch
 from .block_length import auto_block_length
 from .diagnostics import (
     clip_to_bounds,
@@ -227,30 +227,11 @@ def _draws(law: Law, x, y, w, best, resample, n_boot, block_length, rng):
             else 1
         )
         idx = bs.resample_indices(resample, x.size, n_boot, min(length, x.size), rng)
-        out = _refit_batch(law, x, y, w, best, resid, idx, resample)
+        out = refit_law_batch(law, x, y, w, best, resid, idx, resample)
         draws = {p: out[:, j] for j, p in enumerate(law.param_names)}
         n_failed = int(np.isnan(out).any(axis=1).sum())
     draws["ceiling"] = np.asarray(law.ceiling(draws), dtype=float)
     return draws, (length if resample == "block" else None), n_failed, inflation
-
-
-def _refit_batch(law: Law, x, y, w, best, resid, idx, resample) -> np.ndarray:
-    """Refit a nonlinear law to every resample at once (:func:`~.batch_lm.lm_batch`),
-    warm-started at the full-data fit; NaN rows where a refit fails."""
-    names = law.param_names
-    lo = np.array([law.bounds.get(p, (-np.inf, np.inf))[0] for p in names], dtype=float)
-    hi = np.array([law.bounds.get(p, (-np.inf, np.inf))[1] for p in names], dtype=float)
-    start = np.clip(np.array([best.params[p] for p in names], dtype=float), lo, hi)
-    if resample == "residual":
-        xs, ys, sw = x, best.fitted[None, :] + resid[idx], np.sqrt(w)
-    else:
-        xs, ys, sw = x[idx], y[idx], np.sqrt(w[idx])
-    jac = batched_law_jacobian(law.func, law.jac, len(names))
-    # 100 iterations and "not converged = failed", as the per-resample least_squares
-    # (max_nfev=100) it replaces: drifting, ill-posed resamples are left out as before
-    out, chisq, conv = lm_batch(law.func, jac, lo, hi, xs, ys, start, sqrt_weights=sw, max_iter=100)
-    out[~(conv & np.all(np.isfinite(out), axis=1) & np.isfinite(chisq))] = np.nan
-    return out
 
 
 def _assemble(law, run, x, y, w, st, best, draws, n_failed, bounds, level, at_entropy, settings) -> FitResult:
