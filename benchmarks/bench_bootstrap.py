@@ -116,7 +116,7 @@ def main() -> None:
         pd.DataFrame({"step": np.arange(n), "entropy": H, "val_acc": R}).to_csv(csv, index=False)
         full = [_cli(csv, B) for _ in range(args.repeat)]
         small = [_cli(csv, 20) for _ in range(args.repeat)]
-        used = full[0][1]["settings"]["block_length"]
+        used = full[0][1]["block_length"]
         t_cli = statistics.median(w for w, _ in full)
         t_cli_small = statistics.median(w for w, _ in small)
         share = max(t_cli - t_cli_small, 1e-3)
