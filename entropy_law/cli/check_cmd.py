@@ -94,7 +94,6 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--dask",
-                metavar="ADDRESS",
                 help="Check on an existing Dask cluster (scheduler address, e.g. "
                 "tcp://host:8786) instead of local processes; the workers read the runs "
                 "from the same paths. Needs the dask extra.",
