@@ -36,7 +36,8 @@ def lm_batch(
     :math:`\lambda \to \lambda/10`, else :math:`\lambda \to 10\lambda`). A parameter at a
     bound whose gradient points outward is held there (active set). A row stops when a step
     changes :math:`\chi^2` by less than ``rtol`` relative and every parameter by less than
-    ``sqrt(rtol)`` relative, or when :math:`\lambda` exceeds 1e12.
+    ``sqrt(rtol)`` relative, when a rejected step's linear model promised a decrease below
+    ``rtol`` relative, or when :math:`\lambda` exceeds 1e12.
 
     Parameters
     ----------
@@ -122,7 +123,13 @@ def lm_batch(
         theta[ok], r[ok], chi[ok] = new[better], r_new[better], chi_new[better]
         lam[ok] = np.maximum(lam[ok] / 10.0, 1e-12)
         lam[act[~better]] *= 10.0
-        done[act[small | (~better & (np.all(step == 0, axis=1) | (lam[act] > 1e12)))]] = True
+        # a rejected step whose own linear model promises less than rtol of chi^2 ends the
+        # row: theta is already the optimum to tolerance (larger lambdas only shorten it)
+        dstep = np.where(held, 0.0, step)
+        Ad = (A @ dstep[:, :, None])[:, :, 0]
+        promise = -(2.0 * np.einsum("bp,bp->b", g, dstep) + np.einsum("bp,bp->b", dstep, Ad))
+        flat = promise <= rtol * chi[act]
+        done[act[small | (~better & (flat | np.all(step == 0, axis=1) | (lam[act] > 1e12)))]] = True
     return theta, chi, done & live
 
 
