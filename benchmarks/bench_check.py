@@ -3,7 +3,7 @@
     python benchmarks/bench_check.py                  # 1,000 runs, all cores, print only
     python benchmarks/bench_check.py --write          # ... and record in docs/benchmarks.md
 
-Target: at most 60 s wall time for 1,000 runs on 2 cores, loading included. The runs are
+Target: at most 30 s wall time for 1,000 runs on 2 cores, loading included. The runs are
 made once by the simulator (default 300 steps; a mix of learning rates, hard-prompt
 fractions and 10% entropy-bonus runs) into a cache folder, not timed. The timed command
 is the CLI itself, started as a subprocess, so interpreter start-up, discovery, loading,
@@ -68,7 +68,27 @@ def make_fleet(folder: Path, n: int, n_steps: int, jobs: int) -> float:
     return time.perf_counter() - t0
 
 
-def time_cli(folder: Path, jobs: int, extra: list[str]) -> tuple[float, dict]:
+def _run_sampling_memory(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float]:
+    """Run *cmd*; return it and the peak total RSS (MB) of its process tree, sampled every 0.1 s."""
+    import psutil  # a dependency of dask's distributed (the dask/test extras)
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+        root, peak = psutil.Process(proc.pid), 0.0
+        while proc.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()) / 2**20)
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
+    return done, peak
+
+
+def time_cli(folder: Path, jobs: int, extra: list[str]) -> tuple[float, dict, float]:
     out = Path(tempfile.mkdtemp()) / "check.json"
     cmd = [
         sys.executable,
@@ -88,11 +108,11 @@ def time_cli(folder: Path, jobs: int, extra: list[str]) -> tuple[float, dict]:
         *extra,
     ]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc, peak = _run_sampling_memory(cmd)
     wall = time.perf_counter() - t0
     if proc.returncode not in (0, 1):
         raise SystemExit(f"check failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return wall, json.loads(out.read_text())
+    return wall, json.loads(out.read_text()), peak
 
 
 def breakdown(folder: Path, sample: int) -> dict:
@@ -155,14 +175,25 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=20, help="runs for the breakdown")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "entropy-law-bench-check")
     ap.add_argument("--write", action="store_true", help="record in docs/benchmarks.md")
+    ap.add_argument("--repeat", type=int, default=1, help="timed CLI runs (the median is reported)")
     args = ap.parse_args()
     folder = args.cache / f"n{args.n}-steps{args.steps}"
     made = make_fleet(folder, args.n, args.steps, args.jobs)
     print(f"fleet: {args.n} CSV runs in {folder} ({made:.1f} s to make, not timed)")
     load_before = os.getloadavg()[0]
-    wall, doc = time_cli(folder, args.jobs, [])
-    s = doc["summary"]
-    print(f"entropy-law check: {wall:.1f} s wall for {len(doc['runs'])} runs ({args.jobs} jobs) -> {s}")
+    walls, peaks = [], []
+    for _ in range(args.repeat):
+        wall, doc, peak = time_cli(folder, args.jobs, [])
+        walls.append(wall)
+        peaks.append(peak)
+        s = doc["summary"]
+        print(
+            f"entropy-law check: {wall:.1f} s wall, peak RSS {peak:.0f} MB, for {len(doc['runs'])} "
+            f"runs ({args.jobs} jobs; load {os.getloadavg()[0]:.1f}) -> {s}"
+        )
+    load_after = os.getloadavg()[0]
+    wall = sorted(walls)[len(walls) // 2]
+    peak = max(peaks)
     b = breakdown(folder, args.sample)
     n_per_core = args.n / args.jobs
     print(json.dumps(b, indent=2))
@@ -177,8 +208,9 @@ Command: `{cmd}` ({machine()}). {args.n} simulator runs of {args.steps} steps wr
 CSV (mixed learning rates and hard-prompt fractions, 10% with an entropy bonus), checked
 with `--min-ceiling {MIN_CEILING}` and the check defaults (law-only forecast, sigmoid only
 as a fallback, 100 resamples, 90% intervals). Timed: the whole CLI process, start-up and
-loading included. Target: <= 60 s. Load average (1 min) when the timing started:
-{load_before:.1f} (other jobs running on the machine inflate the wall time).
+loading included. Target: <= 30 s. Load average (1 min) {load_before:.1f} when the timing
+started, {load_after:.1f} at the end (other jobs running on the machine inflate the wall
+time). Median of {args.repeat} run(s); peak total RSS of the process tree {peak:.0f} MB.
 
 | what | wall time |
 | --- | --- |

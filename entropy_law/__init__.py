@@ -6,45 +6,64 @@ intervals, and forecasts the ceiling and the saturation step from an early slice
 
 >>> import entropy_law as el
 >>> table = el.load("sample_runs/")            # doctest: +SKIP
+
+Every public name is imported on first use (PEP 562 module ``__getattr__``), so
+``import entropy_law`` costs milliseconds and a command-line call imports only what it
+needs; ``el.<name>``, ``from entropy_law import <name>``, ``dir(el)`` and ``__all__`` work
+as if everything had been imported up front.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-from .checking.result import CheckResult, CheckSettings
-from .checking.runner import check
-from .errors import (
-    DataWarning,
-    EntropyLawError,
-    EntropyLawWarning,
-    FitError,
-    LoadError,
-    MetricError,
-    TruncatedLogWarning,
-)
-from .fitting.engine import fit_arrays
-from .fitting.laws import LAWS, Law, get_law
-from .fitting.results import Estimate, FitResult
-from .fitting.runs import fit, fit_each
-from .fleet.compare import compare
-from .fleet.comparison import Comparison
-from .fleet.scaling import ScalingResult, fit_scaling
-from .forecasting.backtest import backtest, backtest_many
-from .forecasting.forecaster import forecast
-from .forecasting.result import ForecastResult
-from .loaders import LoadReport, formats, load, scan
-from .simulate import SimConfig, simulate, simulate_many
-from .table.align import entropy_reward
-from .table.metrics import detect as detect_metrics
-from .table.tidy import make_long, metric_summary, tidy, to_wide
-from .trajectory.fit import fit_trajectory
-from .trajectory.result import TrajectoryResult
-
-try:
-    __version__ = version("entropy-law")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+#: public name -> (defining module, name there)
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "load": (".loaders", "load"),
+    "scan": (".loaders", "scan"),
+    "formats": (".loaders", "formats"),
+    "LoadReport": (".loaders", "LoadReport"),
+    "forecast": (".forecasting.forecaster", "forecast"),
+    "ForecastResult": (".forecasting.result", "ForecastResult"),
+    "backtest": (".forecasting.backtest", "backtest"),
+    "backtest_many": (".forecasting.backtest", "backtest_many"),
+    "check": (".checking.runner", "check"),
+    "CheckResult": (".checking.result", "CheckResult"),
+    "CheckSettings": (".checking.result", "CheckSettings"),
+    "compare": (".fleet.compare", "compare"),
+    "Comparison": (".fleet.comparison", "Comparison"),
+    "fit_scaling": (".fleet.scaling", "fit_scaling"),
+    "ScalingResult": (".fleet.scaling", "ScalingResult"),
+    "fit_trajectory": (".trajectory.fit", "fit_trajectory"),
+    "TrajectoryResult": (".trajectory.result", "TrajectoryResult"),
+    "simulate": (".simulate", "simulate"),
+    "simulate_many": (".simulate", "simulate_many"),
+    "SimConfig": (".simulate", "SimConfig"),
+    "fit": (".fitting.runs", "fit"),
+    "fit_arrays": (".fitting.engine", "fit_arrays"),
+    "fit_each": (".fitting.runs", "fit_each"),
+    "FitResult": (".fitting.results", "FitResult"),
+    "Estimate": (".fitting.results", "Estimate"),
+    "LAWS": (".fitting.laws", "LAWS"),
+    "Law": (".fitting.laws", "Law"),
+    "get_law": (".fitting.laws", "get_law"),
+    "tidy": (".table.tidy", "tidy"),
+    "make_long": (".table.tidy", "make_long"),
+    "to_wide": (".table.tidy", "to_wide"),
+    "entropy_reward": (".table.align", "entropy_reward"),
+    "metric_summary": (".table.tidy", "metric_summary"),
+    "detect_metrics": (".table.metrics", "detect"),
+    "EntropyLawError": (".errors", "EntropyLawError"),
+    "LoadError": (".errors", "LoadError"),
+    "MetricError": (".errors", "MetricError"),
+    "FitError": (".errors", "FitError"),
+    "EntropyLawWarning": (".errors", "EntropyLawWarning"),
+    "DataWarning": (".errors", "DataWarning"),
+    "TruncatedLogWarning": (".errors", "TruncatedLogWarning"),
+}
 
 __all__ = [
     "__version__",
@@ -90,3 +109,82 @@ __all__ = [
     "DataWarning",
     "TruncatedLogWarning",
 ]
+
+# every public name but __version__ has its module in _EXPORTS (tests/test_startup.py checks it)
+
+#: public names that are also the names of subpackages (``entropy_law.simulate``)
+_SHADOWED = frozenset({"simulate"})
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("entropy-law")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _EXPORTS:
+        module, attr = _EXPORTS[name]
+        value = getattr(importlib.import_module(module, __name__), attr)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """Keep a public name bound to the function when its subpackage is imported.
+
+    Importing ``entropy_law.simulate`` binds the attribute ``simulate`` of this package to
+    the subpackage; with everything imported up front the function ``simulate`` used to
+    win, so it still does.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, _EXPORTS[name][1])
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
+    from .checking.result import CheckResult, CheckSettings
+    from .checking.runner import check
+    from .errors import (
+        DataWarning,
+        EntropyLawError,
+        EntropyLawWarning,
+        FitError,
+        LoadError,
+        MetricError,
+        TruncatedLogWarning,
+    )
+    from .fitting.engine import fit_arrays
+    from .fitting.laws import LAWS, Law, get_law
+    from .fitting.results import Estimate, FitResult
+    from .fitting.runs import fit, fit_each
+    from .fleet.compare import compare
+    from .fleet.comparison import Comparison
+    from .fleet.scaling import ScalingResult, fit_scaling
+    from .forecasting.backtest import backtest, backtest_many
+    from .forecasting.forecaster import forecast
+    from .forecasting.result import ForecastResult
+    from .loaders import LoadReport, formats, load, scan
+    from .simulate import SimConfig, simulate, simulate_many
+    from .table.align import entropy_reward
+    from .table.metrics import detect as detect_metrics
+    from .table.tidy import make_long, metric_summary, tidy, to_wide
+    from .trajectory.fit import fit_trajectory
+    from .trajectory.result import TrajectoryResult
+
+    __version__: str

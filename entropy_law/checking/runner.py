@@ -45,6 +45,7 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ from .result import (
     RunCheck,
 )
 
-__all__ = ["check", "judge", "iter_check"]
+__all__ = ["check", "judge", "iter_check", "stream_units"]
 
 
 def _rule(rule: str, quantity: str, est: dict, bar: float, level: float) -> Reason:
@@ -201,43 +202,104 @@ def _check_unit(unit: tuple[str, str | None, str], st: CheckSettings) -> list[Ru
 
 
 def iter_check(
-    paths: Sequence[str | Path], settings: CheckSettings, *, jobs: int | None = None
+    paths: Sequence[str | Path],
+    settings: CheckSettings,
+    *,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    max_in_flight: int | None = None,
 ) -> tuple[int, Iterator[list[RunCheck]]]:
     """Stream the checks of every run under *paths*: ``(number of units, iterator)``.
 
-    Each unit (a log file or run folder) is loaded and checked inside a worker process
-    (``jobs`` of them, default all cores; ``jobs=1`` runs in this process), so memory
-    holds one run per worker. The iterator yields one list of :class:`RunCheck` per unit,
-    in completion order.
+    Each unit (a log file or run folder) is loaded and checked inside a worker: a local
+    process pool of ``jobs`` workers (default all cores; ``jobs=1`` runs in this process),
+    or *executor*, any :class:`concurrent.futures.Executor` (a Dask cluster's
+    ``distributed.Client(...).get_executor()``, an MPI or cloud pool...). Workers read the
+    runs where they are: the paths sent are absolute, so they must be visible to the
+    workers (a shared file system). At most *max_in_flight* units are submitted and not
+    yet collected (default 4 per worker, at least 8), so memory holds a bounded number of
+    results however large the fleet. The iterator yields one list of :class:`RunCheck`
+    per unit, in completion order.
     """
     units = _units(paths)
     jobs = (os.cpu_count() or 1) if jobs is None else int(jobs)
     if jobs < 1:
         raise CheckConfigError(f"jobs must be at least 1; got {jobs}.")
+    if max_in_flight is not None and int(max_in_flight) < 1:
+        raise CheckConfigError(f"max_in_flight must be at least 1; got {max_in_flight}.")
 
     def serial() -> Iterator[list[RunCheck]]:
         for u in units:
             yield _check_unit(u, settings)
 
-    def parallel() -> Iterator[list[RunCheck]]:
+    def local_pool() -> Iterator[list[RunCheck]]:
         import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import ProcessPoolExecutor
 
         if sys.platform == "win32":
             ctx = mp.get_context("spawn")
         else:  # workers fork from a server that imported entropy-law once (~3 s saved each)
             ctx = mp.get_context("forkserver")
             ctx.set_forkserver_preload([__name__])
-        with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=ctx) as ex:
-            futures = {ex.submit(_check_unit, u, settings): u for u in units}
-            for f in as_completed(futures):
-                try:
-                    yield f.result()
-                except Exception as exc:
-                    u = futures[f]
-                    yield [RunCheck(u[2], "error", message=f"worker failed: {exc!r}", source=u[0])]
+        workers = min(jobs, len(units))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+            yield from stream_units(ex, units, settings, max_in_flight or max(8, 4 * workers), absolute=False)
 
-    return len(units), (serial() if jobs == 1 or len(units) <= 1 else parallel())
+    if executor is not None:
+        return len(units), stream_units(executor, units, settings, max_in_flight or _in_flight(executor))
+    return len(units), (serial() if jobs == 1 or len(units) <= 1 else local_pool())
+
+
+def stream_units(
+    executor: Executor,
+    units: Sequence[tuple[str, str | None, str]],
+    settings: CheckSettings,
+    max_in_flight: int,
+    *,
+    absolute: bool = True,
+) -> Iterator[list[RunCheck]]:
+    """Check *units* on *executor*, keeping at most *max_in_flight* futures outstanding.
+
+    Units are submitted as earlier ones complete (``concurrent.futures.wait`` with
+    ``FIRST_COMPLETED``), with absolute paths unless *absolute* is false (a local pool in
+    this working directory); the checks come back with the paths as given. A unit whose
+    worker fails (a lost worker, an unpicklable result) is an error for that unit only.
+    """
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    todo = iter(units)
+    pending: dict = {}
+
+    def top_up() -> None:
+        while len(pending) < max_in_flight:
+            u = next(todo, None)
+            if u is None:
+                return
+            sent = (str(Path(u[0]).absolute()), u[1], u[2]) if absolute else u
+            pending[executor.submit(_check_unit, sent, settings)] = u
+
+    top_up()
+    while pending:
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for f in done:
+            u = pending.pop(f)
+            try:
+                yield [replace(rc, source=u[0]) for rc in f.result()]
+            except Exception as exc:
+                yield [RunCheck(u[2], "error", message=f"worker failed: {exc!r}", source=u[0])]
+        top_up()
+
+
+def _in_flight(executor: Executor) -> int:
+    """4 futures per worker of *executor* when it says how many it has, else 64."""
+    workers = getattr(executor, "_max_workers", None)
+    client = getattr(executor, "_client", None)  # distributed's ClientExecutor
+    if client is not None:
+        try:
+            workers = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+        except Exception:  # a client that cannot report: the default below
+            workers = None
+    return max(8, 4 * int(workers)) if workers else 64
 
 
 def check(
@@ -248,6 +310,7 @@ def check(
     settings: CheckSettings | None = None,
     jobs: int | None = 1,
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
     **options,
 ) -> CheckResult:
     """Check runs against thresholds (rules in the module docstring).
@@ -266,6 +329,10 @@ def check(
         Worker processes for paths (None: all cores).
     progress : callable, optional
         ``progress(done, total)`` after each unit.
+    executor : concurrent.futures.Executor, optional
+        Run the units of *paths* on this pool instead of ``jobs`` local processes, e.g.
+        a Dask cluster: ``distributed.Client("tcp://scheduler:8786").get_executor()``
+        (``docs/fleets.md``). The runs are read by the workers, from absolute paths.
 
     Returns
     -------
@@ -293,7 +360,7 @@ def check(
         runs = [judge(s, st) for s in source]
     else:
         paths = [source] if isinstance(source, str | Path) else list(source)
-        total, it = iter_check(paths, st, jobs=jobs)
+        total, it = iter_check(paths, st, jobs=jobs, executor=executor)
         runs = []
         for i, batch in enumerate(it, 1):
             runs += batch

@@ -5,6 +5,12 @@ modules are found by name, so adding a command touches no other file. Convention
 all commands (see :mod:`entropy_law.cli.common`): results go to stdout (with ``--json``,
 exactly one JSON document), diagnostics and warnings to stderr; exit code 0 on success,
 2 on usage or input errors (``check`` adds 1 for flagged runs).
+
+Start-up: a command's module (and with it pandas, scipy, the loaders...) is imported only
+when that command runs or its own ``--help`` is asked for. ``entropy-law --help`` lists the
+commands from :data:`_LAZY` without importing any of them (``tests/test_startup.py``
+checks that the listing equals the one the imported commands give). A ``*_cmd`` module
+not listed there still works: it is imported at start-up, as before.
 """
 
 from __future__ import annotations
@@ -14,10 +20,76 @@ import pkgutil
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from .common import HELP_OPTIONS, dump_json
 
 __all__ = ["app", "main"]
+
+#: command -> (module, first paragraph of its help), in the order ``--help`` lists them
+_LAZY: dict[str, tuple[str, str]] = {
+    "check": ("check_cmd", "Forecast every run and flag those confidently below the bar."),
+    "compare": (
+        "compare_cmd",
+        "Difference of ceilings, entropy floors and saturation steps of each run against\n"
+        "a baseline, with bootstrap intervals and a verdict: lifted / no detectable change /\n"
+        "lowered.",
+    ),
+    "fit": (
+        "fit_cmd",
+        "Fit R = -a*exp(H) + b (or another law) to every run and report a, b, the ceiling\n"
+        "b - a with bootstrap intervals, and diagnostics.",
+    ),
+    "forecast": ("forecast_cmd", "Forecast each run's ceiling, saturation step and value at a horizon."),
+    "backtest": (
+        "forecast_cmd",
+        "Cut finished runs early, forecast, and score against what they then did and\n"
+        "against the last-value and sigmoid-only baselines.",
+    ),
+    "inspect": (
+        "inspect_cmd",
+        "List the runs found, their metrics with step ranges and counts, and the\n"
+        "detected entropy and performance metrics.",
+    ),
+    "watch": ("watch_cmd", "Follow logs while they are written; re-forecast when new steps arrive."),
+}
+
+
+def _module_commands(module: str) -> dict:
+    """Import the command module *module* and return its click commands by name."""
+    sub = typer.Typer()
+    importlib.import_module(f"{__name__}.{module}").register(sub)
+    if not sub.registered_callback:
+        sub.callback()(lambda: None)  # a group even when the module adds a single command
+    return dict(typer.main.get_group(sub).commands)
+
+
+class _LazyGroup(TyperGroup):
+    """A Typer group that imports a command's module only when the command is needed."""
+
+    _listing = False
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(dict.fromkeys([*_LAZY, *super().list_commands(ctx)]))
+
+    def get_command(self, ctx, cmd_name: str):
+        cmd = self.commands.get(cmd_name)
+        if cmd is not None or cmd_name not in _LAZY:
+            return cmd
+        module, short = _LAZY[cmd_name]
+        if self._listing:  # the root --help: name and one-line help only
+            return typer.core.TyperCommand(cmd_name, help=short)
+        for name, c in _module_commands(module).items():
+            self.commands.setdefault(name, c)
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx, formatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="entropy-law",
@@ -26,6 +98,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings=HELP_OPTIONS,
+    cls=_LazyGroup,
 )
 
 
@@ -53,11 +126,14 @@ def _root(
     """Forecast where an RL run will plateau, from its entropy and reward logs."""
 
 
-# every ``<name>_cmd`` module of this package adds its command(s) through register(app)
+# every ``<name>_cmd`` module of this package adds its command(s) through register(app);
+# those named in _LAZY are imported on first use, any other at start-up
 _COMMAND_MODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.endswith("_cmd")))
+_LAZY_MODULES = {m for m, _ in _LAZY.values()}
 
 for _name in _COMMAND_MODULES:
-    importlib.import_module(f"{__name__}.{_name}").register(app)
+    if _name not in _LAZY_MODULES:
+        importlib.import_module(f"{__name__}.{_name}").register(app)
 
 
 def _wants_json(argv: list[str]) -> bool:

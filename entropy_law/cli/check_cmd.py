@@ -56,6 +56,20 @@ def _failure_doc() -> dict:
     }
 
 
+def _dask_client(address: str):
+    """A ``distributed.Client`` connected to the scheduler at *address* (exit 2 if not)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise fail("--dask needs the Dask distributed scheduler: pip install 'entropy-law[dask]'.") from None
+    try:
+        client = Client(address, timeout="30s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise fail(f"--dask {address}: cannot connect to a Dask scheduler there ({exc}).") from None
+    echo_err(f"checking on the Dask cluster at {address}")
+    return client
+
+
 def register(app: typer.Typer) -> None:
     @app.command("check")
     def check_command(
@@ -87,6 +101,15 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="Write the report to this file instead of stdout.")
         ] = None,
         jobs: Annotated[int | None, typer.Option(help="Worker processes [default: all cores].")] = None,
+        dask: Annotated[
+            str | None,
+            typer.Option(
+                "--dask",
+                help="Check on an existing Dask cluster (scheduler address, e.g. "
+                "tcp://host:8786) instead of local processes; the workers read the runs "
+                "from the same paths. Needs the dask extra.",
+            ),
+        ] = None,
         strict: Annotated[
             bool | None, typer.Option("--strict/--no-strict", help="Also fail (exit 1) on inconclusive runs.")
         ] = None,
@@ -167,7 +190,18 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc), json_doc=_failure_doc() if wants_json else None) from None
         if used is not None:
             echo_err(f"settings from {used}")
-        result = check(paths, settings=settings, jobs=n_jobs, progress=Progress() if progress else None)
+        client = _dask_client(dask) if dask else None
+        try:
+            result = check(
+                paths,
+                settings=settings,
+                jobs=n_jobs,
+                progress=Progress() if progress else None,
+                executor=client.get_executor() if client is not None else None,
+            )
+        finally:
+            if client is not None:
+                client.close()
         text = render(result, out_fmt)
         if output is not None:
             try:

@@ -32,9 +32,11 @@ structure. With it, coverage is 87% at n = 100 and 90% at n = 200
 For a law that is linear in its parameters, :func:`linear_draws` computes every
 resample's weighted least-squares solution from sufficient statistics
 ``S = sum_t c_t w_t [1, x_t, x_t^2, y_t, x_t y_t]`` with ``c_t`` the count of point
-``t`` in the resample: for the block bootstrap the sums are taken over pre-computed
-block sums (cost ``O(B n / l)``), for pairs over a count matrix (one BLAS product); no
-Python loop over resamples. Intervals are percentile intervals
+``t`` in the resample: for the block bootstrap, a count matrix of the block starts times
+pre-computed block sums (one ``bincount`` and one BLAS product per chunk of resamples,
+:func:`block_sums`); for pairs a count matrix of the points (:func:`iid_counts`) times
+``z``; residuals need one gather and one BLAS product; no Python loop over resamples, and memory bounded by
+``chunk`` resamples at a time. Intervals are percentile intervals
 (:func:`percentile_interval`); :func:`t_interval` gives the parametric one.
 """
 
@@ -46,6 +48,7 @@ import numpy as np
 
 from ..errors import FitError
 from .block_length import auto_block_length
+from .counts import _block_tables, block_sums, count_matrix, iid_counts
 
 __all__ = [
     "RESAMPLE_METHODS",
@@ -56,6 +59,9 @@ __all__ = [
     "LinearDraws",
     "linear_draws",
     "linear_draws_from_indices",
+    "block_sums",
+    "iid_counts",
+    "count_matrix",
 ]
 
 RESAMPLE_METHODS = ("block", "pairs", "residual")
@@ -196,19 +202,22 @@ def linear_draws(
         if extrapolate and 2 * length <= n // 2:
             d2 = _block_sums_solve(z, n, n_boot, 2 * length, rng, xm, ym, chunk)
             out0, out1, inflation = _extrapolate(out0, out1, *d2)
-    elif method == "pairs":
+    elif method == "pairs":  # sums = counts @ z, counts ~ Multinomial(n, 1/n) per resample
         for lo in range(0, n_boot, chunk):
             m = min(chunk, n_boot - lo)
-            counts = rng.multinomial(n, np.full(n, 1.0 / n), size=m).astype(float)
+            counts = iid_counts(n, m, rng)
             out0[lo : lo + m], out1[lo : lo + m] = _solve_sums(counts @ z, xm, ym)
-    else:  # residual: y* = fit + e[idx]; beta* = beta + (X'WX)^-1 X'W e*
+    else:  # residual: y*_t = fit_t + e_{idx_t}; beta* = beta + (X'WX)^-1 X'W e*
+        # (the weights and x stay at position t, so counts of the drawn residuals do not
+        # suffice: one gather of e and one BLAS product with [w, w xc] per chunk)
         sxx = np.sum(w * xc * xc)
         sw = np.sum(w)
+        wx = np.column_stack([w, w * xc])
         for lo in range(0, n_boot, chunk):
             m = min(chunk, n_boot - lo)
-            e = resid[rng.integers(0, n, size=(m, n))]
-            d1 = (e @ (w * xc)) / sxx
-            d0 = (e @ w) / sw - d1 * xm
+            sums = resid[rng.integers(0, n, size=(m, n))] @ wx
+            d1 = sums[:, 1] / sxx
+            d0 = sums[:, 0] / sw - d1 * xm
             out0[lo : lo + m], out1[lo : lo + m] = b0 + d0, b1 + d1
     bad = ~(np.isfinite(out0) & np.isfinite(out1))
     out0[bad] = np.nan
@@ -217,19 +226,19 @@ def linear_draws(
 
 
 def _block_sums_solve(z, n, n_boot, length, rng, xm, ym, chunk):
-    """Moving-block resamples solved from pre-computed block sums of *z*."""
+    """Moving-block resamples solved from pre-computed block sums of *z*, *chunk* at a time.
+
+    The block starts are drawn chunk by chunk (the same generator stream as one
+    :func:`block_starts` call); the sums of a chunk come from :func:`block_sums`.
+    """
     out0 = np.empty(n_boot)
     out1 = np.empty(n_boot)
-    starts = block_starts(n, n_boot, length, rng)
-    k = starts.shape[1]
-    last = n - (k - 1) * length
-    cz = np.vstack([np.zeros((1, z.shape[1])), np.cumsum(z, axis=0)])
-    full = cz[length:] - cz[:-length]
-    part = (cz[last:] - cz[:-last])[: n - length + 1]
+    k = -(-n // length)
+    full, part = _block_tables(z, n, length)
     for lo in range(0, n_boot, chunk):
-        st = starts[lo : lo + chunk]
-        s = full[st[:, :-1]].sum(axis=1) + part[st[:, -1]]
-        out0[lo : lo + chunk], out1[lo : lo + chunk] = _solve_sums(s, xm, ym)
+        m = min(chunk, n_boot - lo)
+        st = rng.integers(0, n - length + 1, size=(m, k))
+        out0[lo : lo + m], out1[lo : lo + m] = _solve_sums(block_sums(st, full, part), xm, ym)
     return out0, out1
 
 

@@ -28,6 +28,7 @@ from .. import _validate as v
 from .._validate import fit_argument_error as _bad_argument
 from ..errors import FitError
 from . import bootstrap as bs
+from .batch_lm import refit_law_batch
 from .block_length import auto_block_length
 from .diagnostics import (
     clip_to_bounds,
@@ -45,7 +46,7 @@ from .transient import resolve_transient
 __all__ = ["fit_arrays", "DEFAULT_N_BOOT", "DEFAULT_N_BOOT_NONLINEAR"]
 
 DEFAULT_N_BOOT = 2000
-#: lmfit laws refit every resample in a Python loop (about 5 ms each), hence fewer.
+#: lmfit-class laws: every resample is refitted (batched Levenberg-Marquardt), hence fewer.
 DEFAULT_N_BOOT_NONLINEAR = 200
 _ER_COLUMNS = ("step", "entropy", "reward")
 #: Largest |performance| fitted: beyond it sums of squares overflow float64 (1e300 rewards did).
@@ -237,15 +238,7 @@ def _draws(law: Law, x, y, w, best, resample, n_boot, block_length, rng):
             else 1
         )
         idx = bs.resample_indices(resample, x.size, n_boot, min(length, x.size), rng)
-        out = np.full((n_boot, len(law.param_names)), np.nan)
-        for i, row in enumerate(idx):
-            if resample == "residual":
-                xs, ys, ws = x, best.fitted + resid[row], w
-            else:
-                xs, ys, ws = x[row], y[row], w[row]
-            f = law.refit(xs, ys, ws, init=best.params)
-            if f.success:
-                out[i] = [f.params[p] for p in law.param_names]
+        out = refit_law_batch(law, x, y, w, best, resid, idx, resample)
         draws = {p: out[:, j] for j, p in enumerate(law.param_names)}
         n_failed = int(np.isnan(out).any(axis=1).sum())
     draws["ceiling"] = np.asarray(law.ceiling(draws), dtype=float)

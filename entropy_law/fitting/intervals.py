@@ -38,10 +38,31 @@ def percentile_interval(draws, level: float = 0.95) -> tuple:
     elif not np.isnan(draws).any():  # np.quantile is vectorised; nanquantile loops
         low, high = np.quantile(draws, q, axis=0)
     else:
-        low, high = np.nanquantile(draws, q, axis=0)
+        low, high = _nanquantile_columns(draws, q)
     if draws.ndim == 1:
         return float(low), float(high)
     return low, high
+
+
+def _nanquantile_columns(draws: np.ndarray, q: list[float]) -> np.ndarray:
+    """``np.nanquantile(draws, q, axis=0)`` (linear interpolation), vectorised over columns.
+
+    NumPy's nanquantile loops over columns in Python when any value is NaN; sorting
+    once (NaN sorts last) and interpolating between order statistics does all columns
+    in one pass and gives the same numbers.
+    """
+    srt = np.sort(draws, axis=0)
+    m = np.sum(~np.isnan(draws), axis=0)  # finite values per column
+    out = np.full((len(q), draws.shape[1]), np.nan)
+    cols = np.nonzero(m > 0)[0]
+    for i, p in enumerate(q):
+        pos = (m[cols] - 1) * p
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, m[cols] - 1)
+        frac = pos - lo
+        a, b = srt[lo, cols], srt[hi, cols]
+        out[i, cols] = a + (b - a) * frac
+    return out
 
 
 def t_interval(value: float, se: float, dof: int, level: float = 0.95) -> tuple[float, float]:
@@ -49,9 +70,9 @@ def t_interval(value: float, se: float, dof: int, level: float = 0.95) -> tuple[
     check_level(level)
     if dof < 1 or not np.isfinite(se):
         return float("nan"), float("nan")
-    from scipy import stats  # lazy: scipy.stats costs ~1 s of start-up
+    from scipy.special import stdtrit  # the t quantile, without scipy.stats' import cost
 
-    q = stats.t.ppf(0.5 + level / 2.0, dof)
+    q = float(stdtrit(dof, 0.5 + level / 2.0))
     return float(value - q * se), float(value + q * se)
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..fitting.batch_lm import lm_batch
+
 __all__ = ["DecayFamily", "FAMILIES", "fit_batch"]
 
 
@@ -194,53 +196,5 @@ def fit_batch(
     chisq : ndarray (B,)
     converged : ndarray of bool (B,)
     """
-    Y = np.atleast_2d(np.asarray(Y, dtype=float))
-    B, P = Y.shape[0], len(fam.param_names)
     lo, hi = fam.bounds_arrays()
-    theta = np.clip(np.broadcast_to(np.asarray(start, dtype=float), (B, P)), lo, hi).copy()
-
-    def evaluate(th, y):
-        with np.errstate(all="ignore"):
-            r = fam.func(u, *(th[:, j, None] for j in range(P))) - y
-        c = np.einsum("bn,bn->b", r, r)
-        return r, np.where(np.isfinite(c), c, np.inf)
-
-    r, chi = evaluate(theta, Y)
-    lam = np.full(B, 1e-3)
-    live = np.isfinite(chi)
-    done = ~live
-    eye = np.eye(P)
-    for _ in range(max_iter):
-        act = np.nonzero(~done)[0]
-        if act.size == 0:
-            break
-        th, ra = theta[act], r[act]
-        with np.errstate(all="ignore"):
-            J = fam.jac(u, *(th[:, j, None] for j in range(P)))  # (b, n, P)
-        J = np.where(np.isfinite(J), J, 0.0)
-        Jt = J.transpose(0, 2, 1)
-        A = Jt @ J
-        g = (Jt @ ra[:, :, None])[:, :, 0]
-        held = ((th <= lo) & (g > 0)) | ((th >= hi) & (g < 0))
-        free = ~held
-        A = A * (free[:, :, None] & free[:, None, :]) + eye * held[:, :, None]
-        g = np.where(held, 0.0, g)
-        d = np.einsum("bpp->bp", A)
-        scale = np.maximum(d, 1e-12 * np.maximum(d.max(axis=1, keepdims=True), 1e-300))
-        M = A + (lam[act, None, None] * scale[:, :, None]) * eye
-        try:
-            step = np.linalg.solve(M, -g[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            step = -g / np.einsum("bpp->bp", M)
-        new = np.clip(th + np.where(held, 0.0, step), lo, hi)
-        r_new, chi_new = evaluate(new, Y[act])
-        better = chi_new < chi[act]
-        small = (np.abs(chi[act] - chi_new) <= rtol * chi[act]) & np.all(
-            np.abs(new - th) <= np.sqrt(rtol) * (np.abs(th) + np.sqrt(rtol)), axis=1
-        )
-        ok = act[better]
-        theta[ok], r[ok], chi[ok] = new[better], r_new[better], chi_new[better]
-        lam[ok] = np.maximum(lam[ok] / 10.0, 1e-12)
-        lam[act[~better]] *= 10.0
-        done[act[small | (~better & (np.all(step == 0, axis=1) | (lam[act] > 1e12)))]] = True
-    return theta, chi, done & live
+    return lm_batch(fam.func, fam.jac, lo, hi, u, Y, start, max_iter=max_iter, rtol=rtol)
