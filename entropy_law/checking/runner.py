@@ -4,7 +4,8 @@ Each run is forecast (:func:`entropy_law.forecasting.forecaster`, on everything 
 forecast is compared with the thresholds:
 
 ``min_ceiling``          the bar for the forecast ceiling (the realistic plateau,
-                         :math:`-a\,e^{H_\infty} + b'` or its combination with the sigmoid);
+                         :math:`-a\,e^{H_\infty} + b'`; the same ceiling ``forecast``
+                         reports by default, see below);
 ``min_saturation_step``  the bar for the saturation step (the step at which the run is
                          ``saturation_fraction`` of the way to its ceiling).
 
@@ -33,7 +34,12 @@ By default ``check`` forecasts with the entropy law alone (``sigmoid="fallback"`
 ``n_boot=100`` joint resamples, and fits the ScaleRL sigmoid only for runs the law does
 not cover (entropy held flat or rising, or the law not holding), where otherwise the
 forecast would be the last value. ``sigmoid="always"`` gives the ``forecast`` command's
-combined forecast (slower, a few seconds a run). Thresholds and settings can live in
+combined forecast (slower, a few seconds a run). Both give the **same ceiling** as
+``forecast``'s default: when the law is claimed the headline ceiling is the law's
+:math:`-a\,e^{H_\infty} + b'` (the sigmoid only enters the value at the horizon), and when
+it is not, both fit the sigmoid and use it only if it passes the sanity gates of
+:mod:`entropy_law.forecasting.gates`; only the intervals differ, by bootstrap noise
+(``n_boot`` 100 here, 300 in ``forecast``). Thresholds and settings can live in
 ``[tool.entropy-law.check]`` of a ``pyproject.toml`` (see :func:`read_config`).
 """
 

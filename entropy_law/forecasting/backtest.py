@@ -164,6 +164,7 @@ def backtest(
         row.update(
             status=fc.status,
             method=fc.method,
+            verdict=fc.verdict,
             forecast=fc.at_horizon.value,
             low=lo,
             high=hi,

@@ -12,7 +12,10 @@ from ..fitting.intervals import percentile_interval
 from ..fitting.laws import get_law
 from ..fitting.results import Estimate
 from ..trajectory.fit import fit_trajectory
-from .result import ForecastResult, ForecastSettings, SigmoidOpinion
+from .fallback import fallback_result, level_estimate, with_verdict
+from .gates import sigmoid_gate
+from .level import level_forecast, noise_scale
+from .result import ForecastResult, ForecastSettings, SigmoidOpinion, contain
 
 TOO_EARLY_WIDTH = 0.5  # ceiling interval wider than half the range -> too_early
 MIN_LAW_ONLY_POINTS = 6  # a law-only forecast (no sigmoid second opinion) from fewer
@@ -78,11 +81,11 @@ def est(draws, level, point=None, bounds=None) -> Estimate:
             if draws.size
             else np.nan
         )
-        return Estimate(float(point), (lo, np.inf), level)
+        return contain(point, lo, np.inf, level, bounds)
     lo, hi = percentile_interval(np.where(np.isfinite(draws), draws, np.nan), level)
     if np.isinf(draws).any():
         hi = float(np.quantile(draws, (1 + level) / 2, method="higher"))
-    return Estimate(float(point), (float(lo), float(hi)), level)
+    return contain(point, lo, hi, level, bounds)
 
 
 def _grid(upto: int, horizon: int) -> np.ndarray:
@@ -91,14 +94,6 @@ def _grid(upto: int, horizon: int) -> np.ndarray:
     near = np.linspace(upto + 1, horizon, min(400, max(horizon - upto, 1)))
     far = np.geomspace(max(horizon, 1), max(end, 2), 200)
     return np.unique(np.r_[np.round(near), np.round(far), horizon]).astype(np.int64)
-
-
-def _noise_scale(rmse: float, phi: float, n: int) -> float:
-    """Standard error of a mean of *n* AR(1)-correlated residuals of spread *rmse*."""
-    if not np.isfinite(rmse):
-        return 0.0
-    phi = min(max(phi if np.isfinite(phi) else 0.0, 0.0), 0.9)
-    return rmse * math.sqrt((1 + phi) / (1 - phi)) / math.sqrt(max(n, 1))
 
 
 def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> ForecastResult:
@@ -113,8 +108,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     last_value = float(np.mean(p_val[tail])) if len(p_val) else np.nan
     head = p_step <= first + TAIL * (upto - first)
     start = float(np.mean(p_val[head])) if head.any() else (float(p_val[0]) if len(p_val) else np.nan)
-    eval_every = float(np.median(np.diff(p_step))) if len(p_step) > 1 else 1.0
-    n_final = max(1, int(round(TAIL * (horizon - first) / max(eval_every, 1.0))))
+    lvl = level_forecast(p_step, p_val, first, upto, horizon, bounds=bounds) if len(p_val) else None
     common = dict(
         run=s.run,
         settings=st,
@@ -125,11 +119,13 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     )
     al = s.aligned()
     if len(al) < 3 or len(s.e_step) < 5:
-        return ForecastResult.fallback(
+        return fallback_result(
             status="insufficient_data",
             message=f"the slice up to step {upto} holds {len(al)} aligned performance "
             f"point(s) and {len(s.e_step)} entropy point(s); at least 3 and 5 are "
-            "needed. Forecast = the last value.",
+            "needed. Forecast = the current level.",
+            lvl=lvl,
+            series=s,
             **common,
         )
 
@@ -148,66 +144,61 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     tr = fit_trajectory(s.e_step.astype(float), s.e_val, n_boot=B, level=level, seed=seed + 1)
     phi = lf.lag1_autocorr if np.isfinite(lf.lag1_autocorr) else 0.0
     rmse = lf.rmse if np.isfinite(lf.rmse) else float(np.std(p_val[tail]))
-    sig_level = _noise_scale(rmse, phi, int(tail.sum()))
-    sig_final = _noise_scale(rmse, phi, n_final)
+    sig_level = noise_scale(rmse, phi, int(tail.sum()))
+    sig_final = lvl.s_final if lvl is not None else 0.0
     grid = _grid(upto, horizon)
     obs_smooth = smooth(p_val)
     sig = _sigmoid(s, st, grid, obs_smooth, start, bounds, sig_final, rng) if use_sigmoid else None
+    sig_ok, sig_why = sigmoid_gate(sig, bounds, p_val, lvl, level)
+    if sig is not None and sig.ok and not sig_ok:
+        notes.append(f"the sigmoid second opinion is not used: {sig_why}")
     common.update(law_fit=lf, trajectory=tr, sigmoid=sig)
+    fb = dict(lvl=lvl, series=s, sig_ok=sig_ok, notes=notes, **common)
 
     if tr.status == "insufficient_data":
-        return ForecastResult.fallback(status="insufficient_data", message=tr.message, **common)
+        return fallback_result(status="insufficient_data", message=tr.message, **fb)
     if tr.regime != "decaying":
-        return ForecastResult.fallback(
+        return fallback_result(
             status="entropy_controlled",
             message=f"entropy is not collapsing ({tr.regime_reason}); the entropy law is "
             "claimed only for runs without entropy intervention, so the forecast "
-            "is the sigmoid's" + ("" if sig and sig.ok else " (unavailable: last value)") + ".",
-            sig_final=sig_final,
-            **common,
+            "is the current level" + (" combined with the sigmoid's" if sig_ok else "") + ".",
+            **fb,
         )
     a_hat = lf.params["a"].value if "a" in lf.params else np.nan
     if lf.status != "ok" or not a_hat > 0:
-        return ForecastResult.fallback(
+        return fallback_result(
             status="law_not_holding",
             message=f"the entropy law does not hold on this slice ({lf.message or lf.verdict})"
-            "; the forecast is the sigmoid's"
-            + ("" if sig and sig.ok else " (unavailable: last value)")
-            + ".",
-            sig_final=sig_final,
-            **common,
+            "; the forecast is the current level" + (" combined with the sigmoid's" if sig_ok else "") + ".",
+            **fb,
         )
 
     law = _law_draws(s, st, lf, tr, grid, tail, last_value, sig_level, rng)
-    R, R_pt, ceil, ceil_pt = law["R"], law["R_pt"], law["ceil"], law["ceil_pt"]
+    R, R_pt = law["R"], law["R_pt"]
+    ceil = np.minimum(law["ceil"], law["hard"])  # a draw with a < 0 cannot exceed b' - a
+    ceil_pt = min(law["ceil_pt"], law["hard_pt"])
     n = R.shape[0]
     method = "law"
-    model_sd_h = model_sd_c = 0.0
-    if (
-        st.combine
-        and sig is not None
-        and sig.ok
-        and sig.curves is not None
-        and sig.curve_pt is not None
-        and sig.A_draws is not None
-    ):
-        # forecast combination: the mean of two independent forecasts, paired draw by draw;
-        # their disagreement is model uncertainty and widens the intervals
+    model_sd_h = 0.0
+    R_law = np.clip(R, *bounds) if bounds is not None else R
+    R_law_pt = np.clip(R_pt, *bounds) if bounds is not None else R_pt
+    if st.combine and sig_ok and sig is not None and sig.curves is not None and sig.curve_pt is not None:
+        # forecast combination of the horizon value: the mean of two independent forecasts,
+        # paired draw by draw; their disagreement is model uncertainty and widens the
+        # interval. The ceiling stays the law's (shared with `check`, never above b' - a).
         j = np.arange(n) % sig.curves.shape[0]
         ih0 = int(np.searchsorted(grid, horizon))
         model_sd_h = 0.5 * abs(R_pt[ih0] - sig.curve_pt[ih0])
-        model_sd_c = 0.5 * abs(ceil_pt - sig.A.value)
         R, R_pt = 0.5 * (R + sig.curves[j]), 0.5 * (R_pt + sig.curve_pt)
-        ceil, ceil_pt = 0.5 * (ceil + sig.A_draws[j]), 0.5 * (ceil_pt + sig.A.value)
-        ceil = ceil + model_sd_c * rng.standard_normal(n)
         method = "combined"
     if bounds is not None:
         R, R_pt = np.clip(R, *bounds), np.clip(R_pt, *bounds)
     ih = int(np.searchsorted(grid, horizon))
     at_h = R[:, ih] + math.hypot(sig_final, model_sd_h) * rng.standard_normal(n)
-    sat = saturation_steps(p_step, obs_smooth, grid, R, start, ceil, st.saturation_fraction)
+    sat = saturation_steps(p_step, obs_smooth, grid, R_law, start, ceil, st.saturation_fraction)
     sat_pt = saturation_steps(
-        p_step, obs_smooth, grid, R_pt[None, :], start, [ceil_pt], st.saturation_fraction
+        p_step, obs_smooth, grid, R_law_pt[None, :], start, [ceil_pt], st.saturation_fraction
     )[0]
     ceiling = est(ceil, level, ceil_pt, bounds)
     lo_rng, hi_rng = bounds if bounds is not None else (float(np.min(p_val)), float(np.max(p_val)))
@@ -219,15 +210,20 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
             f"the ceiling interval [{ceiling.ci[0]:.3g}, {ceiling.ci[1]:.3g}] is wider "
             f"than {TOO_EARLY_WIDTH:.0%} of the metric's range; wait for more steps."
         )
-    if status == "ok" and method == "law" and len(al) < MIN_LAW_ONLY_POINTS:
+    if status == "ok" and len(al) < MIN_LAW_ONLY_POINTS:
         status = "too_early"
         message = (
-            f"only {len(al)} aligned performance points and no sigmoid second opinion; "
-            f"at least {MIN_LAW_ONLY_POINTS} are needed before acting on a law-only "
-            "forecast."
+            f"only {len(al)} aligned performance points; at least {MIN_LAW_ONLY_POINTS} are "
+            "needed before acting on a law-based forecast."
         )
+    at_horizon = est(at_h, level, float(R_pt[ih]), bounds)
+    if status == "too_early" and lvl is not None:
+        # the law's numbers are reported but not acted on: the horizon value is the
+        # current level with its in-run calibrated interval (forecasting.level)
+        at_horizon = level_estimate(lvl, level, bounds, len(p_val))
+        message += " The value at the horizon is the current level."
     band = np.column_stack([np.r_[R_pt], *percentile_interval(R, level)])
-    return ForecastResult(
+    res = ForecastResult(
         status=status,
         message=message,
         method=method,
@@ -236,7 +232,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         hard_ceiling=est(law["hard"], level, law["hard_pt"]),
         entropy_floor=Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level),
         saturation_step=est(sat, level, sat_pt),
-        at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
+        at_horizon=at_horizon,
         path=(grid, band),
         warnings=tuple(notes + list(lf.warnings)),
         draws=_frozen(
@@ -250,6 +246,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         ),
         **common,
     )
+    return with_verdict(res, lvl, s)
 
 
 def _clip(x, bounds):

@@ -204,7 +204,9 @@ def forecast(
         Use the steps up to this step, or up to this fraction of the logged steps
         (default: everything logged).
     horizon : int, optional
-        Step at which to report ``at_horizon``; default ``HORIZON_MULTIPLE x upto_step``.
+        Step at which to report ``at_horizon``; default ``HORIZON_MULTIPLE x upto_step``,
+        or ``upto_step + (upto_step - first step)`` when that would not lie after
+        ``upto_step`` (steps logged as negative offsets).
     saturation_fraction : float
         Fraction of the way from the start level to the ceiling that counts as saturated.
     entropy, reward, kind
@@ -243,7 +245,14 @@ def forecast(
             raise EntropyLawError(f"upto_fraction={upto_fraction} must lie in (0, 1].")
         upto_step = int(round(first + upto_fraction * (last - first)))
     upto = last if upto_step is None else int(upto_step)
-    horizon = int(round(HORIZON_MULTIPLE * upto)) if horizon is None else int(horizon)
+    if horizon is None:
+        # 2 x the last used step, or (steps logged as offsets: all negative, or ending
+        # at 0) the last used step plus the span used, so the default is never before it
+        horizon = int(round(HORIZON_MULTIPLE * upto))
+        if horizon <= upto:
+            horizon = upto + max(upto - first, 1)
+    else:
+        horizon = int(horizon)
     if horizon < upto:
         raise EntropyLawError(
             f"horizon={horizon} is before the last used step {upto}; choose a later horizon."

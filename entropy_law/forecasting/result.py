@@ -11,9 +11,10 @@ import numpy as np
 
 from ..fitting.results import Estimate
 
-__all__ = ["ForecastResult", "ForecastSettings", "SigmoidOpinion", "FORECAST_STATUSES"]
+__all__ = ["ForecastResult", "ForecastSettings", "SigmoidOpinion", "FORECAST_STATUSES", "VERDICTS", "contain"]
 
 FORECAST_STATUSES = ("ok", "too_early", "law_not_holding", "entropy_controlled", "insufficient_data")
+VERDICTS = ("improving", "plateaued", "degrading", "unforecastable")
 _NAN = Estimate(math.nan, (math.nan, math.nan), math.nan)
 
 
@@ -32,6 +33,21 @@ def _est_dict(e: Estimate | None) -> dict:
     if any(math.isinf(float(v)) for v in (e.value, *e.ci)):
         out["beyond_grid"] = True
     return out
+
+
+def contain(point, lo, hi, level, bounds=None) -> Estimate:
+    """An estimate whose point lies inside its interval: the point is clipped to the
+    metric's range like its draws, and an interval that misses its own point (a
+    percentile interval of a skewed bootstrap) is widened to reach it."""
+    point, lo, hi = float(point), float(lo), float(hi)
+    if bounds is not None and np.isfinite(point):
+        point = float(np.clip(point, *bounds))
+    if np.isfinite(point):
+        if not np.isnan(lo) and lo > point:
+            lo = point
+        if not np.isnan(hi) and hi < point:
+            hi = point
+    return Estimate(point, (lo, hi), level)
 
 
 @dataclass(frozen=True)
@@ -84,9 +100,14 @@ class ForecastResult:
     r"""A forecast of one run (see :mod:`entropy_law.forecasting.forecaster` for every definition).
 
     ``method`` says where ``ceiling``, ``saturation_step`` and ``at_horizon`` come from:
-    ``"combined"`` (the mean of the law's and the sigmoid's forecasts, the default),
-    ``"law"`` (entropy law + entropy trajectory alone), ``"sigmoid"`` (the fallback when
-    the law is not claimed) or ``"last_value"`` (nothing else could be fitted).
+    ``"combined"`` (``at_horizon`` is the mean of the law's and the sigmoid's forecasts;
+    the ceiling and saturation step stay the law's), ``"law"`` (entropy law + entropy
+    trajectory alone), ``"sigmoid"`` (a fallback where the sigmoid passed its sanity
+    gates: ceiling = its asymptote, ``at_horizon`` = its mean with the current level) or
+    ``"last_value"`` (a fallback on the current level, :mod:`~entropy_law.forecasting.level`).
+    ``verdict`` (one of ``VERDICTS``), ``verdict_reason`` and ``expected_gain`` (the
+    value at the horizon minus the current level) are defined in
+    :mod:`entropy_law.forecasting.verdict`.
     ``draws`` maps ``ceiling``, ``law_ceiling``, ``saturation_step``, ``at_horizon`` and
     ``entropy_floor`` to their joint bootstrap draws (law-based forecasts only), so that
     differences between runs (:func:`entropy_law.fleet.compare`) get honest intervals.
@@ -116,49 +137,9 @@ class ForecastResult:
     draws: dict = field(repr=False, default_factory=dict)
     compute: dict | None = field(repr=False, default=None)
     detection: str | None = field(repr=False, default=None)
-
-    @classmethod
-    def fallback(cls, *, status: str, message: str, sig_final: float = 0.0, **common):
-        """A result whose numbers come from the sigmoid, or else the last value."""
-        sig = common.get("sigmoid")
-        tr = common.get("trajectory")
-        level = common["settings"].level
-        floor = (
-            Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level)
-            if tr is not None and tr.status != "insufficient_data"
-            else _NAN
-        )
-        if sig is not None and sig.ok:
-            return cls(
-                status=status,
-                message=message,
-                method="sigmoid",
-                ceiling=sig.A,
-                hard_ceiling=_NAN,
-                entropy_floor=floor,
-                saturation_step=sig.saturation_step,
-                at_horizon=sig.at_horizon,
-                path=sig.path,
-                **common,
-            )
-        last = common["last_value"]
-        half = 1.6448536269514722 * sig_final if sig_final else math.nan
-        lo_hi = (last - half, last + half)
-        bounds = common.get("bounds")
-        if bounds is not None and all(map(math.isfinite, lo_hi)):
-            lo_hi = (max(lo_hi[0], bounds[0]), min(lo_hi[1], bounds[1]))
-        flat = Estimate(last, lo_hi, level)
-        return cls(
-            status=status,
-            message=message,
-            method="last_value",
-            ceiling=flat,
-            hard_ceiling=_NAN,
-            entropy_floor=floor,
-            saturation_step=_NAN,
-            at_horizon=flat,
-            **common,
-        )
+    verdict: str = "unforecastable"
+    verdict_reason: str = ""
+    expected_gain: Estimate = _NAN
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -185,6 +166,9 @@ class ForecastResult:
             "status": self.status,
             "message": self.message,
             "method": self.method,
+            "verdict": self.verdict,
+            "verdict_reason": self.verdict_reason,
+            "expected_gain": _est_dict(self.expected_gain),
             "fitted_upto_step": int(st.upto_step),
             "horizon_step": int(st.horizon),
             "ceiling": _est_dict(self.ceiling),
@@ -222,6 +206,7 @@ class ForecastResult:
         lines = [
             f"Forecast for run {self.run!r}: status={self.status} (method: {self.method})",
             f"  {self.message}" if self.message else "",
+            f"  verdict: {self.verdict.upper()} ({self.verdict_reason})",
             f"  data up to step {st.upto_step}; horizon step {st.horizon}; "
             f"intervals {lv}; metrics {st.entropy} / {st.reward}",
             f"  ceiling          {self.ceiling}",
@@ -230,6 +215,7 @@ class ForecastResult:
             f"  saturation step  {self.saturation_step}   "
             f"({st.saturation_fraction:.0%} of the way to the ceiling)",
             f"  at step {st.horizon:<8} {self.at_horizon}",
+            f"  expected gain    {self.expected_gain}   (at the horizon minus the current level)",
             f"  entropy floor    {self.entropy_floor}",
             f"  last value       {self.last_value:.4g}",
         ]
@@ -257,6 +243,7 @@ class ForecastResult:
             ("hard ceiling", self.hard_ceiling),
             ("saturation step", self.saturation_step),
             (f"at step {self.settings.horizon}", self.at_horizon),
+            ("expected gain", self.expected_gain),
             ("entropy floor", self.entropy_floor),
         ]
         if self.sigmoid is not None and self.sigmoid.ok:
@@ -268,6 +255,7 @@ class ForecastResult:
         return (
             f"<p><b>Forecast</b> run <code>{html.escape(self.run)}</code>: "
             f"status <code>{self.status}</code>, method {self.method}. "
+            f"Verdict <b>{html.escape(self.verdict)}</b> ({html.escape(self.verdict_reason)}). "
             f"{html.escape(self.message)}</p><table><tr><th>quantity</th><th>value</th>"
             f"<th>{self.settings.level:.0%} interval</th></tr>{body}</table>"
         )

@@ -1,0 +1,104 @@
+r"""Fallback results (the law not claimed) and the verdict attached to every result.
+
+A fallback's value at the horizon is the current level with its in-run calibrated
+predictive interval (:mod:`entropy_law.forecasting.level`). When the ScaleRL sigmoid
+passes its sanity gates (:mod:`entropy_law.forecasting.gates`) it is combined with the
+level, equal weights, and half their gap is added in quadrature as model uncertainty:
+
+.. math::
+
+    \hat R_h = \tfrac12 (\hat L_h + S_h), \qquad
+    \sigma^2 = \sigma_L^2 + \big(\tfrac12 (S_h - \hat L_h)\big)^2
+
+with the ceiling and the saturation step then the sigmoid's (``method="sigmoid"``);
+otherwise the ceiling is the level itself (``method="last_value"``: a level already
+reached, not a ceiling). With fewer than 3 performance points there is no noise estimate
+and no interval.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from ..fitting.results import Estimate
+from .level import LevelForecast
+from .result import _NAN, ForecastResult, contain
+from .verdict import judge_run
+
+MIN_INTERVAL_POINTS = 3
+
+
+def level_estimate(
+    lvl: LevelForecast, level: float, bounds, n_points: int, shift: float = 0.0, extra_sd: float = 0.0
+) -> Estimate:
+    """The level forecast (optionally moved by *shift* with *extra_sd* more spread)."""
+    point = lvl.point + shift
+    if n_points < MIN_INTERVAL_POINTS:
+        return contain(point, math.nan, math.nan, level, bounds)
+    from scipy.stats import norm
+
+    z = float(norm.ppf((1 + level) / 2))
+    sd = math.hypot(lvl.sd, extra_sd)
+    lo, hi = point - z * sd, point + z * sd
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return contain(point, lo, hi, level, bounds)
+
+
+def fallback_result(
+    *,
+    status: str,
+    message: str,
+    lvl: LevelForecast | None,
+    series,
+    sig_ok: bool = False,
+    notes: list[str] | None = None,
+    **common,
+) -> ForecastResult:
+    """A result whose numbers come from the current level (and a gated sigmoid)."""
+    sig, tr = common.get("sigmoid"), common.get("trajectory")
+    level, bounds = common["settings"].level, common.get("bounds")
+    floor = (
+        Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level)
+        if tr is not None and tr.status != "insufficient_data"
+        else _NAN
+    )
+    n = len(series.p_val)
+    if lvl is None:
+        flat = contain(common["last_value"], math.nan, math.nan, level)
+        at_h, ceiling, method, sat, path = flat, flat, "last_value", _NAN, None
+    elif sig_ok and sig is not None:
+        gap = float(sig.at_horizon.value) - lvl.point
+        at_h = level_estimate(lvl, level, bounds, n, shift=gap / 2, extra_sd=abs(gap) / 2)
+        ceiling, method, sat, path = sig.A, "sigmoid", sig.saturation_step, sig.path
+    else:
+        at_h = level_estimate(lvl, level, bounds, n)
+        ceiling, method, sat, path = at_h, "last_value", _NAN, None
+    res = ForecastResult(
+        status=status,
+        message=message,
+        method=method,
+        ceiling=ceiling,
+        hard_ceiling=_NAN,
+        entropy_floor=floor,
+        saturation_step=sat,
+        at_horizon=at_h,
+        path=path,
+        warnings=tuple(notes or ()) + tuple(getattr(common.get("law_fit"), "warnings", ()) or ()),
+        **common,
+    )
+    return with_verdict(res, lvl, series)
+
+
+def with_verdict(res: ForecastResult, lvl: LevelForecast | None, series) -> ForecastResult:
+    """*res* with its verdict, the verdict's reason and the expected gain to the horizon."""
+    L = lvl.level if lvl is not None else res.last_value
+    a = res.at_horizon
+    gain = Estimate(float(a.value) - L, (float(a.ci[0]) - L, float(a.ci[1]) - L), a.level)
+    verdict, reason = judge_run(
+        res.status, lvl, gain, np.asarray(series.p_val), np.asarray(series.e_val), res.bounds, res.trajectory
+    )
+    return replace(res, verdict=verdict, verdict_reason=reason, expected_gain=gain)

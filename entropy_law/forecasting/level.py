@@ -1,0 +1,148 @@
+r"""The fallback forecast: the current level with a predictive interval calibrated in the run.
+
+When the entropy law is not claimed (too few points, entropy held up, law not holding,
+interval too wide) the forecast at the horizon is the **current level**
+:math:`L_{now}`, the mean of the slice's last 10% (the "last value" baseline, so a
+fallback is never worse than it). Its predictive interval is
+
+.. math::
+
+    L_{now} \pm z_{(1+\ell)/2}\,\sqrt{s_{now}^2 + s_{final}^2 + q\,(t_h - t_{now})}
+
+* :math:`s_{now}`, :math:`s_{final}`: the noise of the mean of the slice's last 10% and of
+  the realised final window (residual spread about a running mean, inflated for lag-1
+  autocorrelation; :func:`noise_scale`);
+* :math:`q`, the **drift rate**, is estimated by rolling-origin backtests inside the
+  run's own history: from origins at 1/4, 1/2 and 3/4 of the slice, the level forecast
+  of that origin is scored against the level now, and
+  :math:`q = \max\big(0, \overline{(e_j^2 - 2 s_{now}^2)/g_j}\big)` with :math:`e_j` the
+  error and :math:`g_j` the gap of origin *j* (the noise of the two levels is removed so
+  that a flat noisy run gets no drift). The variance of the level's future change grows
+  linearly with the gap, as for a random walk: a run that moved a lot in its own past
+  gets a wide interval, a run that has been flat a narrow one.
+
+**Damped trend.** When the recent slope (least squares over the last half of the slice)
+is significant (:math:`|t| > 2`, standard error inflated for lag-1 autocorrelation) *and*
+agrees with the move of the rolling-origin backtests, the forecast adds the trend damped
+over the span it was measured on, :math:`\tau = (t_{now} - t_{mid})`:
+:math:`\hat R = L_{now} + \beta\,\tau\,(1 - e^{-(t_h - t_{now})/\tau})` (at most
+:math:`\beta\tau`, the change of one more such span), clipped to the metric's range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+TAIL = 0.10
+_ORIGINS = (0.25, 0.5, 0.75)
+T_SIGNIFICANT = 3.0  # |t| above which a recent slope is beyond noise
+
+
+def noise_scale(rmse: float, phi: float, n: int) -> float:
+    """Standard error of a mean of *n* AR(1)-correlated residuals of spread *rmse*."""
+    if not np.isfinite(rmse):
+        return 0.0
+    phi = min(max(phi if np.isfinite(phi) else 0.0, 0.0), 0.9)
+    return rmse * math.sqrt((1 + phi) / (1 - phi)) / math.sqrt(max(n, 1))
+
+
+def _tail_mean(step: np.ndarray, val: np.ndarray, first: float, upto: float) -> tuple[float, int]:
+    m = (step <= upto) & (step >= upto - TAIL * (upto - first))
+    if not m.any():
+        k = step <= upto
+        if not k.any():
+            return math.nan, 0
+        m = np.zeros_like(k)
+        m[np.nonzero(k)[0][-1]] = True
+    return float(np.mean(val[m])), int(m.sum())
+
+
+def residual_noise(val: np.ndarray) -> tuple[float, float]:
+    """Residual spread about a centred running mean (width ~10%, >= 3) and its lag-1
+    autocorrelation."""
+    v = np.asarray(val, float)
+    if len(v) < 3:
+        return (float(np.std(v)) if len(v) else math.nan), 0.0
+    w = max(3, len(v) // 10) | 1
+    pad = np.pad(v, w // 2, mode="edge")
+    r = v - np.convolve(pad, np.ones(w) / w, mode="valid")
+    rmse = float(np.std(r, ddof=1)) * math.sqrt(w / max(w - 1, 1))  # the mean absorbs 1/w
+    phi = float(np.corrcoef(r[:-1], r[1:])[0, 1]) if len(r) > 3 and np.std(r) > 0 else 0.0
+    return rmse, (phi if np.isfinite(phi) else 0.0)
+
+
+def recent_slope(
+    step: np.ndarray, val: np.ndarray, first: float, upto: float, phi: float
+) -> tuple[float, float]:
+    """Least-squares slope over the last half of the slice and its t statistic."""
+    m = step >= first + 0.5 * (upto - first)
+    t, y = step[m].astype(float), val[m].astype(float)
+    if len(t) < 4 or np.ptp(t) <= 0:
+        return 0.0, 0.0
+    beta, alpha = np.polyfit(t, y, 1)
+    res = y - (alpha + beta * t)
+    s2 = float(np.sum(res**2)) / (len(t) - 2)
+    se = math.sqrt(s2 / float(np.sum((t - t.mean()) ** 2)))
+    phi = min(max(phi, 0.0), 0.9)
+    se *= math.sqrt((1 + phi) / (1 - phi))
+    return float(beta), (float(beta / se) if se > 0 else (math.inf * np.sign(beta) if beta else 0.0))
+
+
+@dataclass(frozen=True)
+class LevelForecast:
+    """The current level, its noise, the in-run drift rate and the (damped-trend) forecast."""
+
+    level: float
+    point: float
+    sd: float
+    s_now: float
+    s_final: float
+    drift_rate: float
+    slope: float
+    slope_t: float
+    trend: bool
+    rmse: float
+    phi: float
+
+    def interval(self, level: float, bounds=None) -> tuple[float, float]:
+        from scipy.stats import norm
+
+        z = float(norm.ppf((1 + level) / 2))
+        lo, hi = self.point - z * self.sd, self.point + z * self.sd
+        if bounds is not None:
+            lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+        return min(lo, self.point), max(hi, self.point)
+
+
+def level_forecast(p_step, p_val, first: float, upto: float, horizon: float, *, bounds=None) -> LevelForecast:
+    """Fallback forecast of the metric at *horizon* from the slice (module docstring)."""
+    p_step, p_val = np.asarray(p_step, float), np.asarray(p_val, float)
+    L, n_tail = _tail_mean(p_step, p_val, first, upto)
+    rmse, phi = residual_noise(p_val)
+    every = float(np.median(np.diff(p_step))) if len(p_step) > 1 else 1.0
+    n_final = max(1, int(round(TAIL * (horizon - first) / max(every, 1e-12))))
+    s_now, s_final = noise_scale(rmse, phi, n_tail), noise_scale(rmse, phi, n_final)
+    rates, moves = [], []
+    for f in _ORIGINS:
+        o = first + f * (upto - first)
+        lo_, n_o = _tail_mean(p_step, p_val, first, o)
+        g = upto - o
+        if n_o and g > 0 and np.isfinite(lo_):
+            s_o = noise_scale(rmse, phi, n_o)
+            rates.append(((L - lo_) ** 2 - s_now**2 - s_o**2) / g)
+            moves.append(L - lo_)
+    q = max(0.0, float(np.mean(rates))) if rates else 0.0
+    gap = max(horizon - upto, 0.0)
+    slope, t = recent_slope(p_step, p_val, first, upto, phi)
+    point = L
+    trend = bool(t > T_SIGNIFICANT and moves and np.mean(moves) > 0)
+    if trend:
+        tau = 0.5 * (upto - first)
+        point = L + slope * tau * (1 - math.exp(-gap / tau)) if tau > 0 else L
+        if bounds is not None:
+            point = float(np.clip(point, *bounds))
+    sd = math.sqrt(s_now**2 + s_final**2 + q * gap + (point - L) ** 2 / 4)
+    return LevelForecast(L, float(point), sd, s_now, s_final, q, slope, t, trend, rmse, phi)

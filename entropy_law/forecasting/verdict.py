@@ -1,0 +1,132 @@
+r"""A verdict per run that a user can act on, with its evidence.
+
+Rules, applied in this order to the slice a forecast was made from (thresholds named
+in capitals; ``t`` is the recent slope's t statistic from
+:func:`entropy_law.forecasting.level.recent_slope`, ``s_now`` the noise of the current
+level from :func:`entropy_law.forecasting.level.level_forecast`):
+
+``unforecastable`` (too few points)  fewer than ``MIN_POINTS`` (5) performance points or
+                   status ``insufficient_data``;
+``degrading``      performance falling beyond noise: the current level lies more than
+                   ``DROP_SIGMAS`` (3) noise units of the level, and at least
+                   ``MIN_DROP`` (2%) of the metric's scale, below the best level of the
+                   slice (running mean over 10% of the points) *and* ``t < -2``; or the
+                   entropy exploding: the median of the slice's last 10% of entropy is
+                   above ``EXPLODE_FACTOR`` (2) x the median of its first 10%;
+``improving``      the expected gain to the horizon (forecast at the horizon minus the
+                   current level, with its interval) is positive beyond the level's noise
+                   for a law-based forecast (status ``ok``), or the recent slope is
+                   significant (``t > T_SIGNIFICANT``, 3) for any status;
+``plateaued``      the recent slope is indistinguishable from zero (``|t| <= 2``) and the
+                   entropy is spent: the current entropy has covered at least
+                   ``SPENT_FRACTION`` (75%) of the way from its start to its fitted floor
+                   (or, without a decaying trajectory, fallen below half its start);
+``unforecastable`` otherwise, with the reason: entropy held up (``entropy_controlled``),
+                   law not holding, too early (interval too wide), or a slope that is
+                   neither flat nor significant.
+
+The scale of the metric is its range when bounded, else the spread of the slice.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..fitting.results import Estimate
+from .level import T_SIGNIFICANT, LevelForecast
+from .result import VERDICTS
+
+__all__ = ["judge_run", "VERDICTS"]
+
+MIN_POINTS = 5
+DROP_SIGMAS = 3.0
+MIN_DROP = 0.02
+EXPLODE_FACTOR = 2.0
+SPENT_FRACTION = 0.75
+T_FLAT = 2.0
+
+
+def _running_mean(v: np.ndarray) -> np.ndarray:
+    w = max(3, len(v) // 10) | 1
+    if len(v) < w:
+        return v.astype(float)
+    pad = np.pad(v, w // 2, mode="edge")
+    return np.convolve(pad, np.ones(w) / w, mode="valid")
+
+
+def judge_run(
+    status: str,
+    lvl: LevelForecast | None,
+    gain: Estimate,
+    p_val: np.ndarray,
+    e_val: np.ndarray,
+    bounds,
+    trajectory=None,
+) -> tuple[str, str]:
+    """``(verdict, reason)`` for one forecast (module docstring)."""
+    p_val, e_val = np.asarray(p_val, float), np.asarray(e_val, float)
+    if status == "insufficient_data" or len(p_val) < MIN_POINTS or lvl is None:
+        return (
+            "unforecastable",
+            f"too few points: {len(p_val)} performance point(s), at least {MIN_POINTS} needed",
+        )
+    scale = (bounds[1] - bounds[0]) if bounds is not None else max(float(np.ptp(p_val)), 1e-12)
+    best = float(np.max(_running_mean(p_val)))
+    drop = best - lvl.level
+    if drop > max(DROP_SIGMAS * lvl.s_now, MIN_DROP * scale) and lvl.slope_t < -T_FLAT:
+        return "degrading", (
+            f"performance falling: level {lvl.level:.4g} is {drop:.3g} below the best "
+            f"{best:.4g} of the slice ({drop / max(lvl.s_now, 1e-12):.1f} noise units), "
+            f"recent slope t = {lvl.slope_t:.1f}"
+        )
+    k = max(1, len(e_val) // 10)
+    if len(e_val) >= 5:
+        h0, h1 = float(np.median(e_val[:k])), float(np.median(e_val[-k:]))
+        if h0 > 0 and h1 > EXPLODE_FACTOR * h0:
+            return "degrading", (
+                f"entropy exploding: {h0:.3g} -> {h1:.3g} (x{h1 / h0:.1f}), a sign of collapse or instability"
+            )
+    g_lo = gain.ci[0]
+    if status == "ok" and math.isfinite(gain.value) and gain.value > max(lvl.s_now, MIN_DROP * scale / 2):
+        return "improving", (
+            f"expected gain to the horizon {gain.value:+.3g} "
+            f"[{gain.ci[0]:+.3g}, {gain.ci[1]:+.3g}] (law-based)"
+        )
+    if lvl.slope_t > T_SIGNIFICANT:
+        return "improving", (
+            f"performance still rising beyond noise (recent slope t = {lvl.slope_t:.1f}); expected gain "
+            f"{gain.value:+.3g} [{g_lo:+.3g}, {gain.ci[1]:+.3g}]"
+        )
+    if abs(lvl.slope_t) <= T_FLAT:
+        spent, why = _entropy_spent(e_val, trajectory)
+        if spent:
+            return "plateaued", f"recent slope indistinguishable from zero (t = {lvl.slope_t:.1f}) and {why}"
+        flat_why = f"recent slope flat (t = {lvl.slope_t:.1f}) but {why}"
+    else:
+        flat_why = f"recent slope t = {lvl.slope_t:.1f}: neither flat nor significant"
+    reason = {
+        "entropy_controlled": "entropy held up (not collapsing), so no ceiling is implied",
+        "law_not_holding": "the entropy law does not hold on this slice",
+        "too_early": "too early: the law's interval is too wide",
+    }.get(status, flat_why)
+    if status in ("entropy_controlled", "law_not_holding", "too_early"):
+        reason += f"; {flat_why}"
+    return "unforecastable", reason
+
+
+def _entropy_spent(e_val: np.ndarray, trajectory) -> tuple[bool, str]:
+    k = max(1, len(e_val) // 10)
+    h0, h1 = float(np.median(e_val[:k])), float(np.median(e_val[-k:]))
+    if trajectory is not None and getattr(trajectory, "regime", None) == "decaying":
+        floor = float(trajectory.floor.value)
+        if math.isfinite(floor) and h0 > floor:
+            frac = (h0 - h1) / (h0 - floor)
+            return (
+                frac >= SPENT_FRACTION,
+                f"entropy has covered {frac:.0%} of the way to its floor {floor:.3g}",
+            )
+    if h0 > 0:
+        return h1 < 0.5 * h0, f"entropy {h0:.3g} -> {h1:.3g} ({h1 / h0:.0%} of its start)"
+    return False, "no entropy scale"
