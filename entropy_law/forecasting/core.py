@@ -14,7 +14,7 @@ from ..fitting.results import Estimate
 from ..trajectory.fit import fit_trajectory
 from .fallback import fallback_result, level_estimate, with_verdict
 from .gates import sigmoid_gate
-from .level import level_forecast, noise_scale
+from .level import level_forecast, noise_scale, shrink_shift
 from .result import ForecastResult, ForecastSettings, SigmoidOpinion, contain
 
 TOO_EARLY_WIDTH = 0.5  # ceiling interval wider than half the range -> too_early
@@ -195,7 +195,12 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     if bounds is not None:
         R, R_pt = np.clip(R, *bounds), np.clip(R_pt, *bounds)
     ih = int(np.searchsorted(grid, horizon))
-    at_h = R[:, ih] + math.hypot(sig_final, model_sd_h) * rng.standard_normal(n)
+    if method == "law":
+        # a single model has no second opinion to measure its model uncertainty: the
+        # current level stands in for one, half the gap to it as in the combination
+        model_sd_h = 0.5 * abs(float(R_pt[ih]) - last_value)
+    shift = shrink_shift(float(R_pt[ih]) - last_value, float(np.nanstd(R[:, ih])))
+    at_h = R[:, ih] + shift + math.hypot(sig_final, model_sd_h) * rng.standard_normal(n)
     sat = saturation_steps(p_step, obs_smooth, grid, R_law, start, ceil, st.saturation_fraction)
     sat_pt = saturation_steps(
         p_step, obs_smooth, grid, R_law_pt[None, :], start, [ceil_pt], st.saturation_fraction
@@ -216,7 +221,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
             f"only {len(al)} aligned performance points; at least {MIN_LAW_ONLY_POINTS} are "
             "needed before acting on a law-based forecast."
         )
-    at_horizon = est(at_h, level, float(R_pt[ih]), bounds)
+    at_horizon = est(at_h, level, float(R_pt[ih]) + shift, bounds)
     if status == "too_early" and lvl is not None:
         # the law's numbers are reported but not acted on: the horizon value is the
         # current level with its in-run calibrated interval (forecasting.level)

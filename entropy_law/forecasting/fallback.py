@@ -24,7 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..fitting.results import Estimate
-from .level import LevelForecast
+from .level import LevelForecast, shrink_shift
 from .result import _NAN, ForecastResult, contain
 from .verdict import judge_run
 
@@ -71,8 +71,12 @@ def fallback_result(
         flat = contain(common["last_value"], math.nan, math.nan, level)
         at_h, ceiling, method, sat, path = flat, flat, "last_value", _NAN, None
     elif sig_ok and sig is not None:
+        from scipy.stats import norm
+
         gap = float(sig.at_horizon.value) - lvl.point
-        at_h = level_estimate(lvl, level, bounds, n, shift=gap / 2, extra_sd=abs(gap) / 2)
+        sd_sig = (float(sig.at_horizon.ci[1]) - float(sig.at_horizon.ci[0])) / (2 * norm.ppf((1 + level) / 2))
+        move = gap / 2 + shrink_shift(gap / 2, sd_sig)
+        at_h = level_estimate(lvl, level, bounds, n, shift=move, extra_sd=abs(gap) / 2)
         ceiling, method, sat, path = sig.A, "sigmoid", sig.saturation_step, sig.path
     else:
         at_h = level_estimate(lvl, level, bounds, n)

@@ -146,3 +146,18 @@ def level_forecast(p_step, p_val, first: float, upto: float, horizon: float, *, 
             point = float(np.clip(point, *bounds))
     sd = math.sqrt(s_now**2 + s_final**2 + q * gap + (point - L) ** 2 / 4)
     return LevelForecast(L, float(point), sd, s_now, s_final, q, slope, t, trend, rmse, phi)
+
+
+def shrink_shift(delta: float, sd: float) -> float:
+    r"""How far to move a model's forecast change *delta* back toward the current level.
+
+    The change is shrunk by its signal-to-noise factor
+    :math:`k = \Delta^2 / (\Delta^2 + \sigma_\Delta^2)` (the Wiener / James-Stein factor
+    that minimises the expected squared error when the true change is as uncertain as the
+    estimate, :math:`\sigma_\Delta` its bootstrap spread): a change well beyond its own
+    noise is kept, one within it is mostly dropped. Returns :math:`(k - 1)\,\Delta`.
+    """
+    if not (math.isfinite(delta) and math.isfinite(sd)) or delta == 0:
+        return 0.0
+    k = delta**2 / (delta**2 + sd**2)
+    return (k - 1.0) * delta
