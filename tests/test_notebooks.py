@@ -111,7 +111,7 @@ def test_forecasting_a_live_run(kernel_env):
     err_last = number(r"error: forecast \S+, last value (\S+)", text)
     assert abs(err_ours) < abs(err_last)
     # backtest summary, one line per cut, as the markdown reads it
-    assert re.search(r"cut 0\.10: .* covered: False", text)
+    assert re.search(r"cut 0\.10: .* -> best: last value; covered: True", text)  # too_early: the level, a tie
     assert re.search(r"cut 0\.25: .* -> best: ours; covered: True", text)
     assert re.search(r"cut 0\.50: .* -> best: sigmoid; covered: True", text)
     assert "evaluations after step 0 in the 10% slice: 3" in text
@@ -123,7 +123,7 @@ def test_interventions(kernel_env):
     text, images, _ = execute("03_interventions.ipynb")
     assert "entropy floor: lifted" in text
     assert "law ceiling: lowered" in text
-    assert "ceiling: no detectable change" in text
+    assert re.search(r"^ceiling: lowered", text, re.M)  # the reported ceiling is the law's
     shift = number(r"explained by the higher floor: (\S+)", text)
     measured = number(r"measured difference of the law ceilings: (\S+)", text)
     assert shift < 0 and measured < 0 and 0.5 < shift / measured <= 1.0  # "most of it"

@@ -28,19 +28,18 @@ vs validation offsets) would carry to the horizon. ``anchor="fit"`` uses the fit
 :math:`b` as is. ``docs/benchmarks.md`` compares the two on real and simulated runs.
 
 **Combination.** The ScaleRL sigmoid :math:`R(C) = R_0 + (A - R_0)/(1 + (C_{mid}/C)^B)`
-is fitted to performance against step as an independent second opinion. When both fit
-(``method="combined"``, the default; ``combine=False`` keeps the law alone), the reported
-forecast is their mean, paired draw by draw — the classic equal-weight forecast
-combination, which is hard to beat when neither model is known to be better. Half the
-gap between the two point forecasts is added as a model-uncertainty spread. On real and
-simulated backtests the combination beats both of its parts and the last-value baseline
-in median error (``docs/benchmarks.md``).
+is fitted to performance against step as an independent second opinion and used only
+when it passes the sanity gates of :mod:`entropy_law.forecasting.gates`. Then
+(``method="combined"``, the default; ``combine=False`` keeps the law alone) the value at
+the horizon is the mean of the two, paired draw by draw, with half the gap between them
+added as a model-uncertainty spread; the ceiling and the saturation step stay the law's
+(the ceiling ``check`` reports too). A model's forecast change from the current level is
+shrunk by its signal-to-noise factor (:func:`entropy_law.forecasting.level.shrink_shift`).
 
 Reported quantities (each an :class:`~entropy_law.fitting.results.Estimate` at ``level``):
 
-``ceiling``          the asymptote of the reported forecast: with ``method="law"``
-                     :math:`-a\,e^{H_\infty} + b'`; combined, the mean of that and the
-                     sigmoid's :math:`A`;
+``ceiling``          the law's :math:`-a\,e^{H_\infty} + b'` (never above the hard
+                     ceiling); in a fallback the gated sigmoid's :math:`A` or the level;
 ``law_ceiling``      always the law's :math:`-a\,e^{H_\infty} + b'`;
 ``hard_ceiling``     :math:`b' - a`, total entropy collapse (:math:`H = 0`);
 ``entropy_floor``    :math:`H_\infty`;
@@ -59,17 +58,20 @@ Reported quantities (each an :class:`~entropy_law.fitting.results.Estimate` at `
 Statuses
 --------
 ``ok``                 law-based forecast;
-``too_early``          the ceiling interval is wider than ``TOO_EARLY_WIDTH`` of the
-                       metric's range (bounded) or of the observed spread, or a law-only
-                       forecast rests on fewer than ``MIN_LAW_ONLY_POINTS`` (6) aligned
-                       points: values are reported but should not be acted on;
-``law_not_holding``    ``a <= 0`` or the law fit failed: the forecast falls back to the
-                       sigmoid (or, failing that, the last value);
+``too_early``          the law ceiling's interval is wider than ``TOO_EARLY_WIDTH`` of the
+                       metric's range (bounded) or of the observed spread, or the forecast
+                       rests on fewer than ``MIN_LAW_ONLY_POINTS`` (6) aligned points: the
+                       law's values are reported but should not be acted on, and the value
+                       at the horizon is the current level (:mod:`.level`);
+``law_not_holding``    ``a <= 0`` or the law fit failed;
 ``entropy_controlled`` the entropy is held flat, rises or rebounds (an entropy bonus,
-                       clip-higher, an adaptive controller): the law is not claimed, the
-                       forecast is the sigmoid's;
-``insufficient_data``  fewer than 3 aligned performance points or 5 entropy points in
-                       the slice: the last value, with no interval.
+                       clip-higher, an adaptive controller): the law is not claimed;
+``insufficient_data``  fewer than 3 aligned performance points or 5 entropy points.
+
+The last three are fallbacks (:mod:`.fallback`): the current level with an interval
+calibrated in the run, combined with the sigmoid only if it passes its gates. Every
+result carries a verdict (:mod:`.verdict`): improving, plateaued, degrading or
+unforecastable, with its reason and the expected gain to the horizon.
 """
 
 from __future__ import annotations
