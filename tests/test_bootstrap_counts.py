@@ -172,7 +172,10 @@ def test_default_forecast_before_and_after_the_batched_refits(monkeypatch):
         assert (a.status, a.method) == (b.status, b.method)
         for q in ("ceiling", "law_ceiling", "at_horizon", "saturation_step", "entropy_floor"):
             ea, eb = getattr(a, q), getattr(b, q)
-            assert ea.value == pytest.approx(eb.value, rel=1e-6), (run, q)  # full-data fits: unchanged
+            # full-data fits: unchanged; at_horizon's point is shrunk toward the level by a factor
+            # of its bootstrap spread (forecasting.level.shrink_shift), so it moves with the draws
+            tol = 1e-2 if q == "at_horizon" else 1e-6
+            assert ea.value == pytest.approx(eb.value, rel=tol), (run, q)
             width = eb.ci[1] - eb.ci[0]
             if not np.isfinite(width):
                 assert ea.ci[1] == eb.ci[1], (run, q)

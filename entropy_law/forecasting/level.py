@@ -132,9 +132,11 @@ def level_forecast(p_step, p_val, first: float, upto: float, horizon: float, *, 
         g = upto - o
         if n_o and g > 0 and np.isfinite(lo_):
             s_o = noise_scale(rmse, phi, n_o)
-            rates.append(((L - lo_) ** 2 - s_now**2 - s_o**2) / g)
+            with np.errstate(all="ignore"):  # huge values (1e300) give inf, not OverflowError
+                d2 = np.float64(L - lo_) ** 2 - np.float64(s_now) ** 2 - np.float64(s_o) ** 2
+            rates.append(float(d2 / g))
             moves.append(L - lo_)
-    q = max(0.0, float(np.mean(rates))) if rates else 0.0
+    q = max(0.0, float(np.mean(rates))) if rates and np.all(np.isfinite(rates)) else 0.0
     gap = max(horizon - upto, 0.0)
     slope, t = recent_slope(p_step, p_val, first, upto, phi)
     point = L
