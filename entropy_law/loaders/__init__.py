@@ -15,6 +15,8 @@ exports, MLflow, tables with a ``run`` column).
 from __future__ import annotations
 
 import importlib
+import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,6 +26,7 @@ import pandas as pd
 
 from ..errors import DataWarning, EntropyLawError, LoadError
 from ..table.tidy import tidy
+from ._numbers import plain_reason
 from .base import Reader
 from .discovery_report import (
     is_metadata,
@@ -74,10 +77,30 @@ def reader(name: str) -> Reader:
 
 
 def _reader_named(name: str) -> Reader:
-    for r in _readers():
+    for r in (*_readers(), UNREADABLE):
         if r.name == name:
             return r
     raise LoadError(None, f"format={name!r} is not supported; choose 'auto' or one of {sorted(formats())}.")
+
+
+def _refuse_unreadable(path: Path) -> pd.DataFrame:
+    try:
+        if path.is_dir():
+            os.listdir(path)
+        else:
+            open(path, "rb").close()
+    except OSError as exc:
+        raise LoadError(
+            path,
+            f"cannot be read ({plain_reason(exc)}). Give this user read access "
+            "(e.g. chmod -R u+rX PATH) or move it out of the folder.",
+        ) from None
+    raise LoadError(path, "could not be read when the folder was searched; load it again.")
+
+
+# What discovery makes of a file or folder it may not open: a unit whose reading fails
+# with a LoadError naming it, so that every command reports it as an error entry.
+UNREADABLE = Reader(name="unreadable", description="a path this user may not read", read=_refuse_unreadable)
 
 
 @dataclass(frozen=True)
@@ -109,15 +132,36 @@ def _file_reader(path: Path, fmt: str) -> Reader | None:
         r = _reader_named(fmt)
         return r if r.sniff_file is not None else None
     for r in _readers():
-        if r.sniff_file is not None and r.sniff_file(path):
+        if r.sniff_file is not None and _quiet(r.sniff_file, path):
             return r
     return None
+
+
+def _quiet(sniff, path: Path) -> bool:
+    """A sniffer's verdict; one that cannot look (no permission) does not claim the path."""
+    try:
+        return bool(sniff(path))
+    except OSError:
+        return False
+
+
+def _unreadable(path: Path) -> bool:
+    """True for a path this user may not open (not for missing paths or symlinks)."""
+    try:
+        st = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:  # no search permission on a parent
+        return True
+    if stat.S_ISLNK(st.st_mode):  # broken or looping links are the readers' business
+        return False
+    return not os.access(path, os.R_OK | (os.X_OK if stat.S_ISDIR(st.st_mode) else 0))
 
 
 def _dir_reader(path: Path, fmt: str) -> Reader | None:
     cands = [_reader_named(fmt)] if fmt != "auto" else _readers()
     for r in cands:
-        if r.sniff_dir is not None and r.sniff_dir(path):
+        if r.sniff_dir is not None and _quiet(r.sniff_dir, path):
             return r
     return None
 
@@ -142,6 +186,15 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
     skipped: list[str] = []
 
     def walk(d: Path) -> None:
+        if _unreadable(d):
+            units.append(Unit(d, UNREADABLE, _run_name(d, root)))
+            return
+        try:
+            walk_readable(d)
+        except OSError:  # raced or half-readable (r without x): the folder is an error entry
+            units.append(Unit(d, UNREADABLE, _run_name(d, root)))
+
+    def walk_readable(d: Path) -> None:
         r = _dir_reader(d, fmt)
         if r is not None and r.name == "tensorboard":
             # events.out.tfevents.* files are the folder's run; <prefix>events.out.tfevents.*
@@ -156,12 +209,16 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
                 name = _run_name(d, root) + "/" + prefix if d != root else prefix
                 units.append(Unit(f, r, name))
         elif r is not None:
-            units.append(Unit(d, r, _run_name(d, root)))
+            # a store splits into independent parts (MLflow runs): one bad run costs itself
+            parts = r.units(d) if r.units is not None else [d]
+            units.extend(Unit(u, r, _run_name(u, root)) for u in parts)
             return
         for child in sorted(d.iterdir()):
             if child.name.startswith(".") or (child.is_symlink() and child.is_dir()):
                 continue  # wandb/latest-run and the like point at runs read elsewhere
-            if child.is_dir():
+            if _unreadable(child):
+                units.append(Unit(child, UNREADABLE, _run_name(child, root)))
+            elif child.is_dir():
                 walk(child)
             elif r is None or r.name != "tensorboard" or "tfevents" not in child.name:
                 fr = None if is_metadata(child) else _file_reader(child, fmt)
@@ -182,6 +239,8 @@ def discover(path: str | Path, format: str = "auto") -> tuple[list[Unit], list[s
     comes back in the second list.
     """
     p = Path(path).expanduser()
+    if _unreadable(p):
+        return [Unit(p, UNREADABLE, _file_run_name(p))], []
     if not p.exists():
         raise LoadError(p, "no such file or folder.")
     if p.is_file():
@@ -191,8 +250,22 @@ def discover(path: str | Path, format: str = "auto") -> tuple[list[Unit], list[s
 
 
 def read_unit(unit: Unit) -> pd.DataFrame:
-    """Read one unit into a tidy long table (warnings as :func:`entropy_law.table.tidy`)."""
-    return tidy(_read_unit(unit), origin=str(unit.path))
+    """Read one unit into a tidy long table (warnings as :func:`entropy_law.table.tidy`).
+
+    Raises :class:`~entropy_law.errors.EntropyLawError` (a :class:`LoadError` for
+    anything the reader did not foresee, said in plain words) when the unit cannot be read.
+    """
+    return tidy(_read_raw(unit), origin=str(unit.path))
+
+
+def _read_raw(unit: Unit) -> pd.DataFrame:
+    """:func:`_read_unit`, with anything the reader did not foresee as a plain LoadError."""
+    try:
+        return _read_unit(unit)
+    except EntropyLawError:
+        raise
+    except Exception as exc:  # not foreseen by the reader: say what it means, not its type
+        raise LoadError(unit.path, f"could not be read: {plain_reason(exc)}.") from exc
 
 
 def _read_unit(unit: Unit) -> pd.DataFrame:
@@ -247,6 +320,8 @@ def _scan_remote(path) -> LoadReport:
 
 def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
     p = Path(path).expanduser()
+    if _unreadable(p):
+        _refuse_unreadable(p)
     if not p.exists():
         hint = ""
         if p.parent.is_dir():
@@ -283,7 +358,7 @@ def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
     run_meta: dict[str, dict] = {}
     for unit in with_progress(units, progress):
         try:
-            raw = _read_unit(unit)
+            raw = _read_raw(unit)
             meta = raw.attrs.pop("meta", None) or {}
             frames.append(tidy(raw, origin=str(unit.path)))
             for r in raw["run"].unique():
@@ -292,10 +367,6 @@ def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
             if single:
                 raise
             errors.append((str(unit.path), str(exc)))
-        except Exception as exc:
-            if single:
-                raise LoadError(unit.path, f"could not be read ({type(exc).__name__}: {exc}).") from exc
-            errors.append((str(unit.path), f"{type(exc).__name__}: {exc}"))
     if not frames:
         detail = "; ".join(f"{pth}: {msg}" for pth, msg in errors[:5])
         raise LoadError(p, f"none of the {len(units)} log(s) found could be read ({detail}).")

@@ -90,8 +90,8 @@ def _class_crcs(m: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 def _gather(arr: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     """Rows ``arr[s:s + width]`` for every s in *starts* (a fresh C-contiguous array)."""
-    if width == 0:
-        return np.zeros((len(starts), 0), dtype=np.uint8)
+    if width == 0 or len(starts) == 0 or len(arr) < width:  # a file of 1-3 bytes
+        return np.zeros((len(starts), width), dtype=np.uint8)
     return np.lib.stride_tricks.sliding_window_view(arr, width)[starts]
 
 

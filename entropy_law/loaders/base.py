@@ -43,6 +43,10 @@ class Reader:
     sniff_dir : callable, optional
         ``sniff_dir(path) -> bool``: is this folder one unit of my format (a run folder,
         a store)? Folders claimed are not searched further.
+    units : callable, optional
+        ``units(path) -> list[Path]``: the independent parts of a claimed folder (an
+        MLflow store's runs), each read and reported on its own so that one bad part
+        costs only itself. Without it the claimed folder is one unit.
     """
 
     name: str
@@ -50,4 +54,5 @@ class Reader:
     read: Callable[[Path], pd.DataFrame]
     sniff_file: Callable[[Path], bool] | None = None
     sniff_dir: Callable[[Path], bool] | None = None
+    units: Callable[[Path], list[Path]] | None = None
     extra: dict = field(default_factory=dict)

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import LoadError, TruncatedLogWarning
+from ..errors import DataWarning, LoadError, TruncatedLogWarning
+from ._numbers import plain_reason, text_float, text_int
 from .base import Reader
 
 __all__ = ["read", "READER", "is_run_dir"]
@@ -38,17 +39,54 @@ _RESERVED = {".trash", "tags", "datasets", "traces", "models"}
 
 def is_run_dir(path: Path) -> bool:
     """A run folder: ``metrics/`` beside a ``meta.yaml``."""
-    return (path / "metrics").is_dir() and (path / "meta.yaml").is_file()
+    try:
+        return (path / "metrics").is_dir() and (path / "meta.yaml").is_file()
+    except OSError:  # no permission to look inside: not claimed here, reported by load()
+        return False
+
+
+def _children(path: Path) -> list[Path]:
+    """The sub-folders of *path*; none when it cannot be listed."""
+    try:
+        return sorted(c for c in path.iterdir() if _quiet_is_dir(c))
+    except OSError:
+        return []
+
+
+def _quiet_is_dir(p: Path) -> bool:
+    try:
+        return p.is_dir()
+    except OSError:
+        return False
 
 
 def _is_experiment_dir(path: Path) -> bool:
-    return (path / "meta.yaml").is_file() and any(is_run_dir(c) for c in path.iterdir() if c.is_dir())
+    try:
+        has_meta = (path / "meta.yaml").is_file()
+    except OSError:
+        return False
+    return has_meta and any(is_run_dir(c) for c in _children(path))
 
 
 def _is_store(path: Path) -> bool:
-    return path.is_dir() and any(
-        c.is_dir() and c.name not in _RESERVED and _is_experiment_dir(c) for c in path.iterdir()
+    return any(c.name not in _RESERVED and _is_experiment_dir(c) for c in _children(path))
+
+
+def run_dirs(path: Path) -> list[Path]:
+    """The run folders of a store root, an experiment folder or a run folder.
+
+    :func:`entropy_law.load` reads each as a unit of its own, so that one damaged run
+    is reported and the others still load.
+    """
+    path = Path(path)
+    if is_run_dir(path):
+        return [path]
+    exps = (
+        [path]
+        if _is_experiment_dir(path)
+        else [c for c in _children(path) if c.name not in _RESERVED and _is_experiment_dir(c)]
     )
+    return [r for e in exps for r in _children(e) if is_run_dir(r)]
 
 
 def sniff_dir(path: Path) -> bool:
@@ -71,10 +109,12 @@ def _yaml_field(path: Path, field: str) -> str | None:
 
 def _run_name(run_dir: Path) -> str:
     tag = run_dir / "tags" / "mlflow.runName"
-    if tag.is_file():
-        name = tag.read_text(encoding="utf-8", errors="replace").strip()
-        if name:
-            return name
+    try:
+        name = tag.read_text(encoding="utf-8", errors="replace").strip() if tag.is_file() else ""
+    except OSError:  # an unreadable tag: fall back to the id
+        name = ""
+    if name:
+        return name
     return _yaml_field(run_dir / "meta.yaml", "run_name") or run_dir.name
 
 
@@ -82,20 +122,24 @@ def _read_metric_file(path: Path, key: str) -> tuple[list, list, list]:
     steps: list[int] = []
     values: list[float] = []
     times: list[float] = []
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:  # a broken symlink, a loop, no permission: only this metric
+        warnings.warn(
+            f"{path}: cannot read the file of metric {key!r} ({plain_reason(exc)}); skipped that metric.",
+            DataWarning,
+            stacklevel=4,
+        )
+        return steps, values, times
     lines = text.splitlines()
     for i, line in enumerate(lines):
         parts = line.split()
         if not parts:
             continue
-        try:
-            if len(parts) == 3:
-                ts, val, step = int(parts[0]), float(parts[1]), int(parts[2])
-            elif len(parts) == 2:
-                ts, val, step = int(parts[0]), float(parts[1]), 0
-            else:
-                raise ValueError
-        except ValueError:
+        ts = text_int(parts[0])
+        val = text_float(parts[1]) if len(parts) > 1 else None
+        step = (text_int(parts[2]) if len(parts) == 3 else 0) if len(parts) in (2, 3) else None
+        if ts is None or val is None or step is None:  # strict: '1_000' is damage
             warnings.warn(
                 f"{path}: line {i + 1} of metric {key!r} is damaged ({line[:60]!r}); "
                 f"kept the {len(steps)} point(s) before it.",
@@ -119,7 +163,16 @@ def _read_metric_file(path: Path, key: str) -> tuple[list, list, list]:
 def _read_run(run_dir: Path, prefix: str) -> pd.DataFrame:
     metrics_dir = run_dir / "metrics"
     frames = []
-    for root, _dirs, files in os.walk(metrics_dir):
+
+    def unreadable(exc: OSError) -> None:
+        warnings.warn(
+            f"{exc.filename}: cannot list this metrics folder ({plain_reason(exc)}); "
+            "its metrics are missing from the run.",
+            DataWarning,
+            stacklevel=4,
+        )
+
+    for root, _dirs, files in os.walk(metrics_dir, onerror=unreadable):
         for fname in sorted(files):
             fpath = Path(root) / fname
             key = fpath.relative_to(metrics_dir).as_posix()
@@ -147,29 +200,23 @@ def _read_run(run_dir: Path, prefix: str) -> pd.DataFrame:
 
 def read(path: Path) -> pd.DataFrame:
     """Read a store root, an experiment folder or a run folder."""
-    if is_run_dir(path):
-        exp = _yaml_field(path.parent / "meta.yaml", "name") or path.parent.name
-        runs = [(path, f"{exp}/")]
-    else:
-        exps = (
-            [path]
-            if _is_experiment_dir(path)
-            else sorted(
-                c for c in path.iterdir() if c.is_dir() and c.name not in _RESERVED and _is_experiment_dir(c)
-            )
-        )
-        runs = []
-        for exp_dir in exps:
-            exp = _yaml_field(exp_dir / "meta.yaml", "name") or exp_dir.name
-            runs += [(r, f"{exp}/") for r in sorted(exp_dir.iterdir()) if r.is_dir() and is_run_dir(r)]
+    runs = [(r, f"{_yaml_field(r.parent / 'meta.yaml', 'name') or r.parent.name}/") for r in run_dirs(path)]
     if not runs:
         raise LoadError(
             path,
             "no MLflow runs found; expected <experiment_id>/<run_id>/"
             "metrics/<key> files under an mlruns folder.",
         )
-    frames = [_read_run(r, prefix) for r, prefix in runs]
-    out = pd.concat(frames, ignore_index=True)
+    frames = []
+    for r, prefix in runs:
+        try:
+            frames.append(_read_run(r, prefix))
+        except (LoadError, OSError) as exc:  # one bad run costs only itself
+            if len(runs) == 1:
+                raise
+            why = exc.reason if isinstance(exc, LoadError) else plain_reason(exc)
+            warnings.warn(f"{r}: skipped this MLflow run ({why}).", DataWarning, stacklevel=2)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if out.empty:
         raise LoadError(path, "the MLflow runs hold no metric points.")
     return out
@@ -180,4 +227,5 @@ READER = Reader(
     description="MLflow local file store (mlruns/<exp>/<run>/metrics)",
     read=read,
     sniff_dir=sniff_dir,
+    units=run_dirs,
 )

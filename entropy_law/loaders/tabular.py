@@ -28,6 +28,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataWarning, LoadError, TruncatedLogWarning
+from ._jsonlines import loads, numbered_objects
+from ._numbers import exact_step
+from ._table_checks import (
+    decompressed,
+    delimited_header,
+    exact_steps,
+    huge_ints_as_inf,
+    kind_of,
+    named_columns,
+    run_names,
+)
 from .base import Reader
 from .options import current
 from .restarts import superseded
@@ -62,6 +73,7 @@ def _read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
+    data = decompressed(path, data)
     if not data.strip():
         raise LoadError(
             path,
@@ -72,7 +84,7 @@ def _read_text(path: Path) -> str:
 
 
 def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
-    text = _read_text(path)
+    text, header = delimited_header(path, _read_text(path), sep)
     lines = text.splitlines()
     if len(lines) > 2 and not text.endswith(("\n", "\r")):
         # the writer was killed mid-line: the last line is incomplete
@@ -85,47 +97,45 @@ def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
                 stacklevel=3,
             )
             text = "\n".join(lines[:-1]) + "\n"
+    exact = {c: str for c in (*STEP_COLUMNS, *_RUN_COLUMNS)}  # steps exact, runs as written
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, low_memory=False)
+        df = pd.read_csv(io.StringIO(text), sep=sep, low_memory=False, dtype=exact)
     except pd.errors.ParserError as exc:
         raise LoadError(
             path,
             f"not a well-formed {'TSV' if sep == chr(9) else 'CSV'} table "
             f"({str(exc).strip()}). Check the delimiter and quoting.",
         ) from None
+    if len(header) == len(df.columns):
+        df.columns = header  # the names as written, not pandas' 'x.1' / 'Unnamed: 1'
+    return df
 
 
 def json_lines(lines) -> tuple[list[dict], list[int]]:
     """Parse JSON Lines: the objects, and the 1-based numbers of damaged lines."""
-    objs, bad = [], []
-    for i, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            bad.append(i)
-            continue
-        if isinstance(obj, dict):
-            objs.append(obj)
-        else:
-            bad.append(i)
-    return objs, bad
+    objs, bad = numbered_objects(lines)
+    return [o for _, o in objs], [i for i, _ in bad]
 
 
 def _read_jsonl(path: Path) -> pd.DataFrame:
     rows = []
-    objs, bad = json_lines(_read_text(path).splitlines())
-    for obj in objs:
+    objs, bad = numbered_objects(_read_text(path).splitlines())
+    for i, obj in objs:
         if obj.keys() == {"step", "data"} and isinstance(obj["data"], dict):
-            rows.append({"step": obj["step"], **_flatten(obj["data"])})  # verl file logger
+            row = {"step": obj["step"], **_flatten(obj["data"])}  # verl file logger
         else:
-            rows.append(_flatten(obj))
+            row = _flatten(obj)
+        key = next((c for c in STEP_COLUMNS if c in row), None)
+        why = exact_step(row[key])[1] if key and isinstance(row[key], int | float) else ""
+        if why and why != "not a whole number":  # a damaged step costs only its line
+            bad.append((i, f"its step {row[key]!r} is {why}"))
+            continue
+        rows.append(row)
     if bad:
+        bad.sort()
         warnings.warn(
-            f"{path}: skipped {len(bad)} damaged line(s) (line {bad[0]}"
-            f"{' and later' if len(bad) > 1 else ''}) that are not JSON objects; "
-            f"kept the {len(rows)} intact row(s).",
+            f"{path}: skipped {len(bad)} damaged line(s) (line {bad[0][0]}: {bad[0][1]}"
+            f"{'; and later' if len(bad) > 1 else ''}); kept the {len(rows)} intact row(s).",
             TruncatedLogWarning,
             stacklevel=3,
         )
@@ -159,6 +169,14 @@ def _read_json(path: Path) -> pd.DataFrame:
             path,
             f"not valid JSON ({exc.msg} at line {exc.lineno}). "
             "Expected a list of records or a table saved by pandas.",
+        ) from None
+    except ValueError:  # int() digit limit; RecursionError is handled below
+        raise LoadError(path, f"not a table: the JSON {loads(text)[1]}.") from None
+    except RecursionError:
+        raise LoadError(
+            path,
+            "not a table: the JSON is nested thousands of levels deep. Expected a list "
+            "of records or a table saved by pandas.",
         ) from None
     if isinstance(obj, list):
         return pd.DataFrame.from_records([_flatten(r) for r in obj if isinstance(r, dict)])
@@ -227,41 +245,54 @@ def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     df.columns = [str(c) for c in df.columns]
     if df.empty:
         raise LoadError(path, "the table has a header but no rows.")
+    written = list(df.columns)
+    df = named_columns(df, path, {*STEP_COLUMNS, *_RUN_COLUMNS, "metric", "tag", "key", "value"})
+    df = huge_ints_as_inf(df)
     run_col = next((c for c in _RUN_COLUMNS if c in df.columns), None)
     metric_col = next((c for c in ("metric", "tag", "key") if c in df.columns), None)
     if metric_col and "value" in df.columns:  # long form
         step = _step_column(df, path)
-        out = pd.DataFrame({"step": df[step], "metric": df[metric_col], "value": df["value"]})
+        df = df[df[step].notna()]
+        out = pd.DataFrame(
+            {"step": exact_steps(df[step], path, step), "metric": df[metric_col], "value": df["value"]}
+        )
         if "wall_time" in df.columns:
             out["wall_time"] = df["wall_time"]
         if run_col:
-            out.insert(0, "run", df[run_col].astype(str))
+            out.insert(0, "run", run_names(df[run_col], path, run_col))
         return _check_numeric(out, path, step)
     step = _step_column(df, path)
-    steps_in_order = pd.to_numeric(df[step], errors="coerce")
+    df = df[df[step].notna()]  # rows without a step (e.g. eval rows of a dump) are no points
+    steps = exact_steps(df[step], path, step)
     if run_col:  # a restart is per run
         restarted = np.zeros(len(df), dtype=bool)
         for idx in df.groupby(df[run_col].astype(str), sort=False).indices.values():
-            restarted[idx] = superseded(steps_in_order.to_numpy()[idx], path)
+            restarted[idx] = superseded(steps[idx], path)
     else:
-        restarted = superseded(steps_in_order.to_numpy(), path)
+        restarted = superseded(steps, path)
     if restarted.any():
         df = df.loc[~restarted].reset_index(drop=True)
+        steps = steps[~restarted]
     wall = None
     if "_timestamp" in df.columns:
         wall = pd.to_numeric(df["_timestamp"], errors="coerce")
     elif "wall_time" in df.columns:
         wall = pd.to_numeric(df["wall_time"], errors="coerce")
     skip = set(STEP_COLUMNS) | _META_COLUMNS | set(_RUN_COLUMNS) | {step}
-    metrics, text_cols = [], []
+    metrics, text_cols, odd_cols = [], [], []
     for col in df.columns:
         if col in skip:
             continue
         s = df[col]
+        if kind_of(s):  # booleans and dates are not metrics (as in the W&B loader)
+            odd_cols.append(col)
+            continue
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             metrics.append(col)  # already numbers: nothing to check
             continue
         num = pd.to_numeric(s, errors="coerce")
+        if s.dtype == object:  # a True among numbers is not the number 1
+            num = num.mask(s.map(lambda v: isinstance(v, bool | np.bool_)).astype(bool))
         nonnull = s.notna()
         bad = nonnull & num.isna()
         if bad.any():
@@ -278,6 +309,12 @@ def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
                 "fix the cell or drop the column.",
             )
         metrics.append(col)
+    if odd_cols:
+        warnings.warn(
+            f"{path}: skipped column(s) {odd_cols} holding booleans or dates/times (not metrics).",
+            DataWarning,
+            stacklevel=3,
+        )
     if text_cols:
         warnings.warn(
             f"{path}: skipped column(s) {text_cols} holding only text (not metrics).",
@@ -287,7 +324,12 @@ def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     if not metrics:
         raise LoadError(
             path,
-            f"no numeric metric columns besides the step column {step!r}; found {list(df.columns)[:12]}.",
+            f"no numeric metric columns besides the step column {step!r}; found {written[:12]}"
+            + (
+                " (columns without a name or with a repeated name are skipped)."
+                if written != list(df.columns)
+                else "."
+            ),
         )
     # melt metric-major (every metric's rows in file order): one numpy reshape
     values = np.column_stack(
@@ -296,31 +338,22 @@ def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     present = df[metrics].notna().to_numpy().T.ravel()
     n = len(df)
     data = {
-        "step": np.tile(df[step].to_numpy(), len(metrics))[present],
+        "step": np.tile(steps, len(metrics))[present],
         "metric": np.repeat(np.asarray(metrics, dtype=object), n)[present],
         "value": values[present],
     }
     if run_col:
-        data = {"run": np.tile(df[run_col].astype(str).to_numpy(), len(metrics))[present], **data}
+        data = {"run": np.tile(run_names(df[run_col], path, run_col), len(metrics))[present], **data}
     if wall is not None:
         data["wall_time"] = np.tile(wall.to_numpy(dtype=float), len(metrics))[present]
     return _check_numeric(pd.DataFrame(data), path, step)
 
 
 def _check_numeric(out: pd.DataFrame, path: Path, step_name: str) -> pd.DataFrame:
-    out = out[out["step"].notna()] if out["step"].isna().any() else out
-    step = pd.to_numeric(out["step"], errors="coerce")
-    bad = step.isna() | (step != np.round(step))
-    if bad.any():
-        raise LoadError(
-            path,
-            f"step column {step_name!r} must hold whole numbers; found "
-            f"{out['step'][bad].iloc[0]!r}. Point the loader at the trainer "
-            "step, or convert the column.",
-        )
-    out = out.assign(step=step.astype(np.int64))
     value = pd.to_numeric(out["value"], errors="coerce")
     bad = value.isna() & out["value"].notna()
+    if out["value"].dtype == object:  # True/False among numbers in a long table
+        bad |= out["value"].map(lambda v: isinstance(v, bool | np.bool_))
     if bad.any():
         bad &= ~out["value"].astype(str).str.lower().isin(["nan", "inf", "-inf", "infinity", "-infinity"])
     if bad.any():

@@ -220,12 +220,26 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
         raise LoadError(
             path, "expected a TensorBoard run folder holding events.out.tfevents.* files; found none." + hint
         )
-    parts, empty = [], []
+    parts, empty, broken = [], [], []
     for f in files:
         if f.stat().st_size == 0:
             empty.append(f.name)
             continue
-        parts.append(read_events(f))
+        try:
+            parts.append(read_events(f))
+        except LoadError as exc:  # one file without a complete record costs only itself
+            if len(files) == 1:
+                raise
+            broken.append(exc)
+    if broken and parts:
+        warnings.warn(
+            f"{path}: skipped {len(broken)} event file(s) holding no complete record "
+            f"(first: {broken[0]}); read the other {len(parts)} file(s).",
+            TruncatedLogWarning,
+            stacklevel=2,
+        )
+    elif broken:
+        raise broken[0]
     if empty:
         warnings.warn(
             f"{path}: skipped {len(empty)} empty (0-byte) event file(s): "

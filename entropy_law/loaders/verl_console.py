@@ -21,14 +21,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import LoadError, TruncatedLogWarning
+from ..errors import DataWarning, LoadError, TruncatedLogWarning
+from ._numbers import STEP_RANGE, text_float, text_int
 from .base import Reader
 from .verl_config import printed_config
 
 __all__ = ["read", "READER"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_STEP = re.compile(r"(?:^|\s|\))step:(\d+) - (.*)$")
+_STEP = re.compile(r"(?:^|\s|\))step:([0-9]+) - (.*)$")
 _WRAPPED = re.compile(r"^(?:np\.)?(?:numpy\.)?(?:float|int|uint)\d*\((.*)\)$")
 
 
@@ -37,10 +38,7 @@ def _value(text: str) -> float | None:
     m = _WRAPPED.match(text)
     if m:
         text = m.group(1)
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    return text_float(text)  # strict: '1_000' or '0x1' is damage, not a number
 
 
 def _looks_cut(items: list[str], prev_keys: list[str]) -> bool:
@@ -70,11 +68,16 @@ def read(path: Path) -> pd.DataFrame:
     cut_last = not text.endswith(("\n", "\r"))
     steps, keys, values = [], [], []
     prev_keys: list[str] = []
+    bad_steps: list[tuple[int, str]] = []
+    odd: list[tuple[int, str]] = []
     for i, line in enumerate(lines):
         m = _STEP.search(_ANSI.sub("", line))
         if not m:
             continue
-        step = int(m.group(1))
+        step = text_int(m.group(1))
+        if step is None:  # a damaged line costs only itself
+            bad_steps.append((i + 1, m.group(1)))
+            continue
         items = m.group(2).split(" - ")
         if cut_last and i == len(lines) - 1 and _looks_cut(items, prev_keys):
             warnings.warn(
@@ -91,11 +94,28 @@ def read(path: Path) -> pd.DataFrame:
             if not sep or not key:
                 continue
             v = _value(val)
-            if v is None:
-                continue  # verl only logs numbers; anything else is not a metric
+            if v is None:  # verl only logs numbers; anything else is damage
+                odd.append((i + 1, item))
+                continue
             steps.append(step)
             keys.append(key.strip())
             values.append(v)
+    if bad_steps:
+        ln, st = bad_steps[0]
+        warnings.warn(
+            f"{path}: skipped {len(bad_steps)} line(s) whose step is beyond {STEP_RANGE} "
+            f"(line {ln}: step {st[:30]}{'...' if len(st) > 30 else ''}); kept every other line.",
+            DataWarning,
+            stacklevel=2,
+        )
+    if odd:
+        ln, item = odd[0]
+        warnings.warn(
+            f"{path}: skipped {len(odd)} item(s) whose value is not a number (line {ln}: "
+            f"{item.strip()[:60]!r}).",
+            DataWarning,
+            stacklevel=2,
+        )
     if not steps:
         raise LoadError(
             path,

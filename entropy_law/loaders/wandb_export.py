@@ -40,6 +40,7 @@ import pandas as pd
 
 from ..errors import DataWarning, LoadError
 from ..table.tidy import make_long
+from ._numbers import STEP_RANGE, exact_step
 from .base import Reader
 
 __all__ = ["READER", "read", "read_export", "sniff_file", "split_header"]
@@ -238,7 +239,20 @@ def _steps(col: pd.Series, path: Path, xname: str) -> np.ndarray:
             "whole number. Fits need the trainer step as x-axis; re-export "
             "the chart with 'Step' (or the trainer's global_step) as x.",
         )
-    return x.astype(np.int64)
+    exact = pd.to_numeric(cells, errors="coerce")
+    if exact.dtype.kind == "i":  # every step an int64 written as an integer: exact
+        return exact.to_numpy().astype(np.int64)
+    out = np.empty(len(cells), dtype=np.int64)
+    for i, c in enumerate(cells):  # never through float64: 2**53 + 1 stays itself
+        s, why = exact_step(c)
+        if s is None:
+            raise LoadError(
+                path,
+                f"column {xname!r}, row {i + 2}: step {col.iloc[i]!r} is {why}; steps must "
+                f"be exact whole numbers within {STEP_RANGE}. Fix the row or re-export.",
+            )
+        out[i] = s
+    return out
 
 
 def read(path: Path) -> pd.DataFrame:

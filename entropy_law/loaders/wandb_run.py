@@ -42,21 +42,17 @@ Conventions
 
 from __future__ import annotations
 
-import json
-import math
 import struct
 import warnings
 import zlib
-from collections import Counter
 from pathlib import Path
-from typing import TypeGuard
 
 import pandas as pd
 
 from ..errors import DataWarning, LoadError, TruncatedLogWarning
-from ..table.tidy import make_long
+from ._jsonlines import numbered_objects
+from ._wandb_rows import Rows, flatten, parse_value_json
 from .base import Reader
-from .tabular import json_lines
 
 __all__ = ["READER", "read", "read_run", "iter_records", "sniff_dir", "sniff_file"]
 
@@ -174,101 +170,35 @@ def iter_records(path: Path):
         )
 
 
-# ---------------------------------------------------------------- values
-class _Rows:
-    """Accumulates points; counts what was skipped."""
-
-    def __init__(self, step_key: str):
-        self.step_key = step_key
-        self.step: list[int] = []
-        self.metric: list[str] = []
-        self.value: list[float] = []
-        self.wall: list[float] = []
-        self.skipped: Counter = Counter()
-        self.no_step = 0
-
-    def add_row(self, row: dict, fallback_step: int | None = None) -> None:
-        s = row.get(self.step_key, fallback_step if self.step_key == "_step" else None)
-        if not _is_number(s) or not math.isfinite(s) or s != int(s):
-            self.no_step += 1
-            return
-        s = int(s)
-        t = row.get("_timestamp")
-        t = float(t) if _is_number(t) else math.nan
-        for key, v in row.items():
-            if key[:1] == "_" or key == self.step_key:
-                continue
-            if v.__class__ is float or _is_number(v):
-                self.step.append(s)
-                self.metric.append(key)
-                self.value.append(float(v))
-                self.wall.append(t)
-            elif v is not None and not (isinstance(v, dict) and "_type" in v):
-                self.skipped[key] += 1
-
-    def frame(self, run: str, origin: Path) -> pd.DataFrame:
-        if self.no_step:
-            warnings.warn(
-                f"{origin}: skipped {self.no_step} history row(s) without a whole-number {self.step_key!r}.",
-                DataWarning,
-                stacklevel=3,
-            )
-        if self.skipped:
-            detail = ", ".join(f"{k}: {c}" for k, c in sorted(self.skipped.items()))
-            warnings.warn(
-                f"{origin}: skipped {sum(self.skipped.values())} non-numeric "
-                f"value(s) (text, booleans, lists) -- {detail}.",
-                DataWarning,
-                stacklevel=3,
-            )
-        out = make_long(run, self.step, self.metric, self.value, wall_time=self.wall)
-        out["step"] = out["step"].astype("int64")
-        return out
-
-
-def _is_number(v) -> TypeGuard[int | float]:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _flatten(obj: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in obj.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and "_type" not in v:
-            out.update(_flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
-
-
 # ---------------------------------------------------------------- readers
-def _read_jsonl(path: Path, rows: _Rows) -> None:
+def _read_jsonl(path: Path, rows: Rows) -> None:
     try:
         lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
     except OSError as exc:
         raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
-    objs, bad = json_lines(lines)
-    for obj in objs:
-        rows.add_row(_flatten(obj))
-    if bad:
-        last = bad == [len(lines)]
-        msg = (
+    objs, bad = numbered_objects(lines)
+    for i, obj in objs:
+        rows.add_row(flatten(obj), where=f"line {i}")
+    cut = [(i, why) for i, why in bad if i == len(lines)]
+    if cut:
+        warnings.warn(
             f"{path}: the last line ({len(lines)}) is cut (the run stopped while "
-            "writing it); kept every row before it."
-            if last
-            else f"{path}: skipped {len(bad)} line(s) that are not JSON objects "
-            f"(line(s) {bad[:5]}{'...' if len(bad) > 5 else ''})."
+            "writing it); kept every row before it.",
+            TruncatedLogWarning,
+            stacklevel=3,
         )
-        warnings.warn(msg, TruncatedLogWarning if last else DataWarning, stacklevel=3)
+    for i, why in bad:
+        if not cut or i != len(lines):
+            rows.bad_row(f"line {i}", why)
 
 
-def _read_binary(path: Path, rows: _Rows) -> str | None:
+def _read_binary(path: Path, rows: Rows) -> str | None:
     """Read history rows from a ``.wandb`` file; return the run's name if recorded."""
     try:
         from wandb.proto import wandb_internal_pb2 as pb
     except ImportError:
         raise LoadError(path, INSTALL_HINT) from None
-    name, undecodable = None, 0
+    name, undecodable, n_hist = None, 0, 0
     for raw in iter_records(path):
         try:
             rec = pb.Record.FromString(raw)
@@ -277,26 +207,17 @@ def _read_binary(path: Path, rows: _Rows) -> str | None:
             continue
         kind = rec.WhichOneof("record_type")
         if kind == "history":
+            n_hist += 1
             row: dict = {}
             for item in rec.history.item:
                 nk = item.nested_key
                 key = (nk[0] if len(nk) == 1 else ".".join(nk)) if nk else item.key
-                vj = item.value_json
-                try:  # fast path: a JSON number parses exactly as json.loads would
-                    row[key] = float(vj)
-                    continue
-                except ValueError:
-                    pass
-                try:
-                    v = json.loads(vj)
-                except json.JSONDecodeError:
-                    rows.skipped[key] += 1
-                    continue
+                v = parse_value_json(item.value_json)
                 if isinstance(v, dict) and "_type" not in v:
-                    row.update(_flatten(v, key + "."))
+                    row.update(flatten(v, key + "."))
                 else:
                     row[key] = v
-            rows.add_row(row, fallback_step=rec.history.step.num)
+            rows.add_row(row, fallback_step=rec.history.step.num, where=f"history record {n_hist}")
         elif kind == "run" and name is None:
             name = rec.run.display_name or rec.run.run_id or None
     if undecodable:
@@ -369,7 +290,7 @@ def read_run(path: Path, *, step: str = "_step") -> pd.DataFrame:
             "run-<id>.wandb inside it; pass one of the run-* folders under "
             "wandb/.",
         )
-    rows, name = _Rows(step), None
+    rows, name = Rows(step), None
     if jsonl is not None:
         _read_jsonl(jsonl, rows)
         name = _run_name(binaries[0]) if binaries else None

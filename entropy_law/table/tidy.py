@@ -128,22 +128,7 @@ def tidy(df: pd.DataFrame, *, origin: str = "table", warn: bool = True) -> pd.Da
     if len(out) == 0:
         return _empty(cols)
 
-    step = pd.to_numeric(out["step"], errors="coerce")
-    bad_step = step.isna() | ~np.isfinite(step.to_numpy(dtype=float, na_value=np.nan))
-    if bad_step.any():
-        example = out.loc[bad_step, "step"].iloc[0]
-        raise EntropyLawError(
-            f"{origin}: column 'step' must hold whole numbers; found {int(bad_step.sum())} "
-            f"value(s) that are not, for example {example!r}. Fix or drop those rows."
-        )
-    stepf = step.to_numpy(dtype=float)
-    if np.any(stepf != np.round(stepf)):
-        example = stepf[stepf != np.round(stepf)][0]
-        raise EntropyLawError(
-            f"{origin}: column 'step' must hold whole numbers; found {example!r}. "
-            "If your x-axis is compute or time, keep it as a metric and use the trainer step."
-        )
-    out["step"] = stepf.astype(np.int64)
+    out["step"] = _exact_steps(out["step"], origin)
 
     value = pd.to_numeric(out["value"], errors="coerce")
     non_numeric = value.isna() & out["value"].notna()
@@ -188,6 +173,63 @@ def tidy(df: pd.DataFrame, *, origin: str = "table", warn: bool = True) -> pd.Da
         out = out.loc[~dup]
     out = out.sort_values(["run", "metric", "step"], kind="stable").reset_index(drop=True)
     return out
+
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _exact_steps(col: pd.Series, origin: str) -> np.ndarray:
+    """The steps as exact int64, never through float64 and never wrapped around.
+
+    Integer columns are taken as they are (an unsigned one must fit int64); float columns
+    must hold whole numbers in ``[-2**63, 2**63)``; object columns (Python ints, which may
+    exceed int64) are checked one by one.
+    """
+    if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col):
+        raise EntropyLawError(
+            f"{origin}: column 'step' holds dates or times ({col.dtype}); steps are the "
+            "trainer's global step. Keep the time as a metric or wall_time and use the step."
+        )
+    if pd.api.types.is_integer_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        arr = col.to_numpy()
+        if arr.dtype.kind == "u" and arr.size and arr.max() > _INT64_MAX:
+            _out_of_range(origin, int(arr[arr > _INT64_MAX][0]))
+        return arr.astype(np.int64)
+    if col.dtype == object:
+        ints = [v for v in col if isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)]
+        big = [int(v) for v in ints if not -_INT64_MAX - 1 <= int(v) <= _INT64_MAX]
+        if big:
+            _out_of_range(origin, big[0])
+        if len(ints) == len(col):
+            return np.array([int(v) for v in col], dtype=np.int64)
+    step = pd.to_numeric(col, errors="coerce")
+    stepf = step.to_numpy(dtype=float, na_value=np.nan)
+    bad_step = ~np.isfinite(stepf)
+    if bad_step.any():
+        example = col[bad_step].iloc[0]
+        raise EntropyLawError(
+            f"{origin}: column 'step' must hold whole numbers; found {int(bad_step.sum())} "
+            f"value(s) that are not, for example {example!r}. Fix or drop those rows."
+        )
+    if np.any(stepf != np.round(stepf)):
+        example = stepf[stepf != np.round(stepf)][0]
+        raise EntropyLawError(
+            f"{origin}: column 'step' must hold whole numbers; found {example!r}. "
+            "If your x-axis is compute or time, keep it as a metric and use the trainer step."
+        )
+    outside = (stepf < -(2.0**63)) | (stepf >= 2.0**63)
+    if outside.any():
+        _out_of_range(origin, stepf[outside][0])
+    if pd.api.types.is_integer_dtype(step.dtype):  # exact already (e.g. int text)
+        return step.to_numpy().astype(np.int64)
+    return stepf.astype(np.int64)
+
+
+def _out_of_range(origin: str, example) -> None:
+    raise EntropyLawError(
+        f"{origin}: column 'step' holds {example!r}, beyond the int64 range (about "
+        "±9.2e18); steps must be exact whole numbers in that range. Fix or drop those rows."
+    )
 
 
 def _empty(cols: Sequence[str]) -> pd.DataFrame:
