@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _craft import wandb_chunks
 
 from entropy_law.errors import DataWarning, LoadError, TruncatedLogWarning
 from entropy_law.loaders import wandb_export, wandb_run
@@ -136,22 +137,54 @@ def test_truncated_wandb_keeps_earlier_rows(offline_run, tmp_path):
     assert vals == _series(full, "actor/entropy")[1][: len(steps)]
 
 
+def _records_by_chunk(data: bytes) -> list[tuple[int, int, bytes]]:
+    """``(offset of the record's first chunk, its type, payload)`` from the block framing."""
+    out, parts, start = [], b"", 0
+    for off, length, kind in wandb_chunks(data):
+        payload = data[off + 7 : off + 7 + length]
+        if kind in (1, 2):
+            parts, start = payload, off
+        else:
+            parts += payload
+        if kind in (1, 4):
+            out.append((start, kind, parts))
+    return out
+
+
+def _history_step(payload: bytes) -> int | None:
+    from wandb.proto import wandb_internal_pb2 as pb
+
+    rec = pb.Record.FromString(payload)
+    if rec.WhichOneof("record_type") != "history":
+        return None
+    return next(
+        int(json.loads(i.value_json)) for i in rec.history.item if (i.key or i.nested_key[0]) == "_step"
+    )
+
+
 def test_bad_checksum_skips_to_next_block(offline_run, tmp_path):
+    """Damage one history record of block 0, found by parsing the chunk framing (not by a
+    fixed offset): the rows of block 0 from that record on are lost, every other row kept."""
     full = _quiet_read(offline_run)
     (binary,) = offline_run.glob("run-*.wandb")
     data = bytearray(binary.read_bytes())
-    data[5000] ^= 0xFF  # a payload byte of block 0
+    assert len(data) > wandb_run.BLOCK  # the run spans two blocks (N_STEPS is chosen so)
+    records = [(start, _history_step(p)) for start, _kind, p in _records_by_chunk(bytes(data))]
+    hist = [(start, step) for start, step in records if step is not None and start < wandb_run.BLOCK]
+    start, step = hist[len(hist) // 2]  # a history record in the middle of block 0
+    (off, length, kind) = next(c for c in wandb_chunks(bytes(data)) if c[0] == start)
+    data[off + 7 + length // 2] ^= 0xFF  # one payload byte: the chunk's CRC no longer matches
     bad = tmp_path / binary.name
     bad.write_bytes(bytes(data))
-    with pytest.warns(TruncatedLogWarning, match=r"byte offset \d+ \(checksum mismatch\).*32768"):
+    with pytest.warns(TruncatedLogWarning, match=rf"byte offset {off} \(checksum mismatch\).*byte 32768"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
             warnings.simplefilter("always", TruncatedLogWarning)  # a DataWarning subclass
             part = wandb_run.read(bad)
+    lost = {s for st, s in records if s is not None and off <= st < wandb_run.BLOCK}
+    assert step in lost and min(s for _, s in records if s is not None) not in lost
     steps, _ = _series(part, "actor/entropy")
-    full_steps = _series(full, "actor/entropy")[0]
-    assert steps[0] == 0 and steps[-1] == N_STEPS - 1  # rows before and after the damage
-    assert 0 < len(full_steps) - len(steps) < N_STEPS  # only rows of the damaged block lost
+    assert steps == [s for s in _series(full, "actor/entropy")[0] if s not in lost]
     merged = part.merge(full, on=["metric", "step"], suffixes=("", "_full"))
     assert len(merged) == len(part) and (merged["value"] == merged["value_full"]).all()
 

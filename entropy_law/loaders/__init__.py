@@ -211,7 +211,7 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
         elif r is not None:
             # a store splits into independent parts (MLflow runs): one bad run costs itself
             parts = r.units(d) if r.units is not None else [d]
-            units.extend(Unit(u, r, _run_name(u, root)) for u in parts)
+            units.extend(Unit(u, UNREADABLE if _unreadable(u) else r, _run_name(u, root)) for u in parts)
             return
         for child in sorted(d.iterdir()):
             if child.name.startswith(".") or (child.is_symlink() and child.is_dir()):
@@ -262,7 +262,7 @@ def _read_raw(unit: Unit) -> pd.DataFrame:
     """:func:`_read_unit`, with anything the reader did not foresee as a plain LoadError."""
     try:
         return _read_unit(unit)
-    except EntropyLawError:
+    except (EntropyLawError, Warning):  # a Warning here is one turned into an error (-W error)
         raise
     except Exception as exc:  # not foreseen by the reader: say what it means, not its type
         raise LoadError(unit.path, f"could not be read: {plain_reason(exc)}.") from exc

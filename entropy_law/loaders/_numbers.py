@@ -134,8 +134,7 @@ def plain_reason(exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):
         return "a file vanished while being read, or is a broken symbolic link"
     if isinstance(exc, OSError):
-        why = exc.strerror or "the system refused to read it"
-        return f"cannot be read from disk ({why.lower()})"
+        return (exc.strerror or "the system refused to read it").lower()
     if isinstance(exc, RecursionError):
         return "it holds data nested too deeply to be a log"
     if isinstance(exc, OverflowError):

@@ -99,7 +99,7 @@ def delimited_header(path: Path, text: str, sep: str) -> tuple[str, list[str]]:
     """The table text without an Excel ``sep=`` line, and its header cells as written."""
     text = text.removeprefix("\ufeff")
     first, nl, rest = text.partition("\n")
-    m = _SEP_LINE.fullmatch(first.strip())
+    m = _SEP_LINE.fullmatch(first.rstrip("\r"))
     if m:
         declared = m.group(1)
         if declared == ";":

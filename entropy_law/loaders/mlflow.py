@@ -81,12 +81,19 @@ def run_dirs(path: Path) -> list[Path]:
     path = Path(path)
     if is_run_dir(path):
         return [path]
-    exps = (
-        [path]
-        if _is_experiment_dir(path)
-        else [c for c in _children(path) if c.name not in _RESERVED and _is_experiment_dir(c)]
-    )
-    return [r for e in exps for r in _children(e) if is_run_dir(r)]
+    # folders this user may not open are returned too: load() reports them as errors
+    if _is_experiment_dir(path):
+        exps, locked = [path], []
+    else:
+        kids = [c for c in _children(path) if c.name not in _RESERVED]
+        exps, locked = [c for c in kids if _is_experiment_dir(c)], [c for c in kids if _locked(c)]
+    for e in exps:
+        locked += [r for r in _children(e) if r.name not in _RESERVED and _locked(r)]
+    return sorted([r for e in exps for r in _children(e) if is_run_dir(r)] + locked)
+
+
+def _locked(p: Path) -> bool:
+    return not os.access(p, os.R_OK | os.X_OK)
 
 
 def sniff_dir(path: Path) -> bool:
@@ -200,7 +207,14 @@ def _read_run(run_dir: Path, prefix: str) -> pd.DataFrame:
 
 def read(path: Path) -> pd.DataFrame:
     """Read a store root, an experiment folder or a run folder."""
-    runs = [(r, f"{_yaml_field(r.parent / 'meta.yaml', 'name') or r.parent.name}/") for r in run_dirs(path)]
+    runs = []
+    for r in run_dirs(path):
+        if is_run_dir(r):
+            runs.append((r, f"{_yaml_field(r.parent / 'meta.yaml', 'name') or r.parent.name}/"))
+        else:
+            warnings.warn(
+                f"{r}: cannot look inside (permission denied); skipped it.", DataWarning, stacklevel=2
+            )
     if not runs:
         raise LoadError(
             path,

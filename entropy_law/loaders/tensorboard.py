@@ -233,8 +233,9 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
             broken.append(exc)
     if broken and parts:
         warnings.warn(
-            f"{path}: skipped {len(broken)} event file(s) holding no complete record "
-            f"(first: {broken[0]}); read the other {len(parts)} file(s).",
+            f"{path}: skipped {len(broken)} event file(s) holding no intact record "
+            f"({[Path(e.path).name for e in broken][:3]}; a writer killed right after "
+            f"opening the file leaves one); read the other {len(parts)} file(s).",
             TruncatedLogWarning,
             stacklevel=2,
         )
