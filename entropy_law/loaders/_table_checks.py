@@ -161,6 +161,25 @@ def named_columns(df: pd.DataFrame, path: Path, reserved: set[str]) -> pd.DataFr
     return out
 
 
+def rows_with_step(df: pd.DataFrame, step: str, path: Path, ignore: set[str]) -> pd.DataFrame:
+    """The rows that have a step; rows without one but with values (outside the columns
+    *ignore*: other step names, bookkeeping) are counted in a warning."""
+    missing = df[step].isna().to_numpy()
+    if not missing.any():
+        return df
+    values = df.loc[missing, [c for c in df.columns if c not in ignore and c != step]]
+    lost = values.notna().any(axis=1).to_numpy()
+    if lost.any():
+        i = int(np.flatnonzero(missing)[np.flatnonzero(lost)[0]])
+        warnings.warn(
+            f"{path}: skipped {int(lost.sum())} row(s) with values but no {step!r} (first: row "
+            f"{i + 1}); they cannot be placed on the step axis.",
+            DataWarning,
+            stacklevel=4,
+        )
+    return df.loc[~missing]
+
+
 def kind_of(s: pd.Series) -> str:
     """``"bool"``, ``"time"`` or ``""`` for a column that is neither."""
     if pd.api.types.is_bool_dtype(s.dtype):

@@ -143,6 +143,13 @@ def _read_metric_file(path: Path, key: str) -> tuple[list, list, list]:
         parts = line.split()
         if not parts:
             continue
+        if i == len(lines) - 1 and not text.endswith("\n"):  # mlflow ends every line with one
+            warnings.warn(
+                f"{path}: the last line of metric {key!r} was cut while being written; dropped it.",
+                TruncatedLogWarning,
+                stacklevel=4,
+            )
+            break
         ts = text_int(parts[0])
         val = text_float(parts[1]) if len(parts) > 1 else None
         step = (text_int(parts[2]) if len(parts) == 3 else 0) if len(parts) in (2, 3) else None
@@ -150,13 +157,6 @@ def _read_metric_file(path: Path, key: str) -> tuple[list, list, list]:
             warnings.warn(
                 f"{path}: line {i + 1} of metric {key!r} is damaged ({line[:60]!r}); "
                 f"kept the {len(steps)} point(s) before it.",
-                TruncatedLogWarning,
-                stacklevel=4,
-            )
-            break
-        if i == len(lines) - 1 and not text.endswith("\n") and len(parts) < 3:
-            warnings.warn(
-                f"{path}: the last line of metric {key!r} was cut while being written; dropped it.",
                 TruncatedLogWarning,
                 stacklevel=4,
             )

@@ -37,6 +37,7 @@ from ._table_checks import (
     huge_ints_as_inf,
     kind_of,
     named_columns,
+    rows_with_step,
     run_names,
 )
 from .base import Reader
@@ -252,7 +253,7 @@ def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     metric_col = next((c for c in ("metric", "tag", "key") if c in df.columns), None)
     if metric_col and "value" in df.columns:  # long form
         step = _step_column(df, path)
-        df = df[df[step].notna()]
+        df = rows_with_step(df, step, path, {*STEP_COLUMNS, *_RUN_COLUMNS, *_META_COLUMNS})
         out = pd.DataFrame(
             {"step": exact_steps(df[step], path, step), "metric": df[metric_col], "value": df["value"]}
         )
@@ -262,7 +263,7 @@ def frame_to_long(df: pd.DataFrame, path: Path) -> pd.DataFrame:
             out.insert(0, "run", run_names(df[run_col], path, run_col))
         return _check_numeric(out, path, step)
     step = _step_column(df, path)
-    df = df[df[step].notna()]  # rows without a step (e.g. eval rows of a dump) are no points
+    df = rows_with_step(df, step, path, {*STEP_COLUMNS, *_RUN_COLUMNS, *_META_COLUMNS})
     steps = exact_steps(df[step], path, step)
     if run_col:  # a restart is per run
         restarted = np.zeros(len(df), dtype=bool)

@@ -30,6 +30,8 @@ __all__ = ["read", "READER"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _STEP = re.compile(r"(?:^|\s|\))step:([0-9]+) - (.*)$")
+# the start of a step line cut before its first item: "s", "ste", "step:1", "step:12 -"
+_STEP_START = re.compile(r"(?:^|\s|\))s(?:t(?:e(?:p(?::[0-9]*(?: -?)?)?)?)?)?$")
 _WRAPPED = re.compile(r"^(?:np\.)?(?:numpy\.)?(?:float|int|uint)\d*\((.*)\)$")
 
 
@@ -73,6 +75,13 @@ def read(path: Path) -> pd.DataFrame:
     for i, line in enumerate(lines):
         m = _STEP.search(_ANSI.sub("", line))
         if not m:
+            if cut_last and i == len(lines) - 1 and steps and _STEP_START.search(_ANSI.sub("", line)):
+                warnings.warn(
+                    f"{path}: the last line ({line[-40:]!r}) was cut while being written, "
+                    "before its first item; dropped it.",
+                    TruncatedLogWarning,
+                    stacklevel=2,
+                )
             continue
         step = text_int(m.group(1))
         if step is None:  # a damaged line costs only itself
