@@ -9,9 +9,11 @@ is not JSON, and is skipped by the callers with a warning naming it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-__all__ = ["loads", "numbered_objects"]
+from ._numbers import exact_step
+
+__all__ = ["loads", "numbered_objects", "log_rows"]
 
 
 def loads(text: str) -> tuple[object, str]:
@@ -42,3 +44,35 @@ def numbered_objects(lines: Iterable[str]) -> tuple[list[tuple[int, dict]], list
         else:
             bad.append((i, "not a JSON object"))
     return objs, bad
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def log_rows(
+    rows: list[tuple[int, dict]], step_columns: Sequence[str]
+) -> tuple[list[dict], list[tuple[int, str]], list[tuple[int, str, object]]]:
+    """Rows of a JSON Lines *log*, where one damaged line costs only itself.
+
+    Returns the rows kept, the ``(line, why)`` of rows dropped because their step (the
+    first of *step_columns* present) is not an exact int64 whole number, and the
+    ``(line, key, value)`` of cells dropped because they hold text or a boolean under a
+    key that holds numbers on other lines (damage, not metadata).
+    """
+    kept: list[tuple[int, dict]] = []
+    bad: list[tuple[int, str]] = []
+    for i, row in rows:
+        key = next((c for c in step_columns if c in row), None)
+        if key is not None and row[key] is not None:
+            why = exact_step(row[key])[1]
+            if why:
+                bad.append((i, f"its step {str(row[key])[:40]!r} is {why}"))
+                continue
+        kept.append((i, row))
+    numeric = {k for _, r in kept for k, v in r.items() if _is_number(v)}
+    odd: list[tuple[int, str, object]] = []
+    for i, r in kept:
+        for k in [k for k, v in r.items() if k in numeric and v is not None and not _is_number(v)]:
+            odd.append((i, k, r.pop(k)))
+    return [r for _, r in kept], bad, odd

@@ -91,8 +91,8 @@ class Rows:
             else:
                 self.bad_row(where, f"its {self.step_key} {s!r} is {why}"[:200])
             return
-        t = row.get("_timestamp")
-        t = float(t) if isinstance(t, float) or (_is_number(t) and abs(t) < 2**1023) else math.nan
+        ts = row.get("_timestamp")
+        t = float(ts) if isinstance(ts, int | float) and _is_number(ts) and abs(ts) < 2**1023 else math.nan
         for key, v in row.items():
             if key[:1] == "_" or key == self.step_key:
                 continue

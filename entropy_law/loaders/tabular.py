@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataWarning, LoadError, TruncatedLogWarning
-from ._jsonlines import loads, numbered_objects
-from ._numbers import exact_step
+from ._jsonlines import loads, log_rows, numbered_objects
 from ._table_checks import (
     decompressed,
     delimited_header,
@@ -119,26 +118,34 @@ def json_lines(lines) -> tuple[list[dict], list[int]]:
 
 
 def _read_jsonl(path: Path) -> pd.DataFrame:
-    rows = []
     objs, bad = numbered_objects(_read_text(path).splitlines())
+    flat = []
     for i, obj in objs:
         if obj.keys() == {"step", "data"} and isinstance(obj["data"], dict):
-            row = {"step": obj["step"], **_flatten(obj["data"])}  # verl file logger
+            flat.append((i, {"step": obj["step"], **_flatten(obj["data"])}))  # verl file logger
         else:
-            row = _flatten(obj)
-        key = next((c for c in STEP_COLUMNS if c in row), None)
-        why = exact_step(row[key])[1] if key and isinstance(row[key], int | float) else ""
-        if why and why != "not a whole number":  # a damaged step costs only its line
-            bad.append((i, f"its step {row[key]!r} is {why}"))
-            continue
-        rows.append(row)
+            flat.append((i, _flatten(obj)))
+    rows, bad_step, odd = log_rows(flat, STEP_COLUMNS)  # a damaged line costs only itself
+    bad = sorted(bad + bad_step)
     if bad:
-        bad.sort()
         warnings.warn(
             f"{path}: skipped {len(bad)} damaged line(s) (line {bad[0][0]}: {bad[0][1]}"
             f"{'; and later' if len(bad) > 1 else ''}); kept the {len(rows)} intact row(s).",
             TruncatedLogWarning,
             stacklevel=3,
+        )
+    if odd:
+        warnings.warn(
+            f"{path}: skipped {len(odd)} value(s) that are not numbers under keys holding "
+            f"numbers elsewhere (line {odd[0][0]}, {odd[0][1]!r}: {str(odd[0][2])[:40]!r}).",
+            DataWarning,
+            stacklevel=3,
+        )
+    if not rows and bad_step:
+        raise LoadError(
+            path,
+            f"no line has a whole-number step within the int64 range ({bad_step[0][1]} on "
+            f"line {bad_step[0][0]}). Point the loader at the trainer step.",
         )
     if not rows:
         raise LoadError(

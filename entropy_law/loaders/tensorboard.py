@@ -234,7 +234,7 @@ def read(path: str | os.PathLike) -> pd.DataFrame:
     if broken and parts:
         warnings.warn(
             f"{path}: skipped {len(broken)} event file(s) holding no intact record "
-            f"({[Path(e.path).name for e in broken][:3]}; a writer killed right after "
+            f"({[Path(str(e.path)).name for e in broken][:3]}; a writer killed right after "
             f"opening the file leaves one); read the other {len(parts)} file(s).",
             TruncatedLogWarning,
             stacklevel=2,

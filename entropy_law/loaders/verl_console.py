@@ -125,6 +125,12 @@ def read(path: Path) -> pd.DataFrame:
             DataWarning,
             stacklevel=2,
         )
+    if not steps and bad_steps:
+        raise LoadError(
+            path,
+            f"every step line ({len(bad_steps)}) has a step beyond {STEP_RANGE}; the log "
+            "is damaged or not a verl console log.",
+        )
     if not steps:
         raise LoadError(
             path,
