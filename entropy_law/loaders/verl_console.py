@@ -68,7 +68,9 @@ def read(path: Path) -> pd.DataFrame:
     text = raw.decode("utf-8", errors="replace")
     lines = text.splitlines()
     cut_last = not text.endswith(("\n", "\r"))
-    steps, keys, values = [], [], []
+    steps: list[int] = []
+    keys: list[str] = []
+    values: list[float] = []
     prev_keys: list[str] = []
     bad_steps: list[tuple[int, str]] = []
     odd: list[tuple[int, str]] = []
