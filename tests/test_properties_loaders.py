@@ -98,6 +98,7 @@ def wide_tables(draw) -> pd.DataFrame:
     keys = draw(
         st.lists(st.tuples(st.sampled_from(runs or [""]), INT64), min_size=1, max_size=25, unique=True)
     )
+    keys.sort(key=lambda k: k[1])  # loggers write steps in increasing order (a step going back is a restart)
     cols = {m: draw(st.lists(FINITE | st.none(), min_size=len(keys), max_size=len(keys))) for m in metrics}
     if all(v is None for c in cols.values() for v in c):
         cols[metrics[0]][0] = 0.5  # at least one point
@@ -168,6 +169,7 @@ def test_wandb_history_jsonl_round_trip_is_exact(keys, rows):
     with tempfile.TemporaryDirectory() as d:
         run = Path(d) / "wandb" / "run-20260101_000000-abc"
         (run / "files").mkdir(parents=True)
+        rows = sorted(rows)  # in step order, as W&B writes them
         lines = [json.dumps({"_step": s, **dict(zip(keys, vals, strict=False))}) for s, vals in rows]
         (run / "files" / "wandb-history.jsonl").write_text("\n".join(lines) + "\n")
         out = _quiet(el.load, run)

@@ -15,8 +15,6 @@ exports, MLflow, tables with a ``run`` column).
 from __future__ import annotations
 
 import importlib
-import os
-import stat
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,6 +24,7 @@ import pandas as pd
 
 from ..errors import DataWarning, EntropyLawError, LoadError
 from ..table.tidy import tidy
+from ._access import UNREADABLE, quiet, refuse_unreadable, unreadable
 from ._numbers import plain_reason
 from .base import Reader
 from .discovery_report import (
@@ -83,26 +82,6 @@ def _reader_named(name: str) -> Reader:
     raise LoadError(None, f"format={name!r} is not supported; choose 'auto' or one of {sorted(formats())}.")
 
 
-def _refuse_unreadable(path: Path) -> pd.DataFrame:
-    try:
-        if path.is_dir():
-            os.listdir(path)
-        else:
-            open(path, "rb").close()
-    except OSError as exc:
-        raise LoadError(
-            path,
-            f"cannot be read ({plain_reason(exc)}). Give this user read access "
-            "(e.g. chmod -R u+rX PATH) or move it out of the folder.",
-        ) from None
-    raise LoadError(path, "could not be read when the folder was searched; load it again.")
-
-
-# What discovery makes of a file or folder it may not open: a unit whose reading fails
-# with a LoadError naming it, so that every command reports it as an error entry.
-UNREADABLE = Reader(name="unreadable", description="a path this user may not read", read=_refuse_unreadable)
-
-
 @dataclass(frozen=True)
 class Unit:
     """One thing to read: a file or folder, the reader for it, and its run name."""
@@ -132,36 +111,15 @@ def _file_reader(path: Path, fmt: str) -> Reader | None:
         r = _reader_named(fmt)
         return r if r.sniff_file is not None else None
     for r in _readers():
-        if r.sniff_file is not None and _quiet(r.sniff_file, path):
+        if r.sniff_file is not None and quiet(r.sniff_file, path):
             return r
     return None
-
-
-def _quiet(sniff, path: Path) -> bool:
-    """A sniffer's verdict; one that cannot look (no permission) does not claim the path."""
-    try:
-        return bool(sniff(path))
-    except OSError:
-        return False
-
-
-def _unreadable(path: Path) -> bool:
-    """True for a path this user may not open (not for missing paths or symlinks)."""
-    try:
-        st = os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-    except OSError:  # no search permission on a parent
-        return True
-    if stat.S_ISLNK(st.st_mode):  # broken or looping links are the readers' business
-        return False
-    return not os.access(path, os.R_OK | (os.X_OK if stat.S_ISDIR(st.st_mode) else 0))
 
 
 def _dir_reader(path: Path, fmt: str) -> Reader | None:
     cands = [_reader_named(fmt)] if fmt != "auto" else _readers()
     for r in cands:
-        if r.sniff_dir is not None and _quiet(r.sniff_dir, path):
+        if r.sniff_dir is not None and quiet(r.sniff_dir, path):
             return r
     return None
 
@@ -186,13 +144,12 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
     skipped: list[str] = []
 
     def walk(d: Path) -> None:
-        if _unreadable(d):
-            units.append(Unit(d, UNREADABLE, _run_name(d, root)))
-            return
         try:
-            walk_readable(d)
+            if not unreadable(d):
+                return walk_readable(d)
         except OSError:  # raced or half-readable (r without x): the folder is an error entry
-            units.append(Unit(d, UNREADABLE, _run_name(d, root)))
+            pass
+        units.append(Unit(d, UNREADABLE, _run_name(d, root)))
 
     def walk_readable(d: Path) -> None:
         r = _dir_reader(d, fmt)
@@ -211,12 +168,12 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
         elif r is not None:
             # a store splits into independent parts (MLflow runs): one bad run costs itself
             parts = r.units(d) if r.units is not None else [d]
-            units.extend(Unit(u, UNREADABLE if _unreadable(u) else r, _run_name(u, root)) for u in parts)
+            units.extend(Unit(u, UNREADABLE if unreadable(u) else r, _run_name(u, root)) for u in parts)
             return
         for child in sorted(d.iterdir()):
             if child.name.startswith(".") or (child.is_symlink() and child.is_dir()):
                 continue  # wandb/latest-run and the like point at runs read elsewhere
-            if _unreadable(child):
+            if unreadable(child):
                 units.append(Unit(child, UNREADABLE, _run_name(child, root)))
             elif child.is_dir():
                 walk(child)
@@ -239,7 +196,7 @@ def discover(path: str | Path, format: str = "auto") -> tuple[list[Unit], list[s
     comes back in the second list.
     """
     p = Path(path).expanduser()
-    if _unreadable(p):
+    if unreadable(p):
         return [Unit(p, UNREADABLE, _file_run_name(p))], []
     if not p.exists():
         raise LoadError(p, "no such file or folder.")
@@ -250,26 +207,18 @@ def discover(path: str | Path, format: str = "auto") -> tuple[list[Unit], list[s
 
 
 def read_unit(unit: Unit) -> pd.DataFrame:
-    """Read one unit into a tidy long table (warnings as :func:`entropy_law.table.tidy`).
-
-    Raises :class:`~entropy_law.errors.EntropyLawError` (a :class:`LoadError` for
-    anything the reader did not foresee, said in plain words) when the unit cannot be read.
-    """
-    return tidy(_read_raw(unit), origin=str(unit.path))
+    """Read one unit into a tidy long table (warnings as :func:`entropy_law.table.tidy`);
+    EntropyLawError (LoadError in plain words for the unforeseen) when it cannot be."""
+    return tidy(_read_unit(unit), origin=str(unit.path))
 
 
-def _read_raw(unit: Unit) -> pd.DataFrame:
-    """:func:`_read_unit`, with anything the reader did not foresee as a plain LoadError."""
+def _read_unit(unit: Unit) -> pd.DataFrame:
     try:
-        return _read_unit(unit)
+        df = unit.reader.read(unit.path)
     except (EntropyLawError, Warning):  # a Warning here is one turned into an error (-W error)
         raise
     except Exception as exc:  # not foreseen by the reader: say what it means, not its type
         raise LoadError(unit.path, f"could not be read: {plain_reason(exc)}.") from exc
-
-
-def _read_unit(unit: Unit) -> pd.DataFrame:
-    df = unit.reader.read(unit.path)
     if df is None or len(df) == 0:
         raise LoadError(unit.path, "no data points found in this log.")
     meta = dict(df.attrs.get("meta") or {})
@@ -320,8 +269,8 @@ def _scan_remote(path) -> LoadReport:
 
 def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
     p = Path(path).expanduser()
-    if _unreadable(p):
-        _refuse_unreadable(p)
+    if unreadable(p):
+        refuse_unreadable(p)
     if not p.exists():
         hint = ""
         if p.parent.is_dir():
@@ -358,7 +307,7 @@ def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
     run_meta: dict[str, dict] = {}
     for unit in with_progress(units, progress):
         try:
-            raw = _read_raw(unit)
+            raw = _read_unit(unit)
             meta = raw.attrs.pop("meta", None) or {}
             frames.append(tidy(raw, origin=str(unit.path)))
             for r in raw["run"].unique():

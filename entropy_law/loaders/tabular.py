@@ -141,16 +141,11 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
             DataWarning,
             stacklevel=3,
         )
-    if not rows and bad_step:
-        raise LoadError(
-            path,
-            f"no line has a whole-number step within the int64 range ({bad_step[0][1]} on "
-            f"line {bad_step[0][0]}). Point the loader at the trainer step.",
-        )
     if not rows:
+        why = f" (no line has a whole-number step within int64: line {bad_step[0][0]})" if bad_step else ""
         raise LoadError(
             path,
-            "no JSON object lines found; expected one JSON object per line with a step key and metric keys.",
+            f"no usable JSON object lines found{why}; expected one JSON object per line with a step key.",
         )
     return pd.DataFrame.from_records(rows)
 

@@ -103,7 +103,7 @@ def _head_objects(path: Path, n: int) -> list[dict] | None:
     for line in lines:
         try:
             o = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting: a damaged line
             continue  # a cut last line of the head
         if not isinstance(o, dict):
             return None
@@ -135,7 +135,7 @@ def read(path: Path) -> pd.DataFrame:
             continue
         try:
             o = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting: a damaged line
             bad += 1
             continue
         if isinstance(o, dict):
