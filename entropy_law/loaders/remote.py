@@ -8,6 +8,7 @@ network, before a run is read.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,10 @@ __all__ = ["is_remote", "read_remote"]
 def is_remote(path) -> bool:
     """True when *path* is a server address rather than a local file or folder."""
     text = str(path)
-    if Path(text).expanduser().exists():
+    try:
+        if os.path.lexists(Path(text).expanduser()):
+            return False
+    except OSError:  # a local path under a folder this user may not search
         return False
     return is_mlflow(text) or is_wandb(text)
 
