@@ -25,6 +25,7 @@ import pandas as pd
 from ..errors import DataWarning, EntropyLawError, LoadError
 from ..table.tidy import tidy
 from ._access import UNREADABLE, quiet, refuse_unreadable, unreadable
+from ._naming import dedupe_run_names, file_run_name, run_name
 from ._numbers import plain_reason
 from .base import Reader
 from .discovery_report import (
@@ -124,21 +125,6 @@ def _dir_reader(path: Path, fmt: str) -> Reader | None:
     return None
 
 
-def _run_name(path: Path, root: Path) -> str:
-    if path == root:
-        return path.stem if path.is_file() else path.resolve().name
-    rel = path.relative_to(root)
-    return rel.with_suffix("").as_posix() if path.is_file() else rel.as_posix()
-
-
-def _file_run_name(p: Path) -> str:
-    """A single file's run: its stem; for an event file, its prefix or its folder's name."""
-    if "tfevents" in p.name:
-        prefix = p.name.split("events.out.tfevents")[0].rstrip("_.-")
-        return prefix or p.resolve().parent.name
-    return p.stem
-
-
 def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
     units: list[Unit] = []
     skipped: list[str] = []
@@ -149,7 +135,7 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
                 return walk_readable(d)
         except OSError:  # raced or half-readable (r without x): the folder is an error entry
             pass
-        units.append(Unit(d, UNREADABLE, _run_name(d, root)))
+        units.append(Unit(d, UNREADABLE, run_name(d, root)))
 
     def walk_readable(d: Path) -> None:
         r = _dir_reader(d, fmt)
@@ -160,21 +146,21 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
 
             own = [f for f in d.iterdir() if f.name.startswith("events.out.tfevents")]
             if own:
-                units.append(Unit(d, r, _run_name(d, root)))
+                units.append(Unit(d, r, run_name(d, root)))
             for f in prefixed_event_files(d):
                 prefix = f.name.split("events.out.tfevents")[0].rstrip("_.-")
-                name = _run_name(d, root) + "/" + prefix if d != root else prefix
+                name = run_name(d, root) + "/" + prefix if d != root else prefix
                 units.append(Unit(f, r, name))
         elif r is not None:
             # a store splits into independent parts (MLflow runs): one bad run costs itself
             parts = r.units(d) if r.units is not None else [d]
-            units.extend(Unit(u, UNREADABLE if unreadable(u) else r, _run_name(u, root)) for u in parts)
+            units.extend(Unit(u, UNREADABLE if unreadable(u) else r, run_name(u, root)) for u in parts)
             return
         for child in sorted(d.iterdir()):
             if child.name.startswith(".") or (child.is_symlink() and child.is_dir()):
                 continue  # wandb/latest-run and the like point at runs read elsewhere
             if unreadable(child):
-                units.append(Unit(child, UNREADABLE, _run_name(child, root)))
+                units.append(Unit(child, UNREADABLE, run_name(child, root)))
             elif child.is_dir():
                 walk(child)
             elif r is None or r.name != "tensorboard" or "tfevents" not in child.name:
@@ -182,7 +168,7 @@ def _discover(root: Path, fmt: str) -> tuple[list[Unit], list[str]]:
                 if fr is None:
                     skipped.append(str(child))
                 elif fr.name != "wandb-run":  # .wandb files are read with their folder
-                    units.append(Unit(child, fr, _run_name(child, root)))
+                    units.append(Unit(child, fr, run_name(child, root)))
 
     walk(root)
     return units, skipped
@@ -197,12 +183,12 @@ def discover(path: str | Path, format: str = "auto") -> tuple[list[Unit], list[s
     """
     p = Path(path).expanduser()
     if unreadable(p):
-        return [Unit(p, UNREADABLE, _file_run_name(p))], []
+        return [Unit(p, UNREADABLE, file_run_name(p))], []
     if not p.exists():
         raise LoadError(p, "no such file or folder.")
     if p.is_file():
         r = _file_reader(p, format)
-        return ([Unit(p, r, _file_run_name(p))], []) if r is not None else ([], [str(p)])
+        return ([Unit(p, r, file_run_name(p))], []) if r is not None else ([], [str(p)])
     return _discover(p, format)
 
 
@@ -289,7 +275,7 @@ def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
                 + ". Pass format=NAME (CLI: --format NAME) if the file is one of "
                 "these under another name.",
             )
-        units = [Unit(p, r, _file_run_name(p))]
+        units = [Unit(p, r, file_run_name(p))]
         skipped: list[str] = []
         single = True
     else:
@@ -320,7 +306,7 @@ def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
         detail = "; ".join(f"{pth}: {msg}" for pth, msg in errors[:5])
         raise LoadError(p, f"none of the {len(units)} log(s) found could be read ({detail}).")
     table = pd.concat(frames, ignore_index=True)
-    table = _dedupe_run_names(table)
+    table = dedupe_run_names(table)
     table = tidy(table, origin=str(p), warn=False)
     runs = set(table["run"].unique())
     table.attrs["run_meta"] = {r: m for r, m in run_meta.items() if r in runs}
@@ -328,17 +314,6 @@ def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
     return LoadReport(
         table=table, units=tuple(units), errors=tuple(errors), skipped=tuple(skipped), reasons=reasons
     )
-
-
-def _dedupe_run_names(table: pd.DataFrame) -> pd.DataFrame:
-    """Two sources naming a run alike get the source path prepended, so runs stay apart."""
-    per = table.groupby("run")["source"].nunique()
-    clash = per[per > 1].index
-    if len(clash):
-        mask = table["run"].isin(clash)
-        table = table.copy()
-        table.loc[mask, "run"] = table.loc[mask, "source"] + ":" + table.loc[mask, "run"]
-    return table
 
 
 def _check_load_args(path, format, run) -> None:
