@@ -81,8 +81,9 @@ def _run_unprivileged(args: list[str], cwd: Path) -> subprocess.CompletedProcess
 
 def test_unreadable_folder_is_an_error_entry_not_a_crash(locked_fleet):
     code = (
-        "import json, sys, warnings; warnings.simplefilter('ignore'); import entropy_law as el\n"
-        "r = el.loaders.scan(sys.argv[1])\n"
+        "import json, sys, warnings; warnings.simplefilter('ignore')\n"
+        "from entropy_law.loaders import scan\n"
+        "r = scan(sys.argv[1])\n"
         "print(json.dumps({'runs': sorted(set(r.table.run)), 'errors': dict(r.errors)}))\n"
     )
     p = _run_unprivileged([sys.executable, "-c", code, str(locked_fleet)], locked_fleet)
