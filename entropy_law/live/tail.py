@@ -33,6 +33,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import DataWarning, LoadError, TruncatedLogWarning
+from ..loaders._numbers import flatten
 from ..loaders._tfevents import decode_records
 from ..loaders._tfrecord import BAD_LENGTH, frame_records
 from ..loaders.hf_trainer_state import read as read_trainer_state
@@ -140,16 +141,6 @@ class TfeventsTail(Tail):
         return [], len(buf)
 
 
-def _flatten(obj: dict, prefix: str = "") -> dict:
-    out: dict = {}
-    for k, v in obj.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}/"))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
 def _numeric(d: dict) -> dict[str, float]:
     out = {}
     for k, v in d.items():
@@ -214,9 +205,9 @@ class JsonlTail(_LineTail):
                 )
             return None
         if obj.keys() >= {"step", "data"} and isinstance(obj["data"], dict):
-            flat = {"step": obj["step"], **_flatten(obj["data"])}  # verl's file logger
+            flat = {"step": obj["step"], **flatten(obj["data"])}  # verl's file logger
         else:
-            flat = _flatten(obj)
+            flat = flatten(obj)
         step = _step_of(flat)
         if step is None:
             step = self.lines  # no step key: the line number

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from ._numbers import exact_step
+from ._numbers import exact_step, is_number
 
 __all__ = ["loads", "numbered_objects", "log_rows"]
 
@@ -46,10 +46,6 @@ def numbered_objects(lines: Iterable[str]) -> tuple[list[tuple[int, dict]], list
     return objs, bad
 
 
-def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
 def log_rows(
     rows: list[tuple[int, dict]], step_columns: Sequence[str]
 ) -> tuple[list[dict], list[tuple[int, str]], list[tuple[int, str, object]]]:
@@ -70,9 +66,9 @@ def log_rows(
                 bad.append((i, f"its step {str(row[key])[:40]!r} is {why}"))
                 continue
         kept.append((i, row))
-    numeric = {k for _, r in kept for k, v in r.items() if _is_number(v)}
+    numeric = {k for _, r in kept for k, v in r.items() if is_number(v)}
     odd: list[tuple[int, str, object]] = []
     for i, r in kept:
-        for k in [k for k, v in r.items() if k in numeric and v is not None and not _is_number(v)]:
+        for k in [k for k, v in r.items() if k in numeric and v is not None and not is_number(v)]:
             odd.append((i, k, r.pop(k)))
     return [r for _, r in kept], bad, odd

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal, InvalidOperation
+from typing import TypeGuard
 
 import numpy as np
 
@@ -24,6 +25,8 @@ __all__ = [
     "text_float",
     "text_int",
     "plain_reason",
+    "is_number",
+    "flatten",
 ]
 
 INT64_MIN = -(2**63)
@@ -144,3 +147,24 @@ def plain_reason(exc: BaseException) -> str:
     if isinstance(exc, UnicodeError):
         return "it holds text in an unknown encoding"
     return "the loader failed on unexpected content; please report this file as a bug"
+
+
+def is_number(v: object) -> TypeGuard[int | float]:
+    """A JSON number: an int or a float, not a bool."""
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def flatten(obj: dict, prefix: str = "", *, sep: str = "/", keep_media: bool = False) -> dict:
+    """Nested dicts become joined keys (``{"a": {"b": 1}}`` -> ``a/b`` with ``sep="/"``).
+
+    With *keep_media*, a dict holding ``_type`` (a W&B media or summary object) is kept as
+    one value instead of being flattened.
+    """
+    out: dict = {}
+    for k, v in obj.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and not (keep_media and "_type" in v):
+            out.update(flatten(v, key + sep, sep=sep, keep_media=keep_media))
+        else:
+            out[key] = v
+    return out

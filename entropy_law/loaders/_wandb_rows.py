@@ -15,34 +15,17 @@ import math
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import TypeGuard
 
 import pandas as pd
 
 from ..errors import DataWarning
 from ..table.tidy import make_long
 from ._jsonlines import loads
-from ._numbers import exact_step, json_number
+from ._numbers import exact_step, is_number, json_number
 
-__all__ = ["Rows", "flatten", "parse_value_json"]
+__all__ = ["Rows", "parse_value_json"]
 
 _UNPARSED = object()  # value_json that is not JSON
-
-
-def _is_number(v: object) -> TypeGuard[int | float]:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def flatten(obj: dict, prefix: str = "") -> dict:
-    """Nested dicts become dotted keys (``{"a": {"b": 1}}`` -> ``a.b``), as W&B names them."""
-    out = {}
-    for k, v in obj.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and "_type" not in v:
-            out.update(flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
 
 
 def parse_value_json(vj: str) -> object:
@@ -81,7 +64,7 @@ class Rows:
 
     def add_row(self, row: dict, fallback_step: int | None = None, where: str = "") -> None:
         s = row.get(self.step_key, fallback_step if self.step_key == "_step" else None)
-        if not _is_number(s):
+        if not is_number(s):
             self.no_step += 1
             return
         step, why = exact_step(s)
@@ -92,11 +75,11 @@ class Rows:
                 self.bad_row(where, f"its {self.step_key} {s!r} is {why}"[:200])
             return
         ts = row.get("_timestamp")
-        t = float(ts) if isinstance(ts, int | float) and _is_number(ts) and abs(ts) < 2**1023 else math.nan
+        t = float(ts) if isinstance(ts, int | float) and is_number(ts) and abs(ts) < 2**1023 else math.nan
         for key, v in row.items():
             if key[:1] == "_" or key == self.step_key:
                 continue
-            if v.__class__ is float or _is_number(v):
+            if v.__class__ is float or is_number(v):
                 if v.__class__ is int and abs(v) >= 2**1023:  # beyond float64
                     self.too_large[key] += 1
                     continue

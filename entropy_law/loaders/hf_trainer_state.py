@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataWarning, LoadError
+from ._numbers import is_number
 from .base import Reader
 
 __all__ = ["READER", "read", "sniff_file", "sniff_dir", "latest_state"]
@@ -123,10 +124,6 @@ def latest_state(folder: Path) -> tuple[Path, list[Path]]:
     return max(found, key=key), found
 
 
-def _is_number(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
 def read(path: Path) -> pd.DataFrame:
     """Read a ``trainer_state.json`` (or a checkpoints folder) into ``step, metric, value``."""
     path = Path(path)
@@ -141,7 +138,8 @@ def read(path: Path) -> pd.DataFrame:
     else:
         state_path = path
     state = _load_json(state_path)
-    steps, keys, values, meta = [], [], [], {}
+    steps, keys, values = [], [], []
+    meta: dict[str, Any] = {}
     no_step = 0
     epoch_at: set[int] = set()  # an eval entry repeats the train entry's epoch at its step
     for entry in state["log_history"]:
@@ -149,11 +147,11 @@ def read(path: Path) -> pd.DataFrame:
             no_step += 1
             continue
         s: Any = entry.get("step")
-        if not _is_number(s) or s != int(s):
+        if not is_number(s) or s != int(s):
             no_step += 1
             continue
         for k, v in entry.items():
-            if k == "step" or not _is_number(v):
+            if k == "step" or not is_number(v):
                 continue
             if k in SUMMARY_KEYS:
                 meta[k] = v

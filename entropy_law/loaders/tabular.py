@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..errors import DataWarning, LoadError, TruncatedLogWarning
 from ._jsonlines import loads, log_rows, numbered_objects
+from ._numbers import flatten
 from ._table_checks import (
     decompressed,
     delimited_header,
@@ -122,9 +123,10 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
     flat = []
     for i, obj in objs:
         if obj.keys() == {"step", "data"} and isinstance(obj["data"], dict):
-            flat.append((i, {"step": obj["step"], **_flatten(obj["data"])}))  # verl file logger
+            data = flatten(obj["data"], keep_media=True)  # verl's file logger: {"step", "data"}
+            flat.append((i, {"step": obj["step"], **data}))
         else:
-            flat.append((i, _flatten(obj)))
+            flat.append((i, flatten(obj, keep_media=True)))
     rows, bad_step, odd = log_rows(flat, STEP_COLUMNS)  # a damaged line costs only itself
     bad = sorted(bad + bad_step)
     if bad:
@@ -150,17 +152,6 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows)
 
 
-def _flatten(obj: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in obj.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and not {"_type"} & v.keys():
-            out.update(_flatten(v, key + "/"))
-        else:
-            out[key] = v
-    return out
-
-
 def _read_json(path: Path) -> pd.DataFrame:
     text = _read_text(path)
     try:
@@ -182,7 +173,7 @@ def _read_json(path: Path) -> pd.DataFrame:
             "of records or a table saved by pandas.",
         ) from None
     if isinstance(obj, list):
-        return pd.DataFrame.from_records([_flatten(r) for r in obj if isinstance(r, dict)])
+        return pd.DataFrame.from_records([flatten(r, keep_media=True) for r in obj if isinstance(r, dict)])
     if isinstance(obj, dict):
         if {"columns", "data"} <= obj.keys():  # orient="split"
             return pd.DataFrame(obj["data"], columns=obj["columns"])

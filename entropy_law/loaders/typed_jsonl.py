@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataWarning, LoadError, TruncatedLogWarning
+from ._numbers import flatten, is_number
 from .base import Reader
 from .options import current
 
@@ -59,26 +60,12 @@ def _type_key(obj: dict) -> str | None:
     return next((k for k in TYPE_KEYS if isinstance(obj.get(k), str)), None)
 
 
-def _is_number(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _flatten(obj: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in obj.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}/"))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
 def step_key(objs: list[dict], given: str | None = None) -> str | None:
     """The step key of *objs*: *given*, else the first of :data:`STEP_KEYS` in every record,
     else the one in the most records; None when no record holds one."""
     if given is not None:
         return given
-    held = Counter(k for o in objs for k in STEP_KEYS if _is_number(o.get(k)))
+    held = Counter(k for o in objs for k in STEP_KEYS if is_number(o.get(k)))
     if not held:
         return None
     for k in STEP_KEYS:
@@ -164,10 +151,10 @@ def read(path: Path) -> pd.DataFrame:
         if tk is None:
             untyped += 1
             continue
-        if not _is_number(s) or not np.isfinite(s) or s != int(s):
+        if not is_number(s) or not np.isfinite(s) or s != int(s):
             no_step += 1
             continue
-        flat = {k: v for k, v in _flatten(o).items() if k not in (tk, key) and _is_number(v)}
+        flat = {k: v for k, v in flatten(o).items() if k not in (tk, key) and is_number(v)}
         recs.setdefault((o[tk], int(s)), []).append(flat)
     if not recs:
         raise LoadError(path, f"no typed record holds a whole-number step {key!r}; pass step=KEY.")

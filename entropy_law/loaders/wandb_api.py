@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..errors import LoadError
 from ..table.tidy import make_long
+from ._numbers import is_number
 from .options import current
 
 __all__ = ["parse_wandb", "is_wandb", "read_wandb", "make_api"]
@@ -81,10 +82,6 @@ def make_api(base_url: str | None = None):
     return wandb.Api(overrides=overrides)
 
 
-def _is_number(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
 def _run_frame(run, step_key: str | None, origin: str) -> tuple[pd.DataFrame, dict]:
     rows = list(run.scan_history())
     if step_key is None:
@@ -93,13 +90,13 @@ def _run_frame(run, step_key: str | None, origin: str) -> tuple[pd.DataFrame, di
     no_step = 0
     for r in rows:
         s = r.get(step_key)
-        if not _is_number(s) or not math.isfinite(s) or s != int(s):
+        if not is_number(s) or not math.isfinite(s) or s != int(s):
             no_step += 1
             continue
         t = r.get("_timestamp")
-        t = float(t) if _is_number(t) else math.nan
+        t = float(t) if is_number(t) else math.nan
         for k, v in r.items():
-            if k == step_key or (k.startswith("_") and k != "_runtime") or not _is_number(v):
+            if k == step_key or (k.startswith("_") and k != "_runtime") or not is_number(v):
                 continue
             steps.append(int(s))
             metrics.append(k)

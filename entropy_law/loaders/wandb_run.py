@@ -51,7 +51,8 @@ import pandas as pd
 
 from ..errors import DataWarning, LoadError, TruncatedLogWarning
 from ._jsonlines import numbered_objects
-from ._wandb_rows import Rows, flatten, parse_value_json
+from ._numbers import flatten
+from ._wandb_rows import Rows, parse_value_json
 from .base import Reader
 
 __all__ = ["READER", "read", "read_run", "iter_records", "sniff_dir", "sniff_file"]
@@ -178,7 +179,7 @@ def _read_jsonl(path: Path, rows: Rows) -> None:
         raise LoadError(path, f"cannot read the file ({exc.strerror}).") from None
     objs, bad = numbered_objects(lines)
     for i, obj in objs:
-        rows.add_row(flatten(obj), where=f"line {i}")
+        rows.add_row(flatten(obj, sep=".", keep_media=True), where=f"line {i}")
     cut = [(i, why) for i, why in bad if i == len(lines)]
     if cut:
         warnings.warn(
@@ -214,7 +215,7 @@ def _read_binary(path: Path, rows: Rows) -> str | None:
                 key = (nk[0] if len(nk) == 1 else ".".join(nk)) if nk else item.key
                 v = parse_value_json(item.value_json)
                 if isinstance(v, dict) and "_type" not in v:
-                    row.update(flatten(v, key + "."))
+                    row.update(flatten(v, key + ".", sep=".", keep_media=True))
                 else:
                     row[key] = v
             rows.add_row(row, fallback_step=rec.history.step.num, where=f"history record {n_hist}")
