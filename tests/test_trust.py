@@ -216,7 +216,7 @@ def test_benchmark_baselines_recover_planted_curves():
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="issue-11 coverage target missed on the simulator at the 25% cut (0.63 in "
+    reason="issue-11 coverage target missed on the simulator at the 25% cut (0.71 in "
     "docs/benchmarks.md; 20 of 30 here): law-only forecasts of still-rising runs under-cover",
 )
 def test_horizon_intervals_cover_on_simulated_runs():
