@@ -12,6 +12,7 @@ from ..fitting.intervals import percentile_interval
 from ..fitting.laws import get_law
 from ..fitting.results import Estimate
 from ..trajectory.fit import fit_trajectory
+from .budget import entropy_budget
 from .fallback import fallback_result, level_estimate, with_verdict
 from .gates import sigmoid_gate
 from .level import level_forecast, noise_scale, shrink_shift
@@ -249,6 +250,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
                 "entropy_floor": np.asarray(tr.floor_draws[:n], float),
             }
         ),
+        budget=entropy_budget(s.e_step, s.e_val, tr, lf.draws.get("a"), float(lf.params["a"].value), level),
         **common,
     )
     return with_verdict(res, lvl, s)

@@ -140,6 +140,7 @@ class ForecastResult:
     verdict: str = "unforecastable"
     verdict_reason: str = ""
     expected_gain: Estimate = _NAN
+    budget: Any = None  # EntropyBudget (forecasting.budget); None on fallbacks
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -190,6 +191,7 @@ class ForecastResult:
             "saturation_fraction": st.saturation_fraction,
             "warnings": list(self.warnings),
             "detection": self.detection,
+            "entropy_budget": None if self.budget is None else self.budget.to_dict(),
             "compute": None
             if self.compute is None
             else {
