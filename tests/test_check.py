@@ -298,11 +298,13 @@ def test_cli_usage_errors_exit_2(tmp_path, monkeypatch):
     assert res.exit_code == 2 and "markdown" in res.stderr
 
 
-def test_missing_path_is_an_error_run_not_an_abort(tmp_path):
+def test_missing_path_is_a_usage_error(tmp_path):
+    """A PATH that names nothing is a typo, not a run that failed: exit 2 before any work
+    (issue 12), with the JSON document still printed."""
     res = _run([str(tmp_path / "nope"), "--min-ceiling", "0.5", "--format", "json"])
-    assert res.exit_code == 1
-    (run,) = json.loads(res.stdout)["runs"]
-    assert run["status"] == "error" and "no such file" in run["message"]
+    assert res.exit_code == 2
+    (err,) = json.loads(res.stdout)["errors"]
+    assert "nope" in err["error"] and "no such file" in err["error"]
 
 
 def test_real_run(real_runs_dir):

@@ -10,7 +10,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -19,7 +19,7 @@ from ..checking.report import FORMATS, append_step_summary, render
 from ..checking.result import CheckSettings
 from ..checking.runner import check
 from ..errors import EntropyLawError
-from .common import LoggingStepsOpt, StepOpt, echo_err, fail
+from .common import Aggregate, Kind, LoggingStepsOpt, StepOpt, check_inputs, check_output, echo_err, fail
 
 
 class Progress:
@@ -95,7 +95,8 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         fmt: Annotated[
-            str | None, typer.Option("--format", help=f"Output: {', '.join(FORMATS)} [default: text].")
+            Literal[tuple(FORMATS)] | None,  # type: ignore[valid-type]
+            typer.Option("--format", help="Output [default: text]."),
         ] = None,
         output: Annotated[
             Path | None, typer.Option(help="Write the report to this file instead of stdout.")
@@ -131,16 +132,16 @@ def register(app: typer.Typer) -> None:
         reward: Annotated[
             str | None, typer.Option(help="Performance metric key (detected when omitted).")
         ] = None,
-        kind: Annotated[
-            str | None, typer.Option(help="Which performance metric detection prefers: auto, val or train.")
-        ] = None,
+        kind: Annotated[Kind | None, typer.Option(help="Which performance metric detection prefers.")] = None,
         progress: Annotated[
             bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
         ] = True,
         step: StepOpt = None,
         aggregate: Annotated[
-            str | None,
-            typer.Option(help="Several records of one type at one step (typed JSON lines): mean or last."),
+            Aggregate | None,
+            typer.Option(
+                help="Several records of one type at one step (typed JSON lines): mean or last.",
+            ),
         ] = None,
         logging_steps: LoggingStepsOpt = None,
     ) -> None:
@@ -188,6 +189,9 @@ def register(app: typer.Typer) -> None:
         except EntropyLawError as exc:
             wants_json = (fmt if fmt is not None else conf.get("format")) == "json"
             raise fail(str(exc), json_doc=_failure_doc() if wants_json else None) from None
+        failure_doc = _failure_doc() if out_fmt == "json" else None
+        check_inputs(paths, failure_doc)
+        check_output(output, "--output", failure_doc)
         if used is not None:
             echo_err(f"settings from {used}")
         client = _dask_client(dask) if dask else None

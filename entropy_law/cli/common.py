@@ -6,7 +6,7 @@ import json
 import sys
 import warnings
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -23,7 +23,11 @@ __all__ = [
     "parse_bounds",
     "load_logs",
     "internal_error",
+    "check_output",
+    "check_inputs",
     "HELP_OPTIONS",
+    "Aggregate",
+    "Kind",
 ]
 
 USAGE_ERROR = 2
@@ -62,6 +66,38 @@ def guard(json_doc: dict | None = None):
         yield
     except EntropyLawError as exc:
         raise fail(str(exc), json_doc=json_doc) from None
+
+
+def check_output(path, option: str, json_doc: dict | None = None) -> None:
+    """Fail (exit 2) before any work when the output file *path* of *option* cannot be written.
+
+    Checked up front so that a typo in ``--plot``/``--output`` costs no fitting time: the
+    folder must exist and be writable, and *path* must not be a folder.
+    """
+    if path is None:
+        return
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise fail(f"{option} {path}: is a folder; give a file name.", json_doc=json_doc)
+    if not parent.is_dir():
+        msg = f"{option} {path}: the folder {parent} does not exist; create it or give another path."
+        raise fail(msg, json_doc=json_doc)
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise fail(f"{option} {path}: not writable; give another path.", json_doc=json_doc)
+
+
+def check_inputs(paths, json_doc: dict | None = None) -> None:
+    """Fail (exit 2) before any work when a PATH argument names nothing on disk."""
+    from pathlib import Path
+
+    missing = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths) if not Path(p).exists()]
+    if missing:
+        msg = f"PATH {', '.join(missing)}: no such file or folder; give log files or folders that exist."
+        raise fail(msg, json_doc=json_doc)
 
 
 def internal_error(exc: BaseException) -> str:
@@ -108,11 +144,19 @@ StepOpt = Annotated[
         help="Key to use as the step axis (e.g. train/global_step, grpo_step); detected when omitted.",
     ),
 ]
+#: choices validated while parsing (exit 2 naming the option) and listed in ``--help``
+Aggregate = Literal["mean", "last"]
+Kind = Literal["auto", "val", "train"]
 AggregateOpt = Annotated[
-    str,
+    Aggregate,
     typer.Option(
-        "--aggregate", help="Several records of one type at one step (typed JSON lines): mean or last."
+        "--aggregate",
+        help="Several records of one type at one step (typed JSON lines): mean or last.",
     ),
+]
+KindOpt = Annotated[
+    Kind,
+    typer.Option("--kind", help="Which performance metric detection prefers."),
 ]
 LoggingStepsOpt = Annotated[
     int | None,

@@ -16,6 +16,7 @@ from .common import (
     LoggingStepsOpt,
     StepOpt,
     captured_warnings,
+    check_output,
     dump_json,
     echo_err,
     fail,
@@ -108,6 +109,7 @@ def register(app: typer.Typer) -> None:
             if as_json
             else None
         )
+        check_output(plot, "--plot", doc)
         if not 0 < level < 1:
             raise fail(f"--level must lie in (0, 1); got {level}.", json_doc=doc)
         if n_boot < 20:

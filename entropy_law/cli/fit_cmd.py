@@ -27,6 +27,7 @@ from .common import (
     LoggingStepsOpt,
     StepOpt,
     captured_warnings,
+    check_output,
     dump_json,
     echo_err,
     fail,
@@ -89,6 +90,7 @@ def fit_command(
     doc: dict | None = {"runs": [], "errors": []} if as_json else None
     if not 0.0 < level < 1.0:
         raise fail(f"--level must lie strictly between 0 and 1 (e.g. 0.95); got {level}.", json_doc=doc)
+    check_output(plot, "--plot", doc)
     results, records = [], []
     with guard(doc):
         bounded = parse_bounds(bounds)

@@ -15,9 +15,11 @@ from ..forecasting.forecaster import forecast, prepare_run
 from .common import (
     AggregateOpt,
     BoundsOpt,
+    KindOpt,
     LoggingStepsOpt,
     StepOpt,
     captured_warnings,
+    check_output,
     dump_json,
     echo_err,
     fail,
@@ -37,9 +39,7 @@ Reward = Annotated[
         "metric wins over the training reward).",
     ),
 ]
-Kind = Annotated[
-    str, typer.Option("--kind", help="Which performance metric detection prefers: auto, val or train.")
-]
+Kind = KindOpt
 Json = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document.")]
 
 
@@ -124,6 +124,7 @@ def register(app: typer.Typer) -> None:
             raise fail(f"--level must lie in (0, 1); got {level}.", json_doc=doc)
         if example == (path is not None):
             raise fail("give a PATH to forecast, or --example (not both).", json_doc=doc)
+        check_output(plot, "--plot", doc)
         records = []
         with guard(doc), example_path() as ex:
             bounded = parse_bounds(bounds)

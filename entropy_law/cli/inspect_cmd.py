@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -71,7 +71,8 @@ def register(app: typer.Typer) -> None:
     def inspect_command(
         path: Annotated[Path, typer.Argument(help="A log file or a folder of runs.")],
         format: Annotated[
-            str, typer.Option("--format", help="auto, or one of: " + ", ".join(formats()))
+            Literal[("auto",) + tuple(formats())],  # type: ignore[valid-type]
+            typer.Option("--format", help="Log format."),
         ] = "auto",
         entropy: Annotated[str | None, typer.Option(help="Entropy metric key.")] = None,
         reward: Annotated[str | None, typer.Option(help="Performance metric key.")] = None,

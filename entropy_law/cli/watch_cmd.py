@@ -22,7 +22,7 @@ from ..errors import EntropyLawError
 from ..live.collector import LiveForecast
 from ..live.rules import StopRules
 from ..live.watcher import EXIT_ON, Watcher, fires
-from .common import echo_err, fail
+from .common import KindOpt, echo_err, fail
 
 
 def _f(x: float, fmt: str = ".4g") -> str:
@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[float | None, typer.Option(help="Stop (exit 0) after this many seconds.")] = None,
         entropy: Annotated[str | None, typer.Option(help="Entropy metric key (detected).")] = None,
         reward: Annotated[str | None, typer.Option(help="Performance metric key (detected).")] = None,
-        kind: Annotated[str, typer.Option(help="Preferred performance metric: auto, val, train.")] = "auto",
+        kind: KindOpt = "auto",
         n_boot: Annotated[int, typer.Option(help="Bootstrap size of each forecast.")] = 40,
     ) -> None:
         """Follow logs while they are written; re-forecast when new steps arrive."""

@@ -1,0 +1,74 @@
+"""Every command follows the CLI conventions on bad input: exit code 2, no traceback, a
+message naming the argument at fault (see ``entropy_law.cli`` and issue 12).
+
+The sweep is driven by the lazy command table, so a new command is covered (or fails here
+until it gets a row in ``CHOICES``) without anyone remembering to add it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from entropy_law.cli import _LAZY, app
+
+RUN = "verl-asyncreward_qwen2-7b-instruct_grpo_gsm8k_fsdp_base.csv"
+
+#: command -> (a choice option, the extra arguments the command needs to get that far)
+CHOICES: dict[str, tuple[str, list[str]]] = {
+    "check": ("--format", ["--min-ceiling", "0.5"]),
+    "compare": ("--aggregate", []),
+    "fit": ("--law", []),
+    "forecast": ("--kind", []),
+    "backtest": ("--kind", []),
+    "inspect": ("--format", []),
+    "watch": ("--kind", ["--once"]),
+}
+#: commands that write a file, and the option naming it
+OUTPUTS = {"fit": "--plot", "forecast": "--plot", "compare": "--plot", "check": "--output"}
+#: arguments (besides the one under test) that make the command otherwise valid
+NEEDS = {"check": ["--min-ceiling", "0.5"], "watch": ["--once"]}
+
+
+def _run(args: list[str]):
+    res = CliRunner().invoke(app, args)
+    text = res.output + (res.stderr if res.stderr_bytes is not None else "")
+    return res, text
+
+
+def _assert_usage_error(res, text: str, names: str) -> None:
+    assert res.exit_code == 2, (res.exit_code, text)
+    assert "Traceback" not in text, text
+    assert not isinstance(res.exception, Exception) or isinstance(res.exception, SystemExit), res.exception
+    assert names in text, text
+
+
+def test_every_command_is_swept() -> None:
+    assert set(CHOICES) == set(_LAZY)
+
+
+@pytest.mark.parametrize("command", sorted(_LAZY))
+def test_bad_path(command: str, tmp_path) -> None:
+    missing = str(tmp_path / "no-such-run.jsonl")
+    extra = ["--baseline", "x"] if command == "compare" else []
+    res, text = _run([command, missing, *NEEDS.get(command, []), *extra])
+    _assert_usage_error(res, text, "no-such-run.jsonl")
+
+
+@pytest.mark.parametrize("command", sorted(_LAZY))
+def test_bad_choice(command: str, real_runs_dir) -> None:
+    option, extra = CHOICES[command]
+    path = str(real_runs_dir / RUN)
+    paths = [path, path] if command == "compare" else [path]
+    res, text = _run([command, *paths, *extra, option, "bogus"])
+    _assert_usage_error(res, text, option)
+
+
+@pytest.mark.parametrize("command", sorted(OUTPUTS))
+def test_unwritable_output(command: str, real_runs_dir, tmp_path) -> None:
+    option = OUTPUTS[command]
+    path = str(real_runs_dir / RUN)
+    paths = [path, path] if command == "compare" else [path]
+    target = str(tmp_path / "no-such-folder" / "out.png")
+    res, text = _run([command, *paths, *NEEDS.get(command, []), option, target])
+    _assert_usage_error(res, text, option)
