@@ -7,6 +7,8 @@ until it gets a row in ``CHOICES``) without anyone remembering to add it.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -31,7 +33,7 @@ NEEDS = {"check": ["--min-ceiling", "0.5"], "watch": ["--once"]}
 
 
 def _run(args: list[str]):
-    res = CliRunner().invoke(app, args)
+    res = CliRunner().invoke(app, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
     text = res.output + (res.stderr if res.stderr_bytes is not None else "")
     return res, text
 
@@ -72,3 +74,27 @@ def test_unwritable_output(command: str, real_runs_dir, tmp_path) -> None:
     target = str(tmp_path / "no-such-folder" / "out.png")
     res, text = _run([command, *paths, *NEEDS.get(command, []), option, target])
     _assert_usage_error(res, text, option)
+
+
+@pytest.mark.parametrize("command", sorted(_LAZY))
+def test_help_has_an_example_and_keeps_brackets(command: str) -> None:
+    res, text = _run([command, "--help"])
+    assert res.exit_code == 0, text
+    assert f"Example: entropy-law {command} " in text, text
+    # rich markup would eat "[default: ...]"; plain help keeps it
+    assert "[default:" in text or command in ("compare",), text
+
+
+def test_check_help_names_the_config_table() -> None:
+    res, text = _run(["check", "--help"])
+    unwrapped = re.sub(r"-\s*│?\n│?\s*", "-", text)  # the help may wrap at hyphens
+    assert "[tool.entropy-law.check]" in unwrapped, text
+
+
+@pytest.mark.parametrize(
+    ("command", "option"), [("forecast", "--kind"), ("fit", "--law"), ("inspect", "--format")]
+)
+def test_choices_listed_in_help(command: str, option: str) -> None:
+    res, text = _run([command, "--help"])
+    line = next(ln for ln in text.splitlines() if ln.strip(" │").startswith(option))
+    assert "<str>" not in line and ("|" in line or "one of:" in line), line

@@ -86,22 +86,22 @@ def register(app: typer.Typer) -> None:
             int | None,
             typer.Option(help="Step at which the forecast reports its value (passed to forecast)."),
         ] = None,
-        level: Annotated[float | None, typer.Option(help="Forecast interval level [default: 0.9].")] = None,
+        level: Annotated[float | None, typer.Option(help="Forecast interval level \\[default: 0.9].")] = None,
         config: Annotated[
             Path | None,
             typer.Option(
                 help="TOML file with the settings (default: the nearest pyproject.toml with "
-                "[tool.entropy-law.check])."
+                "\\[tool.entropy-law.check])."
             ),
         ] = None,
         fmt: Annotated[
             Literal[tuple(FORMATS)] | None,  # type: ignore[valid-type]
-            typer.Option("--format", help="Output [default: text]."),
+            typer.Option("--format", help="Output \\[default: text]."),
         ] = None,
         output: Annotated[
             Path | None, typer.Option(help="Write the report to this file instead of stdout.")
         ] = None,
-        jobs: Annotated[int | None, typer.Option(help="Worker processes [default: all cores].")] = None,
+        jobs: Annotated[int | None, typer.Option(help="Worker processes \\[default: all cores].")] = None,
         dask: Annotated[
             str | None,
             typer.Option(
@@ -115,17 +115,17 @@ def register(app: typer.Typer) -> None:
             bool | None, typer.Option("--strict/--no-strict", help="Also fail (exit 1) on inconclusive runs.")
         ] = None,
         n_boot: Annotated[
-            int | None, typer.Option(help="Joint bootstrap resamples per forecast [default: 100].")
+            int | None, typer.Option(help="Joint bootstrap resamples per forecast \\[default: 100].")
         ] = None,
         sigmoid: Annotated[
             str | None,
             typer.Option(
                 help="ScaleRL sigmoid: fallback (only where the law is not claimed), always "
                 "(the forecast command's combined forecast; slower) or never "
-                "[default: fallback]."
+                "\\[default: fallback]."
             ),
         ] = None,
-        seed: Annotated[int | None, typer.Option(help="Random seed [default: 0].")] = None,
+        seed: Annotated[int | None, typer.Option(help="Random seed \\[default: 0].")] = None,
         entropy: Annotated[
             str | None, typer.Option(help="Entropy metric key (detected when omitted).")
         ] = None,
@@ -153,6 +153,8 @@ def register(app: typer.Typer) -> None:
         forecast is too early; error when it cannot be loaded or forecast. Exit code 0
         when nothing is flagged, 1 when a run is flagged or errored (or inconclusive
         with --strict), 2 on usage or configuration errors.
+
+        Example: entropy-law check runs/ --min-ceiling 0.6 --format github
         """
         flags = dict(
             min_ceiling=min_ceiling,

@@ -95,7 +95,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Difference of ceilings, entropy floors and saturation steps of each run against
         a baseline, with bootstrap intervals and a verdict: lifted / no detectable change /
-        lowered."""
+        lowered.
+
+        Example: entropy-law compare base.csv lora.csv --baseline base --plot compare.png
+        """
         errors: list[dict] = []
         doc: dict | None = (
             {

@@ -84,7 +84,10 @@ def fit_command(
     bounds: BoundsOpt = "auto",
 ) -> None:
     """Fit R = -a*exp(H) + b (or another law) to every run and report a, b, the ceiling
-    b - a with bootstrap intervals, and diagnostics."""
+    b - a with bootstrap intervals, and diagnostics.
+
+    Example: entropy-law fit run.csv --law entropy --plot fit.png
+    """
     from ..fitting.runs import fit
 
     doc: dict | None = {"runs": [], "errors": []} if as_json else None

@@ -116,7 +116,10 @@ def register(app: typer.Typer) -> None:
         logging_steps: LoggingStepsOpt = None,
         bounds: BoundsOpt = "auto",
     ) -> None:
-        """Forecast each run's ceiling, saturation step and value at a horizon."""
+        """Forecast each run's ceiling, saturation step and value at a horizon.
+
+        Example: entropy-law forecast run.csv --horizon 2000 --plot forecast.png
+        """
         doc: dict | None = {"runs": [], "errors": []} if as_json else None
         if upto_step is not None and upto_fraction is not None:
             raise fail("give --upto-step or --upto-fraction, not both.", json_doc=doc)
@@ -200,7 +203,10 @@ def register(app: typer.Typer) -> None:
         logging_steps: LoggingStepsOpt = None,
     ) -> None:
         """Cut finished runs early, forecast, and score against what they then did and
-        against the last-value and sigmoid-only baselines."""
+        against the last-value and sigmoid-only baselines.
+
+        Example: entropy-law backtest runs/ --fractions 0.25,0.5
+        """
         try:
             fr = tuple(float(x) for x in fractions.split(",") if x.strip())
         except ValueError:

@@ -72,7 +72,11 @@ def register(app: typer.Typer) -> None:
         path: Annotated[Path, typer.Argument(help="A log file or a folder of runs.")],
         format: Annotated[
             Literal[("auto",) + tuple(formats())],  # type: ignore[valid-type]
-            typer.Option("--format", help="Log format."),
+            typer.Option(
+                "--format",
+                metavar="<format>",
+                help="Log format: auto, or one of: " + ", ".join(formats()) + ".",
+            ),
         ] = "auto",
         entropy: Annotated[str | None, typer.Option(help="Entropy metric key.")] = None,
         reward: Annotated[str | None, typer.Option(help="Performance metric key.")] = None,
@@ -82,7 +86,10 @@ def register(app: typer.Typer) -> None:
         logging_steps: LoggingStepsOpt = None,
     ) -> None:
         """List the runs found, their metrics with step ranges and counts, and the
-        detected entropy and performance metrics."""
+        detected entropy and performance metrics.
+
+        Example: entropy-law inspect runs/ --json
+        """
         empty = {"path": str(path), "runs": [], "errors": [], "skipped": []}
         with guard(empty if as_json else None), captured_warnings():
             doc = inspect_data(

@@ -90,7 +90,10 @@ def register(app: typer.Typer) -> None:
         kind: KindOpt = "auto",
         n_boot: Annotated[int, typer.Option(help="Bootstrap size of each forecast.")] = 40,
     ) -> None:
-        """Follow logs while they are written; re-forecast when new steps arrive."""
+        """Follow logs while they are written; re-forecast when new steps arrive.
+
+        Example: entropy-law watch outputs/ --every 30 --min-ceiling 0.6
+        """
         if exit_on is not None and exit_on not in EXIT_ON:
             raise fail(f"--exit-on {exit_on!r}: expected one of {', '.join(EXIT_ON)}.")
         if exit_on == "flag" and min_ceiling is None and min_saturation_step is None:
