@@ -51,6 +51,7 @@ _LAZY: dict[str, tuple[str, str]] = {
         "List the runs found, their metrics with step ranges and counts, and the\n"
         "detected entropy and performance metrics.",
     ),
+    "report": ("report_cmd", "Write one self-contained HTML report of every run's forecast."),
     "watch": ("watch_cmd", "Follow logs while they are written; re-forecast when new steps arrive."),
 }
 

@@ -1,0 +1,115 @@
+"""One self-contained HTML page of forecasts: a summary table, one section per run with its
+forecast text, forecast plot and fit diagnostics, a comparison plot when several runs
+forecast, and the settings. Figures are inline base64 PNGs; no network is needed to view it."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+__all__ = ["report"]
+
+_CSS = (
+    "body{font-family:sans-serif;max-width:1100px;margin:auto}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}"
+    "pre{background:#f6f6f6;padding:6px;overflow-x:auto}.error{color:#a00}"
+)
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def _est(e) -> str:
+    return f"{e.value:.4g} [{e.ci[0]:.4g}, {e.ci[1]:.4g}]"
+
+
+def _forecasts(items, **kwargs) -> dict[str, Any]:
+    """Run name -> ForecastResult or the error message of a run that failed."""
+    from ..forecasting.forecaster import forecast
+    from ..forecasting.result import ForecastResult
+
+    if isinstance(items, ForecastResult):
+        items = [items]
+    if hasattr(items, "groupby"):
+        items = [g for _, g in items.groupby("run", sort=False)]
+    out: dict[str, Any] = {}
+    for item in items:
+        if isinstance(item, ForecastResult):
+            out[item.run] = item
+            continue
+        name = str(item["run"].iloc[0])
+        try:
+            out[name] = forecast(item, **kwargs)
+        except Exception as exc:  # a run that fails gets a section with its error
+            out[name] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
+    """Write an HTML report of forecasts to *path* and return the path.
+
+    Parameters
+    ----------
+    results_or_tables : ForecastResult, sequence of them, or tidy DataFrame
+        Forecasts, or a tidy long table (``entropy_law.load``) whose runs are forecast here.
+    path : str or Path
+        The HTML file to write.
+    **forecast_kwargs
+        Passed to :func:`entropy_law.forecast` for tables.
+    """
+    from ..plotting.forecast import plot_forecast
+
+    runs = _forecasts(results_or_tables, **forecast_kwargs)
+    e = html.escape
+    rows, sections = [], []
+    for name, r in runs.items():
+        if isinstance(r, str):
+            rows.append(f"<tr><td>{e(name)}</td><td colspan=4 class=error>{e(r)}</td></tr>")
+            sections.append(
+                f'<section class="run"><h2>{e(name)}</h2>'
+                f'<p class="error">Forecast failed: {e(r)}</p></section>'
+            )
+            continue
+        rows.append(
+            f"<tr><td>{e(name)}</td><td>{r.settings.upto_step}</td><td>{r.last_value:.4g}</td>"
+            f"<td>{e(_est(r.ceiling))}</td><td>{e(r.verdict)}</td></tr>"
+        )
+        try:
+            fig = _png(plot_forecast(r))
+        except Exception as exc:
+            fig = f'<p class="error">Plot failed: {e(str(exc))}</p>'
+        diag = ""
+        if r.law_fit is not None:
+            diag = f"<h3>Fit diagnostics</h3><pre>{e(r.law_fit.report())}</pre>"
+        sections.append(f'<section class="run"><h2>{e(name)}</h2><pre>{e(str(r))}</pre>{fig}{diag}</section>')
+    ok = [r for r in runs.values() if not isinstance(r, str)]
+    comp = ""
+    if len(ok) > 1:
+        try:
+            from ..fleet.compare import compare
+            from ..plotting.compare import plot_comparison
+
+            comp = "<h2>Comparison</h2>" + _png(plot_comparison(compare({r.run: r for r in ok})))
+        except Exception as exc:
+            comp = f'<p class="error">Comparison failed: {e(str(exc))}</p>'
+    settings = e(repr(ok[0].settings)) if ok else "none"
+    page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>entropy-law report</title>"
+        f"<style>{_CSS}</style></head><body><h1>entropy-law report</h1><table><tr><th>run</th>"
+        f"<th>step</th><th>current level</th><th>plateau (interval)</th><th>verdict</th></tr>"
+        f"{''.join(rows)}</table>{comp}{''.join(sections)}"
+        f"<h2>Settings</h2><pre>{settings}</pre></body></html>"
+    )
+    out = Path(path)
+    out.write_text(page, encoding="utf-8")
+    return out
