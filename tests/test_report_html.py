@@ -1,0 +1,70 @@
+"""The HTML report: library output, and the page as a real browser (chromium) renders it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import entropy_law as el
+from entropy_law.reporting import report
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_runs"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def test_failed_run_gets_error_section_and_escaping(tmp_path):
+    table = el.load(SAMPLES / "csv" / "grpo-baseline.csv")
+    table = table.assign(run="<b>x</b>")
+    bad = table[table["metric"] == "actor/entropy"]  # no performance metric: forecast raises
+    out = report(bad, tmp_path / "r.html", n_boot=20)
+    text = out.read_text()
+    assert text.count('<section class="run">') == 1
+    assert "Forecast failed" in text
+    assert "<b>x</b>" not in text and "&lt;b&gt;x&lt;/b&gt;" in text
+
+
+@pytest.mark.slow
+def test_report_renders_in_chromium(tmp_path):
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} missing under CI: .ci/run installs it")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    table = el.load(SAMPLES)
+    n_runs = table["run"].nunique()
+    page = report(table, tmp_path / "report.html", n_boot=40)
+    base = [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(
+        [*base, "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert dom.stdout.count('<section class="run">') == n_runs
+    n_img = dom.stdout.count("<img")
+    assert n_img >= n_runs  # one forecast plot per run (+ the comparison)
+    assert dom.stdout.count('src="data:image/png;base64,') == n_img
+    bad = [ln for ln in dom.stderr.splitlines() if "Uncaught" in ln or "ERROR:CONSOLE" in ln]
+    assert not bad, bad
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [*base, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.stat().st_size > 10_000
+    print(f"screenshot artefact: {shot}")
