@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import entropy_law as el
-from entropy_law.reporting import report
+
+report = el.report
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_runs"
 CHROMIUM = "/usr/bin/chromium"
