@@ -162,6 +162,7 @@ sys.modules[__name__].__class__ = _Package
 if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from .checking.result import CheckResult, CheckSettings
     from .checking.runner import check
+    from .reporting.html import report
     from .errors import (
         DataWarning,
         EntropyLawError,
