@@ -162,7 +162,6 @@ sys.modules[__name__].__class__ = _Package
 if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from .checking.result import CheckResult, CheckSettings
     from .checking.runner import check
-    from .reporting.html import report
     from .errors import (
         DataWarning,
         EntropyLawError,
@@ -183,6 +182,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from .forecasting.forecaster import forecast
     from .forecasting.result import ForecastResult
     from .loaders import LoadReport, formats, load, scan
+    from .reporting.html import report
     from .simulate import SimConfig, simulate, simulate_many
     from .table.align import entropy_reward
     from .table.metrics import detect as detect_metrics
