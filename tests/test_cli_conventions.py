@@ -25,9 +25,10 @@ CHOICES: dict[str, tuple[str, list[str]]] = {
     "backtest": ("--kind", []),
     "inspect": ("--format", []),
     "watch": ("--kind", ["--once"]),
+    "report": ("--kind", []),
 }
 #: commands that write a file, and the option naming it
-OUTPUTS = {"fit": "--plot", "forecast": "--plot", "compare": "--plot", "check": "--output"}
+OUTPUTS = {"fit": "--plot", "forecast": "--plot", "compare": "--plot", "check": "--output", "report": "--output"}
 #: arguments (besides the one under test) that make the command otherwise valid
 NEEDS = {"check": ["--min-ceiling", "0.5"], "watch": ["--once"]}
 

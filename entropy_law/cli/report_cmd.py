@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import echo_err, load_logs
+from .common import KindOpt, check_inputs, check_output, echo_err, load_logs
 
 
 def register(app: typer.Typer) -> None:
@@ -19,8 +19,14 @@ def register(app: typer.Typer) -> None:
         ),
         n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = 200,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        kind: KindOpt = "auto",
     ) -> None:
-        """Write one self-contained HTML report of every run's forecast."""
+        """Write one self-contained HTML report of every run's forecast.
+
+        Example: entropy-law report sample_runs/ -o report.html
+        """
+        check_inputs(paths)
+        check_output(out, "--output")
         import pandas as pd
 
         from ..reporting.html import report
@@ -31,5 +37,5 @@ def register(app: typer.Typer) -> None:
             for f, msg in rep.errors:
                 echo_err(f"warning: skipped {f}: {msg}")
             tables.append(rep.table)
-        report(pd.concat(tables, ignore_index=True), out, n_boot=n_boot, seed=seed)
+        report(pd.concat(tables, ignore_index=True), out, n_boot=n_boot, seed=seed, kind=kind)
         typer.echo(str(out))
