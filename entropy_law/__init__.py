@@ -27,6 +27,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "formats": (".loaders", "formats"),
     "LoadReport": (".loaders", "LoadReport"),
     "forecast": (".forecasting.forecaster", "forecast"),
+    "forecast_each": (".forecasting.forecaster", "forecast_each"),
+    "forecast_summary": (".forecasting.headline", "summary_frame"),
     "ForecastResult": (".forecasting.result", "ForecastResult"),
     "backtest": (".forecasting.backtest", "backtest"),
     "backtest_many": (".forecasting.backtest", "backtest_many"),
@@ -73,6 +75,8 @@ __all__ = [
     "formats",
     "LoadReport",
     "forecast",
+    "forecast_each",
+    "forecast_summary",
     "ForecastResult",
     "backtest",
     "backtest_many",
@@ -179,7 +183,8 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from .fleet.comparison import Comparison
     from .fleet.scaling import ScalingResult, fit_scaling
     from .forecasting.backtest import backtest, backtest_many
-    from .forecasting.forecaster import forecast
+    from .forecasting.forecaster import forecast, forecast_each
+    from .forecasting.headline import summary_frame as forecast_summary
     from .forecasting.result import ForecastResult
     from .loaders import LoadReport, formats, load, scan
     from .reporting.html import report

@@ -45,7 +45,7 @@ def test_forecast_reports_saturation_in_units_of_x(tmp_path):
     assert comp["saturation"]["value"] == pytest.approx(1500 * sat["value"], rel=1e-9)
     for got, want in zip(comp["saturation"]["ci"], sat["ci"]):
         assert (got is None) if want is None else got == pytest.approx(1500 * want, rel=1e-9)  # None = inf
-    text = runner.invoke(app, ["forecast", str(p), "--x", "num_tokens", "--n-boot", "40"])
+    text = runner.invoke(app, ["forecast", str(p), "--x", "num_tokens", "--n-boot", "40", "-v"])
     assert text.exit_code == 0 and "saturation at" in text.stdout and "num_tokens" in text.stdout
 
 

@@ -12,6 +12,7 @@ import typer
 from ..errors import EntropyLawError
 from ..forecasting.backtest import backtest
 from ..forecasting.forecaster import forecast, prepare_run
+from ..forecasting.headline import summary_table
 from .common import (
     AggregateOpt,
     BoundsOpt,
@@ -115,6 +116,9 @@ def register(app: typer.Typer) -> None:
         aggregate: AggregateOpt = "mean",
         logging_steps: LoggingStepsOpt = None,
         bounds: BoundsOpt = "auto",
+        detail: Annotated[
+            bool, typer.Option("-v", "--detail", help="Also print each run's detailed forecast.")
+        ] = False,
     ) -> None:
         """Forecast each run's ceiling, saturation step and value at a horizon.
 
@@ -133,6 +137,7 @@ def register(app: typer.Typer) -> None:
             bounded = parse_bounds(bounds)
             table, errors = _runs(ex if path is None else path, step, aggregate, logging_steps)
         plot_errors: list[str] = []
+        results = []
         for run, sub in table.groupby("run", sort=True):
             notes: list[str] = []
             try:
@@ -167,14 +172,18 @@ def register(app: typer.Typer) -> None:
             rec = res.to_dict()
             rec["warnings"] = list(dict.fromkeys(rec["warnings"] + notes))
             records.append(rec)
-            if not as_json:
-                typer.echo(res.report() + "\n")
+            results.append(res)
             if plot is not None:
                 try:
                     _save_plot(res, plot, str(run), table["run"].nunique() > 1)
                 except (OSError, ValueError) as exc:
                     plot_errors.append(f"--plot {plot}: could not write the plot of run {run} ({exc}).")
                     echo_err(f"error: {plot_errors[-1]}")
+        if results and not as_json:
+            typer.echo(summary_table(results) if len(results) > 1 else results[0].headline())
+            if detail:
+                for res in results:
+                    typer.echo("\n" + res.report())
         for p, msg in errors:
             records.append({"run": p, "status": "error", "message": msg, "warnings": []})
         failed = list(plot_errors)

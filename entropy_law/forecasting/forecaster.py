@@ -287,3 +287,20 @@ def forecast(
     }
     notes = axis.notes(sat.value, *sat.ci, float(horizon))
     return replace(res, compute=compute, warnings=tuple(res.warnings) + tuple(notes))
+
+
+def forecast_each(table: pd.DataFrame, **kwargs) -> dict[str, ForecastResult]:
+    """Forecast every run of a long *table* with :func:`forecast`; ``{run: result}``.
+
+    A run that cannot be forecast raises, naming the run; summarise the results with
+    :func:`entropy_law.forecasting.headline.summary_frame`.
+    """
+    if not isinstance(table, pd.DataFrame) or "run" not in table.columns:
+        raise EntropyLawError("forecast_each needs a DataFrame with a 'run' column (entropy_law.load).")
+    out: dict[str, ForecastResult] = {}
+    for run, sub in table.groupby("run", sort=True):
+        try:
+            out[str(run)] = forecast(sub.reset_index(drop=True), **kwargs)
+        except EntropyLawError as exc:
+            raise EntropyLawError(f"run {run!r}: {exc}") from exc
+    return out

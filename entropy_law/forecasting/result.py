@@ -169,6 +169,7 @@ class ForecastResult:
             "method": self.method,
             "verdict": self.verdict,
             "verdict_reason": self.verdict_reason,
+            "headline": self.headline(),
             "expected_gain": _est_dict(self.expected_gain),
             "fitted_upto_step": int(st.upto_step),
             "horizon_step": int(st.horizon),
@@ -201,6 +202,20 @@ class ForecastResult:
                 "horizon": _num(self.compute["horizon"]),
             },
         }
+
+    def headline(self) -> str:
+        """One line: level now, plateau, gain, saturation step, verdict (see ``headline``)."""
+        from .headline import headline
+
+        return headline(self)
+
+    def to_frame(self):
+        """A one-row DataFrame of the summary columns (``headline.summary_row``)."""
+        import pandas as pd
+
+        from .headline import summary_row
+
+        return pd.DataFrame([summary_row(self)])
 
     def report(self) -> str:
         st = self.settings

@@ -1,0 +1,93 @@
+"""One-line headlines and summary tables of :class:`~entropy_law.forecasting.result.ForecastResult` s."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["headline", "summary_row", "summary_frame", "summary_table"]
+
+
+def _fmt(res, v: float) -> str:
+    """A value with precision fitting the metric: 3 decimals in [0, 1], else 4 significant digits."""
+    if not math.isfinite(v):
+        return "unbounded" if math.isinf(v) else "n/a"
+    b = res.bounds
+    if b is not None and b[1] - b[0] <= 1.0:
+        return f"{v:.3f}"
+    return f"{v:.4g}"
+
+
+def _interval(res, lo: float, hi: float) -> str:
+    if math.isnan(lo) and math.isnan(hi):
+        return ""
+    return f"[{_fmt(res, lo)}, {_fmt(res, hi)}]"
+
+
+def _step(v: float) -> str:
+    return "unbounded" if math.isinf(v) else ("n/a" if math.isnan(v) else str(int(round(v))))
+
+
+def _verdict(res) -> str:
+    if res.verdict == "unforecastable":
+        return f"unforecastable: {res.verdict_reason.split(';')[0]}" if res.verdict_reason else res.verdict
+    return res.verdict
+
+
+def summary_row(res) -> dict[str, Any]:
+    """Summary columns of one forecast: run, step, now, plateau [lo, hi], gain, 95% step, verdict."""
+    sat = res.saturation_step.value
+    upto = res.settings.upto_step
+    sat_txt = _step(sat)
+    if math.isfinite(sat) and sat <= upto:
+        sat_txt = f"reached ~{int(round(sat))}"
+    g = res.expected_gain
+    gain = f"{'+' if g.value >= 0 else ''}{_fmt(res, g.value)}" if math.isfinite(g.value) else "n/a"
+    return {
+        "run": res.run,
+        "step": int(upto),
+        "now": _fmt(res, res.last_value),
+        "plateau": f"{_fmt(res, res.ceiling.value)} {_interval(res, *res.ceiling.ci)}".strip(),
+        "gain": gain,
+        f"{res.settings.saturation_fraction:.0%} step": sat_txt,
+        "verdict": _verdict(res),
+    }
+
+
+def headline(res) -> str:
+    """One line answering first: level now, plateau, gain to the horizon, saturation step, verdict."""
+    st = res.settings
+    c, g, s = res.ceiling, res.expected_gain, res.saturation_step
+    frac = f"{st.saturation_fraction:.0%}"
+    parts = [f"{res.run}: {_verdict(res)}", f"now {_fmt(res, res.last_value)} at step {int(st.upto_step)}"]
+    if math.isfinite(c.value):
+        parts.append(f"plateau {_fmt(res, c.value)} {_interval(res, *c.ci)}".strip())
+    if math.isfinite(g.value):
+        parts.append(
+            f"gain to step {int(st.horizon)} {'+' if g.value >= 0 else ''}{_fmt(res, g.value)} "
+            f"{_interval(res, *g.ci)}".strip()
+        )
+    if math.isfinite(s.value) and s.value <= st.upto_step:
+        parts.append(f"{frac} of the plateau already reached at about step {int(round(s.value))}")
+    elif math.isfinite(s.value):
+        parts.append(f"{frac} of the plateau at step {int(round(s.value))}")
+    elif math.isinf(s.value):
+        parts.append(f"{frac} of the plateau beyond the searched steps")
+    return "; ".join(parts)
+
+
+def summary_frame(results: Iterable) -> pd.DataFrame:
+    """One row per forecast (``ForecastResult.to_frame`` rows concatenated)."""
+    rows = [summary_row(r) for r in results]
+    return pd.DataFrame(rows)
+
+
+def summary_table(results: Iterable) -> str:
+    """The summary as aligned plain text (what ``entropy-law forecast`` prints first)."""
+    df = summary_frame(results)
+    if df.empty:
+        return ""
+    return df.to_string(index=False)

@@ -1,0 +1,52 @@
+"""``entropy-law forecast`` answers first: headline, summary table, detail behind -v."""
+
+import json
+
+from conftest import REPO
+from typer.testing import CliRunner
+
+import entropy_law as el
+from entropy_law.cli import app
+from entropy_law.forecasting.result import VERDICTS
+
+CSV = REPO / "sample_runs" / "csv"
+RUNS = sorted(p.stem for p in CSV.glob("*.csv"))
+
+
+def _run(*args):
+    return CliRunner().invoke(app, ["forecast", str(CSV), "--n-boot", "50", *args])
+
+
+def test_summary_table_one_row_per_run_before_detail():
+    out = _run().stdout
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    assert lines[0].split()[:3] == ["run", "step", "now"]
+    assert [ln.split()[0] for ln in lines[1:]] == RUNS  # one row per run, nothing else
+    assert all(ln.split()[-1].split(":")[0] in VERDICTS for ln in lines[1:])
+    assert "inf" not in out and "Forecast for run" not in out
+
+
+def test_detail_flag_shows_old_report_after_table():
+    out = _run("-v").stdout
+    assert out.index("run ") < out.index("Forecast for run")
+    assert out.count("Forecast for run") == len(RUNS)
+    assert "saturation step" in out
+
+
+def test_json_has_headline():
+    doc = json.loads(_run("--json").stdout)
+    heads = [r["headline"] for r in doc["runs"]]
+    assert len(heads) == len(RUNS)
+    for r, h in zip(doc["runs"], heads):
+        assert h.startswith(f"{r['run']}: {r['verdict']}") and "now " in h
+
+
+def test_library_headline_frame_and_forecast_each():
+    table = el.load(CSV)
+    res = el.forecast_each(table, n_boot=50)
+    assert sorted(res) == RUNS
+    one = next(iter(res.values()))
+    assert len(one.to_frame()) == 1
+    assert f"at step {one.settings.upto_step}" in one.headline()
+    df = el.forecast_summary(res.values())
+    assert list(df["run"]) == RUNS and "verdict" in df.columns
