@@ -28,7 +28,13 @@ CHOICES: dict[str, tuple[str, list[str]]] = {
     "report": ("--kind", []),
 }
 #: commands that write a file, and the option naming it
-OUTPUTS = {"fit": "--plot", "forecast": "--plot", "compare": "--plot", "check": "--output", "report": "--output"}
+OUTPUTS = {
+    "fit": "--plot",
+    "forecast": "--plot",
+    "compare": "--plot",
+    "check": "--output",
+    "report": "--output",
+}
 #: arguments (besides the one under test) that make the command otherwise valid
 NEEDS = {"check": ["--min-ceiling", "0.5"], "watch": ["--once"]}
 

@@ -50,3 +50,13 @@ def test_library_headline_frame_and_forecast_each():
     assert f"at step {one.settings.upto_step}" in one.headline()
     df = el.forecast_summary(res.values())
     assert list(df["run"]) == RUNS and "verdict" in df.columns
+
+
+def test_headline_carries_the_entropy_budget() -> None:
+    """The budget phrase (issue 15 item 3) rides at the end of the headline when the law forecasts."""
+    tab = el.simulate(seed=0)
+    res = el.forecast(tab, n_boot=50, seed=0)
+    assert res.budget is not None
+    line = res.headline()
+    assert line.endswith(res.budget.phrase())
+    assert "spent" in line

@@ -76,6 +76,9 @@ def headline(res) -> str:
         parts.append(f"{frac} of the plateau at step {int(round(s.value))}")
     elif math.isinf(s.value):
         parts.append(f"{frac} of the plateau beyond the searched steps")
+    budget = getattr(res, "budget", None)
+    if budget is not None:
+        parts.append(budget.phrase())
     return "; ".join(parts)
 
 
