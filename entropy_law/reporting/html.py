@@ -29,10 +29,6 @@ def _png(fig) -> str:
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
 
 
-def _est(e) -> str:
-    return f"{e.value:.4g} [{e.ci[0]:.4g}, {e.ci[1]:.4g}]"
-
-
 def _forecasts(items, **kwargs) -> dict[str, Any]:
     """Run name -> ForecastResult or the error message of a run that failed."""
     from ..forecasting.forecaster import forecast
@@ -67,6 +63,7 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
     **forecast_kwargs
         Passed to :func:`entropy_law.forecast` for tables.
     """
+    from ..forecasting.headline import summary_row
     from ..plotting.forecast import plot_forecast
 
     runs = _forecasts(results_or_tables, **forecast_kwargs)
@@ -74,16 +71,13 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
     rows, sections = [], []
     for name, r in runs.items():
         if isinstance(r, str):
-            rows.append(f"<tr><td>{e(name)}</td><td colspan=4 class=error>{e(r)}</td></tr>")
+            rows.append(f"<tr><td>{e(name)}</td><td colspan=6 class=error>{e(r)}</td></tr>")
             sections.append(
                 f'<section class="run"><h2>{e(name)}</h2>'
                 f'<p class="error">Forecast failed: {e(r)}</p></section>'
             )
             continue
-        rows.append(
-            f"<tr><td>{e(name)}</td><td>{r.settings.upto_step}</td><td>{r.last_value:.4g}</td>"
-            f"<td>{e(_est(r.ceiling))}</td><td>{e(r.verdict)}</td></tr>"
-        )
+        rows.append("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in summary_row(r).values()) + "</tr>")
         try:
             fig = _png(plot_forecast(r))
         except Exception as exc:
@@ -91,7 +85,9 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
         diag = ""
         if r.law_fit is not None:
             diag = f"<h3>Fit diagnostics</h3><pre>{e(r.law_fit.report())}</pre>"
-        sections.append(f'<section class="run"><h2>{e(name)}</h2><pre>{e(str(r))}</pre>{fig}{diag}</section>')
+        head_line = f'<p class="headline">{e(r.headline())}</p>'
+        body = f"<pre>{e(str(r))}</pre>{fig}{diag}"
+        sections.append(f'<section class="run"><h2>{e(name)}</h2>{head_line}{body}</section>')
     ok = [r for r in runs.values() if not isinstance(r, str)]
     comp = ""
     if len(ok) > 1:
@@ -103,10 +99,11 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
         except Exception as exc:
             comp = f'<p class="error">Comparison failed: {e(str(exc))}</p>'
     settings = e(repr(ok[0].settings)) if ok else "none"
+    names = list(summary_row(ok[0])) if ok else ["run", "error"]
+    head = "".join(f"<th>{e(c)}</th>" for c in names)
     page = (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>entropy-law report</title>"
-        f"<style>{_CSS}</style></head><body><h1>entropy-law report</h1><table><tr><th>run</th>"
-        f"<th>step</th><th>current level</th><th>plateau (interval)</th><th>verdict</th></tr>"
+        f"<style>{_CSS}</style></head><body><h1>entropy-law report</h1><table><tr>{head}</tr>"
         f"{''.join(rows)}</table>{comp}{''.join(sections)}"
         f"<h2>Settings</h2><pre>{settings}</pre></body></html>"
     )
