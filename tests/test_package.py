@@ -79,14 +79,18 @@ def test_wheel_installs_in_a_fresh_venv_and_forecasts_the_example(tmp_path):
     venv.create(env_dir, with_pip=True, system_site_packages=False)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     py = bindir / "python"
+    # without the caller's PYTHONPATH: a checkout on it (with its .egg-info) would make pip think
+    # entropy-law is already installed and skip the wheel
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["MPLBACKEND"] = "Agg"
     _run(
-        [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)], cwd=tmp_path
+        [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
+        cwd=tmp_path,
+        env=env,
     )
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env["MPLBACKEND"] = "Agg"
     where = _run([str(py), "-c", "import entropy_law; print(entropy_law.__file__)"], elsewhere, env=env)
     assert Path(where.stdout.strip()).is_relative_to(env_dir)  # the wheel, not the checkout
 
