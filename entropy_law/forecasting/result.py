@@ -141,6 +141,7 @@ class ForecastResult:
     verdict_reason: str = ""
     expected_gain: Estimate = _NAN
     budget: Any = None  # EntropyBudget (forecasting.budget); None on fallbacks
+    entropy_groups: Any = None  # EntropyGroups (forecasting.groups); None unless entropy is split
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -193,6 +194,7 @@ class ForecastResult:
             "warnings": list(self.warnings),
             "detection": self.detection,
             "entropy_budget": None if self.budget is None else self.budget.to_dict(),
+            "entropy_groups": None if self.entropy_groups is None else self.entropy_groups.to_dict(),
             "compute": None
             if self.compute is None
             else {
@@ -248,6 +250,10 @@ class ForecastResult:
                 f"  sigmoid A        {self.sigmoid.A}   saturation step "
                 f"{self.sigmoid.saturation_step}   (ceilings {agree})"
             )
+        if self.budget is not None:
+            lines.append(f"  entropy budget   {self.budget.phrase()}")
+        if self.entropy_groups is not None:
+            lines += [f"  {ln}" for ln in self.entropy_groups.lines()]
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(ln for ln in lines if ln)
 
