@@ -110,3 +110,18 @@ def test_groups_that_all_collapse_are_not_flagged():
 def test_runs_without_groups_carry_none():
     fc = el.forecast(simulate(seed=0, n_steps=60), n_boot=30)
     assert fc.entropy_groups is None and fc.to_dict()["entropy_groups"] is None
+
+
+def test_group_trajectory_recovers_a_planted_floor_in_a_flagged_run():
+    """Planted: an exact entropy floor of 0.3 nats for every token, and the planning group's
+    bonus. The collapsing group's own trajectory finds the floor; the rising group has none."""
+    for seed in (0, 1):
+        df = simulate(seed=seed, entropy_floor=0.3, lr=0.5, n_steps=400, **PLANTED)
+        eg = el.forecast(df, n_boot=60).entropy_groups
+        by = {g.name: g for g in eg.groups}
+        # 0.04 nats: the learner's own residual entropy on top of the floor and the fit's
+        # extrapolation (observed 0.28-0.30)
+        assert abs(by["math"].floor.value - 0.3) < 0.04, by["math"]
+        assert by["math"].fraction_spent > 0.9  # observed 0.94-0.98 after 400 steps
+        assert by["planning"].exploring and np.isnan(by["planning"].floor.value)
+        assert eg.flagged

@@ -112,6 +112,10 @@ class ForecastResult:
     ``entropy_floor`` to their joint bootstrap draws (law-based forecasts only), so that
     differences between runs (:func:`entropy_law.fleet.compare`) get honest intervals.
     ``law_ceiling`` is always the law's own :math:`-a e^{H_\infty} + b'`.
+    ``budget`` is the :class:`~entropy_law.forecasting.budget.EntropyBudget` (law-based
+    forecasts); ``entropy_groups`` the :class:`~entropy_law.forecasting.groups.EntropyGroups`
+    of a log that splits entropy by group (which groups still explore, and the
+    hidden-exploration flag), else None.
     """
 
     run: str
