@@ -113,9 +113,9 @@ class SimConfig:
         The rollout policy keeps a fraction :math:`\\varepsilon` of uniform exploration,
         :math:`\\pi = (1-\\varepsilon)\\,\\mathrm{softmax}(W\\phi) + \\varepsilon/V`, with
         :math:`\\varepsilon` solved so that a fully confident policy has entropy exactly
-        ``entropy_floor``; sampling, the logged entropy and validation all use
-        :math:`\\pi` (the gradient is that of the softmax, the uniform part being exploration
-        noise, as in epsilon-greedy). 0 (default) plants nothing.
+        ``entropy_floor``; sampling, the logged entropy, validation and the policy gradient
+        (of :math:`\\log\\pi`) all use :math:`\\pi`; the entropy bonus and the KL penalty act
+        on the softmax part. 0 (default) plants nothing.
     """
 
     n_steps: int = 300

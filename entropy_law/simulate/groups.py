@@ -19,7 +19,10 @@ Entropy floor (``SimConfig.entropy_floor``)
 
     increasing in :math:`\varepsilon` from 0 to :math:`\log V`; :func:`epsilon_for_floor`
     inverts it (bisection), so the planted floor is exact: the logged entropy approaches it
-    from above as the policy sharpens and never goes below it.
+    from above as the policy sharpens and never goes below it. The floor is per answer token;
+    with ``format_phase`` the format token is not floored, so the logged mean's floor is
+    ``length / (length + 1)`` of it. The policy gradient is that of :math:`\log\pi`,
+    :math:`(1-\varepsilon)\,p_y/\pi_y\,(\mathbb{1}_y - p)` per sampled token.
 """
 
 from __future__ import annotations
