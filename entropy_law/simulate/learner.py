@@ -14,7 +14,7 @@ import numpy as np
 from .config import SimConfig
 from .groups import epsilon_for_floor, group_counts, shares
 
-__all__ = ["Trace", "train", "entropy_grad", "kl_grad"]
+__all__ = ["Trace", "train", "entropy_grad", "kl_grad", "mixture_policy_grad"]
 
 _B1, _B2, _ADAM_EPS = 0.9, 0.999, 1e-8
 
@@ -92,6 +92,21 @@ def kl_grad(logp: np.ndarray, logp0: np.ndarray) -> np.ndarray:
     p = np.exp(logp)
     ratio = logp - logp0
     return p * (ratio - (p * ratio).sum(-1, keepdims=True))
+
+
+def mixture_policy_grad(p: np.ndarray, y: np.ndarray, adv: np.ndarray, eps: float) -> np.ndarray:
+    r"""Logit gradient of :math:`\sum_g A_g \log\pi(y_g)`, :math:`\pi = (1-\varepsilon)p + \varepsilon/V`.
+
+    :math:`\partial \log\pi_y / \partial z = (1-\varepsilon)\,p_y/\pi_y\,(\mathbb{1}_y - p)`;
+    unlike the softmax's, the :math:`-p` terms do not cancel over a group. *p* ``(B, L, V)``,
+    tokens *y* ``(B, G, L)``, advantages *adv* ``(B, G)``; returns ``(B, L, V)``.
+    """
+    B, L, V = p.shape
+    p_y = np.take_along_axis(np.broadcast_to(p[:, None], (B, y.shape[1], L, V)), y[..., None], -1)[..., 0]
+    wgt = adv[..., None] * (1 - eps) * p_y / ((1 - eps) * p_y + eps / V)  # (B, G, L)
+    flat = (np.arange(B)[:, None, None] * L + np.arange(L)) * V
+    counts = np.bincount((flat + y).ravel(), weights=wgt.ravel(), minlength=B * L * V)
+    return counts.reshape(B, L, V) - p * wgt.sum(1)[..., None]
 
 
 def _sample(rng: np.random.Generator, p: np.ndarray, group: int) -> np.ndarray:
@@ -218,11 +233,8 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
         if not eps:
             counts = np.bincount((flat + y).ravel(), weights=np.repeat(adv.ravel(), L), minlength=B * L * V)
             gz = counts.reshape(B, L, V) / (B * G * n_tok)
-        else:  # d log pi(y)/dz = (1 - eps) p_y / pi_y (onehot(y) - p): the -p term stays
-            p_y = np.take_along_axis(np.broadcast_to(p[:, None], (B, G, L, V)), y[..., None], -1)[..., 0]
-            wgt = adv[..., None] * (1 - eps) * p_y / ((1 - eps) * p_y + eps / V)  # (B, G, L)
-            counts = np.bincount((flat + y).ravel(), weights=wgt.ravel(), minlength=B * L * V)
-            gz = (counts.reshape(B, L, V) - p * wgt.sum(1)[..., None]) / (B * G * n_tok)
+        else:
+            gz = mixture_policy_grad(p, y, adv, eps) / (B * G * n_tok)
         if K and coef_k.any():
             gz += coef_k[g_tr[idx]][:, None, None] / (B * n_tok) * entropy_grad(logp)
         elif not K and cfg.entropy_coef:
