@@ -125,6 +125,9 @@ class EntropyGroups:
 
 def _group(name, key, t, H, n_boot, level, seed) -> GroupEntropy:
     t, H = np.asarray(t, float), np.asarray(H, float)
+    keep = np.isfinite(t) & np.isfinite(H)
+    order = np.argsort(t[keep], kind="stable")  # a hand-built RunSeries may be unsorted
+    t, H = t[keep][order], H[keep][order]
     n = len(H)
     k = max(1, min(HEAD, n // 4))
     H0 = float(np.mean(H[:k])) if n else math.nan
