@@ -47,3 +47,38 @@ def test_held_up_entropy_gives_reason():
     assert math.isnan(b.fraction_spent)
     assert "held up" in b.reason or "floor" in b.reason
     assert "undefined" in b.phrase()
+
+
+# ---------------------------------------------------------------- on the simulator's planted floor
+def test_budget_recovers_the_simulators_planted_floor():
+    """A learner whose rollout policy cannot go below a planted floor H_inf = 0.4 nats
+    (simulate(entropy_floor=...): exact infimum of its entropy), forecast from its first
+    400 of 800 steps: the budget's floor, fraction spent and upside match the planted truth."""
+    import entropy_law as el
+    from entropy_law.simulate import simulate
+
+    planted = 0.4
+    for seed in (0, 1, 2):
+        df = simulate(seed=seed, entropy_floor=planted, n_steps=800, lr=0.5)
+        fc = el.forecast(df, upto_step=400, n_boot=200)
+        b = fc.budget
+        assert b is not None, fc.status
+        # 0.03 nats: the learner's own entropy (0.05 at step 600 without a floor, still
+        # falling) sits on top of the floor, so the fitted floor lies a little off it
+        # (observed 0.38-0.39)
+        assert abs(b.H_inf.value - planted) < 0.03, (seed, b.H_inf)
+        f_true = (b.H0 - b.H_now) / (b.H0 - planted)
+        # 0.04: the floor error of up to 0.02 over H0 - H_inf of ~0.75 (observed <= 0.03)
+        assert abs(b.fraction_spent - f_true) < 0.04, (seed, b.fraction_spent, f_true)
+        a_full = el.fit(df, n_boot=50).params["a"].value  # the law of the whole run
+        u_true = a_full * (math.exp(b.H_now) - math.exp(planted))
+        # 0.015 = a e^H x (floor error 0.02 + a's error) with a ~ 0.3-0.4, e^H ~ 1.5
+        assert abs(b.upside.value - u_true) < 0.015, (seed, b.upside, u_true)
+        # truth from the continuation: by step 800 the run has spent well under 95% of the
+        # entropy left at step 400 (observed 45-57%: its entropy is still ~0.01 above the floor)
+        h = df.loc[df["metric"] == "actor/entropy", "value"].to_numpy()
+        assert (b.H_now - h[-20:].mean()) / (b.H_now - planted) < 0.95
+        assert b.step_95 > 800
+    # the same learner without a planted floor: the budget sees the floor at (about) zero
+    b0 = el.forecast(simulate(seed=0, n_steps=800, lr=0.5), upto_step=400, n_boot=200).budget
+    assert b0 is not None and b0.H_inf.value < 0.1  # observed 0.0 [0, 0.007]

@@ -37,6 +37,35 @@ def test_failed_run_gets_error_section_and_escaping(tmp_path):
     assert "<b>x</b>" not in text and "&lt;b&gt;x&lt;/b&gt;" in text
 
 
+def test_report_shows_entropy_budget_and_groups(tmp_path):
+    from entropy_law.simulate import simulate
+
+    grouped = simulate(
+        seed=0,
+        n_steps=120,
+        run="grouped",
+        groups=("math", "planning"),
+        group_share=(0.8, 0.2),
+        group_entropy_coef=(0.0, 0.3),
+    )
+    held = simulate(seed=0, n_steps=120, run="held", entropy_coef=0.5)  # entropy rises: a fallback
+    results = [el.forecast(t, n_boot=40) for t in (grouped, held)]
+    assert results[0].budget is not None and results[1].budget is None
+    text = report(results, tmp_path / "r.html").read_text()
+    head = text.split("</tr>", 1)[0]
+    assert head.endswith("<th>entropy budget</th>")  # the summary table's budget column
+    rows = text.split("</table>", 1)[0].split("<tr>")[2:]
+    assert len(rows) == 2
+    assert f"<td>{results[0].budget.phrase()}</td>" in rows[0]
+    assert "<td>n/a (no law-based forecast)</td>" in rows[1]
+    sections = text.split('<section class="run">')[1:]
+    assert 'class="budget">Entropy budget: entropy ' in sections[0]
+    # per-group lines and the hidden-exploration flag, only where the log splits entropy
+    assert "<li>math: decaying" in sections[0] and "<li>planning: " in sections[0]
+    assert '<p class="flag">Hidden exploration:' in sections[0]
+    assert 'class="groups"' not in sections[1] and "Entropy budget: n/a" in sections[1]
+
+
 @pytest.mark.slow
 def test_report_renders_in_chromium(tmp_path):
     if not os.path.exists(CHROMIUM):

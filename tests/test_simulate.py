@@ -192,6 +192,37 @@ def test_entropy_and_kl_gradients_match_finite_differences():
     np.testing.assert_allclose(kl_grad(logsm(z), logsm(z0)), num_kl, atol=1e-7)
 
 
+def test_mixture_policy_gradient_matches_finite_differences():
+    """The planted floor's policy gradient is that of log pi, pi = (1-eps) softmax(z) + eps/V."""
+    from entropy_law.simulate.learner import mixture_policy_grad
+
+    rng = np.random.default_rng(12)
+    B, G, L, V, eps = 2, 4, 3, 5, 0.3
+    z = rng.standard_normal((B, L, V))
+    y = rng.integers(V, size=(B, G, L))
+    adv = rng.standard_normal((B, G))
+
+    def objective(zz):
+        p = np.exp(zz - zz.max(-1, keepdims=True))
+        pi = (1 - eps) * p / p.sum(-1, keepdims=True) + eps / V
+        return float(
+            (
+                adv[..., None]
+                * np.log(np.take_along_axis(pi[:, None].repeat(G, 1), y[..., None], -1)[..., 0])
+            ).sum()
+        )
+
+    p = np.exp(z - z.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    num = np.zeros_like(z)
+    for i in np.ndindex(z.shape):
+        e = np.zeros_like(z)
+        e[i] = 1e-6
+        num[i] = (objective(z + e) - objective(z - e)) / 2e-6
+    # central differences with step 1e-6: accurate to ~1e-9 on this smooth objective
+    np.testing.assert_allclose(mixture_policy_grad(p, y, adv, eps), num, atol=1e-7)
+
+
 # ------------------------------------------------------------------ many runs
 def test_simulate_many_names_runs_and_matches_single_runs():
     out = simulate_many({"slow": {"lr": 0.05}, "fast": SimConfig(lr=0.4)}, seeds=2, n_steps=30)
@@ -238,3 +269,62 @@ def test_unknown_setting_suggests_the_closest():
         simulate(seed=-1)
     with pytest.raises(EntropyLawError, match="seeds"):
         simulate_many(None, seeds=[])
+
+
+# ------------------------------------------------------------------ planted groups and floor
+def test_prompt_groups_log_their_entropy_and_follow_their_own_bonus():
+    df = simulate(seed=2, groups=("math", "planning"), group_share=(0.8, 0.2), group_entropy_coef=(0.0, 0.3))
+    n = SimConfig().n_steps
+    math_h, plan_h = series(df, "train_entropy/math"), series(df, "train_entropy/planning")
+    # 64 prompts a step, 20% planning: a group is missing from a batch with odds 0.8**64
+    assert len(math_h) == len(plan_h) == n
+    glob = series(df, METRICS["entropy"])
+    # the global entropy is the prompt-weighted mean of the groups': between them each step
+    assert np.all((glob >= np.minimum(math_h, plan_h) - 1e-12) & (glob <= np.maximum(math_h, plan_h) + 1e-12))
+    # planted: math collapses (observed 0.96 -> 0.10), planning rises to near log 8 = 2.08
+    # (observed 1.0 -> 2.06), the global still falls by about half (0.97 -> 0.49)
+    assert math_h[-30:].mean() < 0.3 * math_h[:5].mean()
+    assert plan_h[-30:].mean() > 1.5 * plan_h[:5].mean()
+    assert glob[-30:].mean() < 0.7 * glob[:5].mean()
+    assert detect(df["metric"].unique().tolist())[0] == METRICS["entropy"]  # groups are not global
+
+
+def test_groups_without_bonus_match_in_kind_and_default_is_unchanged():
+    df = simulate(seed=0, groups=("a", "b"), n_steps=100)
+    for g in ("a", "b"):
+        h = series(df, f"train_entropy/{g}")
+        assert h[-20:].mean() < 0.5 * h[:5].mean()  # both learn and collapse
+    assert not any(m.startswith("train_entropy/") for m in simulate(seed=0, n_steps=5)["metric"])
+
+
+def test_planted_entropy_floor_is_a_hard_lower_bound():
+    from entropy_law.simulate.groups import epsilon_for_floor, floor_entropy
+
+    for v, h in ((8, 0.4), (2, 0.1), (50, 3.0)):
+        assert abs(floor_entropy(epsilon_for_floor(h, v), v) - h) < 1e-12
+    base = simulate(seed=1, n_steps=200, lr=0.5)
+    held = simulate(seed=1, n_steps=200, lr=0.5, entropy_floor=0.4)
+    h = series(held, METRICS["entropy"])
+    assert h.min() >= 0.4 - 1e-9  # the floor is an infimum: a one-hot policy sits on it
+    assert h[-20:].mean() < 0.5  # and the policy gets close to it (observed 0.42)
+    assert series(base, METRICS["entropy"])[-20:].mean() < 0.1  # without it, the learner's own 0.05
+    assert held.attrs["entropy_floor"] == 0.4 and base.attrs["entropy_floor"] == 0.0
+    # exploration costs accuracy: the teacher under the same floor scores less
+    assert held.attrs["ceiling"] < base.attrs["ceiling"]
+    assert series(held, VAL)[-1] <= held.attrs["ceiling"] + 0.01
+
+
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ({"groups": ("a", "a")}, "distinct"),
+        ({"groups": ("a/b",)}, "without '/'"),
+        ({"groups": ("a", "b"), "group_share": (1.0,)}, "one number per group"),
+        ({"groups": ("a", "b"), "group_share": (1.0, 0.0)}, "> 0"),
+        ({"groups": ("a",), "group_entropy_coef": (-1.0,)}, ">= 0"),
+        ({"entropy_floor": 2.5}, "entropy_floor"),
+    ],
+)
+def test_bad_group_settings_name_the_setting(bad, words):
+    with pytest.raises(EntropyLawError, match=words):
+        simulate(n_steps=5, **bad)

@@ -95,9 +95,13 @@ HORIZON_MULTIPLE = 2.0  # default horizon = 2 x the last observed step
 class RunSeries:
     """One run's entropy and performance series, as logged (every step / every eval)."""
 
-    def __init__(self, run, e_step, e_val, p_step, p_val, entropy, reward, detection=None, x_axis=None):
+    def __init__(
+        self, run, e_step, e_val, p_step, p_val, entropy, reward, detection=None, x_axis=None, groups=None
+    ):
         self.run, self.entropy, self.reward = run, entropy, reward
         self.detection, self.x_axis = detection, x_axis
+        # entropy by group: name -> (key, steps, values) (forecasting.groups)
+        self.groups: dict = dict(groups or {})
         self.e_step, self.e_val = np.asarray(e_step, np.int64), np.asarray(e_val, float)
         self.p_step, self.p_val = np.asarray(p_step, np.int64), np.asarray(p_val, float)
 
@@ -113,6 +117,7 @@ class RunSeries:
             self.reward,
             self.detection,
             self.x_axis,
+            {g: (k, t[t <= step], h[t <= step]) for g, (k, t, h) in self.groups.items()},
         )
 
     @property
@@ -132,11 +137,15 @@ class RunSeries:
         return pd.DataFrame({"step": step, "entropy": h, "reward": y})
 
 
-def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto", x=None) -> RunSeries:
+def prepare_run(
+    table: pd.DataFrame, *, entropy=None, reward=None, kind="auto", x=None, groups="auto"
+) -> RunSeries:
     """Pull one run's entropy and performance series out of a tidy long table.
 
     *x*: a logged compute column (tokens, samples, GPU-hours, wall-clock) in whose units
-    the forecast's step quantities are also reported (:mod:`.compute_axis`).
+    the forecast's step quantities are also reported (:mod:`.compute_axis`). *groups*: the
+    entropy-by-group keys, ``"auto"`` (:mod:`entropy_law.table.entropy_groups`), ``None``,
+    a list of keys or a mapping name -> key (:mod:`.groups`).
     """
     v.metric_name("prepare_run", "entropy", entropy)
     v.metric_name("prepare_run", "reward", reward)
@@ -162,7 +171,15 @@ def prepare_run(table: pd.DataFrame, *, entropy=None, reward=None, kind="auto", 
         from .compute_axis import compute_axis
 
         axis = compute_axis(table, x)
-    return RunSeries(str(runs[0]), e["step"], e["value"], p["step"], p["value"], ent, rew, d.reason, axis)
+    from ..table.entropy_groups import resolve_groups
+
+    split = {}
+    for name, key in resolve_groups(groups, sorted(counts), ent).items():
+        g = table[table["metric"] == key].sort_values("step")
+        split[name] = (key, g["step"].to_numpy(np.int64), g["value"].to_numpy(float))
+    return RunSeries(
+        str(runs[0]), e["step"], e["value"], p["step"], p["value"], ent, rew, d.reason, axis, split
+    )
 
 
 def _check_forecast_args(args: dict) -> None:
@@ -195,6 +212,7 @@ def forecast(
     sigmoid: bool = True,
     combine: bool = True,
     x: str | None = None,
+    groups="auto",
 ) -> ForecastResult:
     """Forecast one run from its slice up to *upto_step* (see the module docstring).
 
@@ -228,12 +246,17 @@ def forecast(
         A logged compute column (``num_tokens``, ``_runtime``, ``perf/total_num_tokens``...):
         the saturation point, the last used step and the horizon are also reported in its
         units (``result.compute``; :mod:`entropy_law.forecasting.compute_axis`).
+    groups : "auto", None, list of keys or mapping name -> key
+        Entropy split by group (data source, task, token class): ``"auto"`` finds the keys
+        (:mod:`entropy_law.table.entropy_groups`), ``None`` skips it. The result's
+        ``entropy_groups`` says which groups still explore and flags a global collapse
+        that hides a group's exploration (:mod:`entropy_law.forecasting.groups`).
     """
     _check_forecast_args(locals())
     series = (
         table
         if isinstance(table, RunSeries)
-        else prepare_run(table, entropy=entropy, reward=reward, kind=kind, x=x)
+        else prepare_run(table, entropy=entropy, reward=reward, kind=kind, x=x, groups=groups)
     )
     if anchor not in ("level", "fit"):
         raise EntropyLawError(f"anchor={anchor!r} must be 'level' or 'fit'.")
@@ -274,7 +297,11 @@ def forecast(
     from .core import run_forecast
 
     res = run_forecast(series.upto(upto), settings, bounded=bounded, use_sigmoid=sigmoid)
-    res = replace(res, detection=series.detection)
+    from .groups import entropy_by_group
+
+    s_up = series.upto(upto)
+    eg = entropy_by_group(s_up.groups, s_up.e_step, s_up.e_val, n_boot=n_boot, level=level, seed=seed)
+    res = replace(res, detection=series.detection, entropy_groups=eg)
     axis = series.x_axis
     if axis is None:
         return res

@@ -79,6 +79,9 @@ def headline(res) -> str:
     budget = getattr(res, "budget", None)
     if budget is not None:
         parts.append(budget.phrase())
+    groups = getattr(res, "entropy_groups", None)
+    if groups is not None and groups.flagged:
+        parts.append(groups.phrase())
     return "; ".join(parts)
 
 

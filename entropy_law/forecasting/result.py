@@ -112,6 +112,10 @@ class ForecastResult:
     ``entropy_floor`` to their joint bootstrap draws (law-based forecasts only), so that
     differences between runs (:func:`entropy_law.fleet.compare`) get honest intervals.
     ``law_ceiling`` is always the law's own :math:`-a e^{H_\infty} + b'`.
+    ``budget`` is the :class:`~entropy_law.forecasting.budget.EntropyBudget` (law-based
+    forecasts); ``entropy_groups`` the :class:`~entropy_law.forecasting.groups.EntropyGroups`
+    of a log that splits entropy by group (which groups still explore, and the
+    hidden-exploration flag), else None.
     """
 
     run: str
@@ -141,6 +145,7 @@ class ForecastResult:
     verdict_reason: str = ""
     expected_gain: Estimate = _NAN
     budget: Any = None  # EntropyBudget (forecasting.budget); None on fallbacks
+    entropy_groups: Any = None  # EntropyGroups (forecasting.groups); None unless entropy is split
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -193,6 +198,7 @@ class ForecastResult:
             "warnings": list(self.warnings),
             "detection": self.detection,
             "entropy_budget": None if self.budget is None else self.budget.to_dict(),
+            "entropy_groups": None if self.entropy_groups is None else self.entropy_groups.to_dict(),
             "compute": None
             if self.compute is None
             else {
@@ -248,6 +254,10 @@ class ForecastResult:
                 f"  sigmoid A        {self.sigmoid.A}   saturation step "
                 f"{self.sigmoid.saturation_step}   (ceilings {agree})"
             )
+        if self.budget is not None:
+            lines.append(f"  entropy budget   {self.budget.phrase()}")
+        if self.entropy_groups is not None:
+            lines += [f"  {ln}" for ln in self.entropy_groups.lines()]
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(ln for ln in lines if ln)
 

@@ -1,6 +1,11 @@
 """One self-contained HTML page of forecasts: a summary table, one section per run with its
 forecast text, forecast plot and fit diagnostics, a comparison plot when several runs
-forecast, and the settings. Figures are inline base64 PNGs; no network is needed to view it."""
+forecast, and the settings. Figures are inline base64 PNGs; no network is needed to view it.
+
+The summary table has the forecast command's columns (``headline.summary_row``) plus an
+``entropy budget`` column (:mod:`entropy_law.forecasting.budget`); a run's section states its
+budget and, when the log splits entropy by group, one line per group and the
+hidden-exploration flag (:mod:`entropy_law.forecasting.groups`)."""
 
 from __future__ import annotations
 
@@ -15,8 +20,27 @@ __all__ = ["report"]
 _CSS = (
     "body{font-family:sans-serif;max-width:1100px;margin:auto}"
     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}"
-    "pre{background:#f6f6f6;padding:6px;overflow-x:auto}.error{color:#a00}"
+    "pre{background:#f6f6f6;padding:6px;overflow-x:auto}.error{color:#a00}.flag{color:#a50;font-weight:bold}"
 )
+BUDGET_COLUMN = "entropy budget"
+
+
+def budget_cell(r) -> str:
+    """The summary table's budget cell: the budget phrase, or why there is none."""
+    b = getattr(r, "budget", None)
+    if b is None:
+        return "n/a (no law-based forecast)"
+    return b.phrase()
+
+
+def _groups_html(r) -> str:
+    eg = getattr(r, "entropy_groups", None)
+    if eg is None:
+        return ""
+    e = html.escape
+    items = "".join(f"<li>{e(g.line())}</li>" for g in eg.groups)
+    flag = f'<p class="flag">Hidden exploration: {e(eg.reason)}</p>' if eg.flagged else ""
+    return f'<div class="groups"><p>Entropy by group:</p><ul>{items}</ul>{flag}</div>'
 
 
 def _png(fig) -> str:
@@ -68,16 +92,19 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
 
     runs = _forecasts(results_or_tables, **forecast_kwargs)
     e = html.escape
+    ok = [r for r in runs.values() if not isinstance(r, str)]
+    names = [*summary_row(ok[0]), BUDGET_COLUMN] if ok else ["run", "error"]
     rows, sections = [], []
     for name, r in runs.items():
         if isinstance(r, str):
-            rows.append(f"<tr><td>{e(name)}</td><td colspan=6 class=error>{e(r)}</td></tr>")
+            rows.append(f"<tr><td>{e(name)}</td><td colspan={len(names) - 1} class=error>{e(r)}</td></tr>")
             sections.append(
                 f'<section class="run"><h2>{e(name)}</h2>'
                 f'<p class="error">Forecast failed: {e(r)}</p></section>'
             )
             continue
-        rows.append("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in summary_row(r).values()) + "</tr>")
+        cells = [*summary_row(r).values(), budget_cell(r)]
+        rows.append("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in cells) + "</tr>")
         try:
             fig = _png(plot_forecast(r))
         except Exception as exc:
@@ -86,9 +113,9 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
         if r.law_fit is not None:
             diag = f"<h3>Fit diagnostics</h3><pre>{e(r.law_fit.report())}</pre>"
         head_line = f'<p class="headline">{e(r.headline())}</p>'
+        head_line += f'<p class="budget">Entropy budget: {e(budget_cell(r))}</p>{_groups_html(r)}'
         body = f"<pre>{e(str(r))}</pre>{fig}{diag}"
         sections.append(f'<section class="run"><h2>{e(name)}</h2>{head_line}{body}</section>')
-    ok = [r for r in runs.values() if not isinstance(r, str)]
     comp = ""
     if len(ok) > 1:
         try:
@@ -99,7 +126,6 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
         except Exception as exc:
             comp = f'<p class="error">Comparison failed: {e(str(exc))}</p>'
     settings = e(repr(ok[0].settings)) if ok else "none"
-    names = list(summary_row(ok[0])) if ok else ["run", "error"]
     head = "".join(f"<th>{e(c)}</th>" for c in names)
     page = (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>entropy-law report</title>"

@@ -53,7 +53,16 @@ mean per-token entropy in nats; ``critic/score/mean``, the mean rollout reward;
 ``actor/kl_loss`` when ``kl_coef > 0``. ``val-core/<dataset>/acc/mean@1`` on the held-out
 prompts at step 0 (before training), after every ``eval_every``-th update and after the
 last: the exact expected reward at temperature 1 by default (low noise), or the reward of
-one sampled response per prompt (``exact_eval=False``).
+one sampled response per prompt (``exact_eval=False``). With prompt groups
+(``groups=("math", "code")``) also ``train_entropy/<group>``, the mean per-token entropy of
+that group's prompts in the batch, as the Entropy-Mechanism fork of verl logs data sources.
+
+Planted truth for tests
+-----------------------
+``groups`` with ``group_entropy_coef`` plants groups whose entropy collapses and groups
+whose entropy is held or rises; ``entropy_floor`` plants an exact entropy floor
+:math:`H_\infty` (:mod:`entropy_law.simulate.groups`). ``attrs["entropy_floor"]`` records
+it (0 when none is planted: the learner's own entropy keeps falling toward 0).
 """
 
 from __future__ import annotations
@@ -67,6 +76,7 @@ import pandas as pd
 from ..errors import EntropyLawError
 from ..table.tidy import tidy
 from .config import SimConfig, resolve
+from .groups import GROUP_KEY
 from .learner import train
 
 __all__ = ["SimConfig", "simulate", "simulate_many", "METRICS"]
@@ -128,6 +138,9 @@ def simulate(
     ]
     if tr.kl is not None:
         parts.append((steps, METRICS["kl"], tr.kl))
+    for name, h in (tr.group_entropy or {}).items():
+        seen = np.isfinite(h)  # a group with no prompt in a step's batch logs nothing then
+        parts.append((steps[seen], GROUP_KEY.format(name), h[seen]))
     df = pd.DataFrame(
         {
             "run": run,
@@ -139,6 +152,7 @@ def simulate(
     df = tidy(df, origin=f"simulate(run={run!r})")
     df.attrs["config"] = {**cfg.to_dict(), "seed": int(seed)}
     df.attrs["ceiling"] = tr.ceiling
+    df.attrs["entropy_floor"] = float(cfg.entropy_floor)
     return df
 
 

@@ -23,7 +23,18 @@ _POS_INT = (
     "n_val",
     "eval_every",
 )
-_NONNEG = ("lr", "entropy_coef", "kl_coef", "margin", "init_skill", "init_scale", "format_gain", "adv_eps")
+_NONNEG = (
+    "lr",
+    "entropy_coef",
+    "kl_coef",
+    "margin",
+    "init_skill",
+    "init_scale",
+    "format_gain",
+    "adv_eps",
+    "entropy_floor",
+)
+_TUPLES = ("groups", "group_share", "group_entropy_coef")
 _BOOL = ("format_phase", "partial_credit", "exact_eval")
 _OPTIMIZERS = ("adam", "sgd")
 
@@ -85,6 +96,26 @@ class SimConfig:
         The :math:`\\epsilon` of the GRPO advantage denominator.
     dataset : str
         Name in the validation metric key ``val-core/<dataset>/acc/mean@1``.
+    groups : tuple of str
+        Names of prompt groups (data sources). Empty (default): one task. Otherwise the
+        prompts are split among the groups (:mod:`entropy_law.simulate.groups`); each group
+        has its own block of features, so the groups share the batches and the optimiser but
+        not the weights that answer them, and the entropy of each group's prompts is logged
+        as ``train_entropy/<group>``, as the Entropy-Mechanism fork of verl logs data sources.
+    group_share : tuple of float
+        Fraction of the prompts in each group (normalised; empty: equal shares).
+    group_entropy_coef : tuple of float
+        Entropy-bonus weight of each group's prompts (empty: ``entropy_coef`` for all). A
+        group with a strong bonus (0.3 and up) keeps its entropy up, or raises it, while the
+        others collapse: planted exploration that a global entropy hides.
+    entropy_floor : float
+        Planted entropy floor :math:`H_\\infty` in nats per answer token, in ``[0, log vocab)``.
+        The rollout policy keeps a fraction :math:`\\varepsilon` of uniform exploration,
+        :math:`\\pi = (1-\\varepsilon)\\,\\mathrm{softmax}(W\\phi) + \\varepsilon/V`, with
+        :math:`\\varepsilon` solved so that a fully confident policy has entropy exactly
+        ``entropy_floor``; sampling, the logged entropy, validation and the policy gradient
+        (of :math:`\\log\\pi`) all use :math:`\\pi`; the entropy bonus and the KL penalty act
+        on the softmax part. 0 (default) plants nothing.
     """
 
     n_steps: int = 300
@@ -111,8 +142,15 @@ class SimConfig:
     exact_eval: bool = True
     adv_eps: float = 1e-6
     dataset: str = "synthetic"
+    groups: tuple[str, ...] = ()
+    group_share: tuple[float, ...] = ()
+    group_entropy_coef: tuple[float, ...] = ()
+    entropy_floor: float = 0.0
 
     def __post_init__(self) -> None:
+        for name in _TUPLES:  # lists from JSON or a dict of settings become tuples
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         for name in _POS_INT:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
@@ -160,6 +198,9 @@ class SimConfig:
         for ok, message in checks:
             if not ok:
                 raise EntropyLawError("SimConfig." + message)
+        from .groups import check_groups
+
+        check_groups(self)
 
     def replace(self, **overrides) -> SimConfig:
         """Return a copy with *overrides* applied; an unknown name raises with a hint."""

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import SimConfig
+from .groups import epsilon_for_floor, group_counts, shares
 
-__all__ = ["Trace", "train", "entropy_grad", "kl_grad"]
+__all__ = ["Trace", "train", "entropy_grad", "kl_grad", "mixture_policy_grad"]
 
 _B1, _B2, _ADAM_EPS = 0.9, 0.999, 1e-8
 
@@ -29,6 +30,7 @@ class Trace:
     val: np.ndarray  # validation accuracy after the update of that step
     n_tokens: int  # response length (answer + format token)
     ceiling: float  # validation accuracy of the teacher policy
+    group_entropy: dict[str, np.ndarray] | None = None  # steps 1..n per group (NaN: none in batch)
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
@@ -92,6 +94,21 @@ def kl_grad(logp: np.ndarray, logp0: np.ndarray) -> np.ndarray:
     return p * (ratio - (p * ratio).sum(-1, keepdims=True))
 
 
+def mixture_policy_grad(p: np.ndarray, y: np.ndarray, adv: np.ndarray, eps: float) -> np.ndarray:
+    r"""Logit gradient of :math:`\sum_g A_g \log\pi(y_g)`, :math:`\pi = (1-\varepsilon)p + \varepsilon/V`.
+
+    :math:`\partial \log\pi_y / \partial z = (1-\varepsilon)\,p_y/\pi_y\,(\mathbb{1}_y - p)`;
+    unlike the softmax's, the :math:`-p` terms do not cancel over a group. *p* ``(B, L, V)``,
+    tokens *y* ``(B, G, L)``, advantages *adv* ``(B, G)``; returns ``(B, L, V)``.
+    """
+    B, L, V = p.shape
+    p_y = np.take_along_axis(np.broadcast_to(p[:, None], (B, y.shape[1], L, V)), y[..., None], -1)[..., 0]
+    wgt = adv[..., None] * (1 - eps) * p_y / ((1 - eps) * p_y + eps / V)  # (B, G, L)
+    flat = (np.arange(B)[:, None, None] * L + np.arange(L)) * V
+    counts = np.bincount((flat + y).ravel(), weights=wgt.ravel(), minlength=B * L * V)
+    return counts.reshape(B, L, V) - p * wgt.sum(1)[..., None]
+
+
 def _sample(rng: np.random.Generator, p: np.ndarray, group: int) -> np.ndarray:
     """Inverse-CDF draws from categorical *p* ``(N, L, V)``: token ids ``(N, group, L)``."""
     cum = np.cumsum(p, axis=-1)[:, None]  # (N, 1, L, V)
@@ -116,12 +133,45 @@ class _Adam:
         return self.lr * m_hat / (np.sqrt(self.v / (1 - _B2**self.k)) + _ADAM_EPS)
 
 
+def _grouped_task(rng: np.random.Generator, cfg: SimConfig):
+    """Teacher, prompts and group ids when the prompts form groups (:mod:`.groups`).
+
+    Group ``k`` owns feature block ``k`` (``dim`` features and its own bias); its prompts are
+    drawn against its block of the teacher and are zero elsewhere.
+    """
+    L, V, d, K = cfg.length, cfg.vocab, cfg.dim, len(cfg.groups)
+    blocks = [np.concatenate([rng.standard_normal((L, V, d)), np.zeros((L, V, 1))], axis=2) for _ in range(K)]
+    share = shares(cfg)
+    out = []
+    for n in (cfg.n_train, cfg.n_val):
+        xs, ys, gs = [], [], []
+        for k, n_k in enumerate(group_counts(n, share)):
+            x_k, y_k = _prompts(rng, int(n_k), blocks[k], cfg.margin, cfg.hard_fraction)
+            x = np.zeros((int(n_k), K * (d + 1)))
+            x[:, k * (d + 1) : (k + 1) * (d + 1)] = x_k
+            xs.append(x)
+            ys.append(y_k)
+            gs.append(np.full(int(n_k), k))
+        out += [np.concatenate(xs), np.concatenate(ys), np.concatenate(gs)]
+    return np.concatenate(blocks, axis=2), *out
+
+
 def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
     """Build the task from *rng*, run GRPO for ``cfg.n_steps`` and return the trace."""
     L, V, d, B, G = cfg.length, cfg.vocab, cfg.dim, cfg.batch_prompts, cfg.group_size
-    teacher = np.concatenate([rng.standard_normal((L, V, d)), np.zeros((L, V, 1))], axis=2)
-    x_tr, y_tr = _prompts(rng, cfg.n_train, teacher, cfg.margin, cfg.hard_fraction)
-    x_va, y_va = _prompts(rng, cfg.n_val, teacher, cfg.margin, cfg.hard_fraction)
+    K = len(cfg.groups)
+    if K:
+        teacher, x_tr, y_tr, g_tr, x_va, y_va, _ = _grouped_task(rng, cfg)
+        coef_k = np.asarray(cfg.group_entropy_coef or [cfg.entropy_coef] * K, float)
+    else:
+        teacher = np.concatenate([rng.standard_normal((L, V, d)), np.zeros((L, V, 1))], axis=2)
+        x_tr, y_tr = _prompts(rng, cfg.n_train, teacher, cfg.margin, cfg.hard_fraction)
+        x_va, y_va = _prompts(rng, cfg.n_val, teacher, cfg.margin, cfg.hard_fraction)
+    eps = epsilon_for_floor(cfg.entropy_floor, V)
+
+    def rollout(p: np.ndarray) -> np.ndarray:  # the policy with its planted exploration floor
+        return (1 - eps) * p + eps / V if eps else p
+
     w = cfg.init_skill * teacher + cfg.init_scale * rng.standard_normal(teacher.shape)
     fmt_on, gain = cfg.format_phase, cfg.format_gain
     theta = np.log(cfg.format_init / (1 - cfg.format_init)) / gain if fmt_on and gain else 0.0
@@ -138,16 +188,17 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
         logp = _log_softmax(_logits(x_va, w))
         q = p_format()
         if cfg.exact_eval:
-            p_ok = np.exp(np.take_along_axis(logp, y_va[..., None], -1)[..., 0])
+            p_ok = rollout(np.exp(np.take_along_axis(logp, y_va[..., None], -1)[..., 0]))
             acc = p_ok.mean(-1) if cfg.partial_credit else p_ok.prod(-1)
             return q * float(acc.mean())
-        ok = _sample(rng, np.exp(logp), 1)[:, 0] == y_va
+        ok = _sample(rng, rollout(np.exp(logp)), 1)[:, 0] == y_va
         r = ok.mean(-1) if cfg.partial_credit else ok.all(-1)
         return float(np.mean(r * (rng.random(len(r)) < q)))
 
     n = cfg.n_steps
     ent, score = np.empty(n), np.empty(n)
     kl_log = np.empty(n) if cfg.kl_coef else None
+    ent_k = np.full((K, n), np.nan)
     val_steps, val = [0], [evaluate()]
     order, pos = rng.permutation(cfg.n_train), 0
     for t in range(n):
@@ -158,8 +209,9 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
         x = x_tr[idx]
         logp = _log_softmax(_logits(x, w))
         p = np.exp(logp)
-        h_tok = -(p * logp).sum(-1)  # (B, L)
-        y = _sample(rng, p, G)  # (B, G, L)
+        pi = rollout(p)
+        h_tok = -(p * logp).sum(-1) if not eps else -(pi * np.log(pi)).sum(-1)  # (B, L)
+        y = _sample(rng, pi, G)  # (B, G, L)
         ok = y == y_tr[idx][:, None, :]
         r = ok.mean(-1) if cfg.partial_credit else ok.all(-1).astype(float)
         q = p_format()
@@ -170,13 +222,22 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
         adv = centred / (np.sqrt((centred * centred).mean(1, keepdims=True)) + cfg.adv_eps)
         h_fmt = -(q * np.log(q) + (1 - q) * np.log1p(-q)) if fmt_on else 0.0
         ent[t] = (h_tok.sum(-1).mean() + h_fmt) / n_tok
+        if K:
+            g_b = g_tr[idx]
+            for k in np.unique(g_b):
+                ent_k[k, t] = (h_tok[g_b == k].sum(-1).mean() + h_fmt) / n_tok
         score[t] = r.mean()
 
         # dJ/dlogits. Policy gradient: sum_g A_g (onehot(y_g) - p); the -p term vanishes
         # because the GRPO advantages of a group sum to zero.
-        counts = np.bincount((flat + y).ravel(), weights=np.repeat(adv.ravel(), L), minlength=B * L * V)
-        gz = counts.reshape(B, L, V) / (B * G * n_tok)
-        if cfg.entropy_coef:
+        if not eps:
+            counts = np.bincount((flat + y).ravel(), weights=np.repeat(adv.ravel(), L), minlength=B * L * V)
+            gz = counts.reshape(B, L, V) / (B * G * n_tok)
+        else:
+            gz = mixture_policy_grad(p, y, adv, eps) / (B * G * n_tok)
+        if K and coef_k.any():
+            gz += coef_k[g_tr[idx]][:, None, None] / (B * n_tok) * entropy_grad(logp)
+        elif not K and cfg.entropy_coef:
             gz += cfg.entropy_coef / (B * n_tok) * entropy_grad(logp)
         if cfg.kl_coef:
             logp0 = _log_softmax(_logits(x, w0))
@@ -195,6 +256,9 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
 
     ideal = _logits(x_va, teacher).argmax(-1) == y_va
     ceiling = float((ideal.mean(-1) if cfg.partial_credit else ideal.all(-1)).mean())
+    if eps:  # the teacher explores too: a right token keeps 1 - eps + eps/V, a wrong one eps/V
+        right = rollout(ideal.astype(float))
+        ceiling = float((right.mean(-1) if cfg.partial_credit else right.prod(-1)).mean())
     return Trace(
         entropy=ent,
         score=score,
@@ -203,4 +267,5 @@ def train(cfg: SimConfig, rng: np.random.Generator) -> Trace:
         val=np.asarray(val),
         n_tokens=n_tok,
         ceiling=ceiling,
+        group_entropy={name: ent_k[k] for k, name in enumerate(cfg.groups)} if K else None,
     )
