@@ -188,8 +188,9 @@ def _save_plot(results, path: Path) -> None:
     fig, axes = plt.subplots(
         rows, cols, figsize=(6.0 * cols, 4.2 * rows), layout="constrained", squeeze=False
     )
-    for ax, r in zip(axes.ravel(), results):
-        r.plot(ax=ax)
+    for i, (ax, r) in enumerate(zip(axes.ravel(), results)):
+        # one legend and one colour bar for the grid, not one per panel
+        r.plot(ax=ax, legend=i == 0, colorbar=i == n - 1 or n == 1)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     try:

@@ -14,13 +14,21 @@ from .style import (
     STEP_LABEL,
     finish_axes,
     new_axes,
+    wrap_label,
 )
 
 __all__ = ["plot_fit"]
 
 
 def plot_fit(
-    result, ax=None, *, band: bool = True, ceiling: bool = True, colorbar: bool = True, n_grid: int = 200
+    result,
+    ax=None,
+    *,
+    band: bool = True,
+    ceiling: bool = True,
+    colorbar: bool = True,
+    legend: bool = True,
+    n_grid: int = 200,
 ):
     """Draw a :class:`~entropy_law.fitting.results.FitResult`.
 
@@ -36,10 +44,13 @@ def plot_fit(
         sigmoid) with its interval.
     colorbar : bool
         Add a colour bar for the training step.
+    legend : bool
+        Add the legend (off for all but one panel of a grid of fits).
 
     Returns
     -------
-    matplotlib.axes.Axes
+    matplotlib.figure.Figure
+        The figure drawn into (``fig.axes[0]`` is the fit's Axes when *ax* was omitted).
     """
     from ..fitting.laws import get_law
 
@@ -48,7 +59,7 @@ def plot_fit(
     law = get_law(result.law)
     ax = new_axes(ax)
     on_h = law.variable == "H"
-    ylabel = result.settings.reward or "performance R"
+    ylabel = wrap_label(result.settings.reward or "performance R")
     xlabel = ENTROPY_LABEL if on_h else STEP_LABEL + " (C)"
     if result.x.size:
         sc = ax.scatter(
@@ -106,7 +117,8 @@ def plot_fit(
         if result.settings.bounded is not None and c.clipped:
             ax.axhline(result.settings.bounded[1], color="0.5", lw=0.8, ls=":")
     r2 = f", R² = {result.r2:.3f}" if np.isfinite(result.r2) else ""
-    title = f"{result.run or 'run'}: {law.name} law{r2}"
+    title = f"{wrap_label(result.run or 'run', 48)}\n{law.name} law{r2}"
     if result.status != "ok":
         title += f" [{result.status}]"
-    return finish_axes(ax, xlabel=xlabel, ylabel=ylabel, title=title)
+    finish_axes(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend=legend)
+    return ax.figure

@@ -18,10 +18,18 @@ def put_note(ax, note: str, width: int = 60):
     if not note:
         return None
     return ax.text(
-        0.99, 0.03, textwrap.fill(note, width), transform=ax.transAxes, ha="right", va="bottom",
-        fontsize="x-small", color="0.25", gid="not_claimed", zorder=10,
+        0.99,
+        0.03,
+        textwrap.fill(note, width),
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize="x-small",
+        color="0.25",
+        gid="not_claimed",
+        zorder=10,
         bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=NOT_CLAIMED, alpha=0.92),
-    )  # fmt: skip
+    )
 
 
 def plot_forecast(result, ax=None, *, full=None):

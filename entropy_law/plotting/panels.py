@@ -15,7 +15,7 @@ import numpy as np
 from .claims import claims, finite
 from .style import BAND_ALPHA, COLORS, NOT_CLAIMED
 
-__all__ = ["draw_performance", "draw_entropy", "x_end", "title_of"]
+__all__ = ["draw_performance", "draw_entropy", "x_end", "title_of", "clip_early"]
 
 
 def _f(v: float) -> str:
@@ -43,18 +43,67 @@ def draw_performance(ax, result, held, *, compact: bool = False) -> None:
     e_step, e_val, p_step, p_val = result.observed
     end = x_end(result, held)
     start = min(p_step.min(initial=st.upto_step), e_step.min(initial=st.upto_step))
-    ax.axvspan(start, st.upto_step, color="0.5", alpha=0.07, lw=0,
-               label="fitted slice" if compact else f"fitted slice (steps <= {st.upto_step})")  # fmt: skip
+    ax.axvspan(
+        start,
+        st.upto_step,
+        color="0.5",
+        alpha=0.07,
+        lw=0,
+        label="fitted slice" if compact else f"fitted slice (steps <= {st.upto_step})",
+    )
     used = p_step <= st.upto_step
-    ax.plot(p_step[used], p_val[used], "o", ms=3.2, color=COLORS["data"],
-            label="used" if compact else f"{st.reward} (used)")  # fmt: skip
+    ax.plot(
+        p_step[used],
+        p_val[used],
+        "o",
+        ms=3.2,
+        color=COLORS["data"],
+        label="used" if compact else f"{st.reward} (used)",
+    )
     if len(held[2]):
-        ax.plot(held[2], held[3], "o", ms=3.6, mfc="none", mew=1.0, color=COLORS["held_out"], gid="held_out",
-                label="held out" if compact else f"held out (after step {st.upto_step}, not used)")  # fmt: skip
+        ax.plot(
+            held[2],
+            held[3],
+            "o",
+            ms=3.6,
+            mfc="none",
+            mew=1.0,
+            color=COLORS["held_out"],
+            gid="held_out",
+            label="held out" if compact else f"held out (after step {st.upto_step}, not used)",
+        )
     _draw_path(ax, result, cl, end, level, compact)
     _draw_ceiling(ax, result, cl, end, level, compact)
     ax.set_xlim(right=end + 0.02 * (end - start))
     _draw_saturation(ax, result, cl, end, compact)
+    if compact:
+        late = p_val[p_step >= start + 0.1 * (st.upto_step - start)]
+        lows = [float(np.min(late))] if len(late) else []
+        if result.path is not None and result.path[1] is not None:
+            keep = result.path[0] <= end
+            lows.append(float(np.nanmin(result.path[1][keep, 1], initial=np.inf)))
+        lows += [float(np.min(held[3]))] if len(held[3]) else []
+        clip_early(ax, [p_val], lows)
+
+
+def clip_early(ax, values, lows) -> None:
+    """Keep early points (a step-0 evaluation far below the rest) from squashing the
+    curves: the axis starts near the lowest of *lows* (the later values) and says how
+    many of *values* it leaves out."""
+    lows = [v for v in lows if np.isfinite(v)]
+    if not lows:
+        return
+    lo_lim, hi_lim = ax.get_ylim()
+    floor = min(lows)
+    span = hi_lim - floor
+    if floor - lo_lim <= 0.15 * (hi_lim - lo_lim) or span <= 0:
+        return
+    bottom = floor - 0.05 * span
+    hidden = sum(int(np.sum(np.asarray(v) < bottom)) for v in values)
+    ax.set_ylim(bottom, hi_lim)
+    if hidden:
+        ax.text(0.01, 0.01, f"{hidden} early point(s) below the axis", transform=ax.transAxes,
+                fontsize="x-small", color="0.35", va="bottom", gid="clipped")  # fmt: skip
 
 
 def _draw_path(ax, result, cl, end, level, compact) -> None:
@@ -66,8 +115,15 @@ def _draw_path(ax, result, cl, end, level, compact) -> None:
         c = COLORS["forecast"] if cl.path is None else NOT_CLAIMED
         name = f"forecast ({result.method})" if cl.path is None else "law path (not claimed)"
         ax.plot(grid[keep], band[keep, 0], color=c, lw=1.6, label="forecast" if compact else name)
-        ax.fill_between(grid[keep], band[keep, 1], band[keep, 2], color=c, alpha=BAND_ALPHA, lw=0,
-                        label=f"{level} band" if compact else f"{level} band of the {name.split(' (')[0]}")  # fmt: skip
+        ax.fill_between(
+            grid[keep],
+            band[keep, 1],
+            band[keep, 2],
+            color=c,
+            alpha=BAND_ALPHA,
+            lw=0,
+            label=f"{level} band" if compact else f"{level} band of the {name.split(' (')[0]}",
+        )
     if finite(h.value):
         # the number the headline reports: the value at the horizon with its interval
         lo, hi = h.ci
@@ -76,9 +132,19 @@ def _draw_path(ax, result, cl, end, level, compact) -> None:
             yerr = np.array([[max(h.value - lo, 0.0)], [max(hi - h.value, 0.0)]])
         if cl.path is not None and result.path is None:  # the level fallback: a flat band
             ax.hlines(h.value, st.upto_step, st.horizon, color=COLORS["forecast"], lw=1.2, ls="-.")
-        ax.errorbar([st.horizon], [h.value], yerr=yerr, fmt="s", ms=5, capsize=4, color=COLORS["forecast"],
-                    zorder=5, label="at the horizon" if compact
-                    else f"at step {st.horizon}: {_f(h.value)} [{_f(lo)}, {_f(hi)}]")  # fmt: skip
+        ax.errorbar(
+            [st.horizon],
+            [h.value],
+            yerr=yerr,
+            fmt="s",
+            ms=5,
+            capsize=4,
+            color=COLORS["forecast"],
+            zorder=5,
+            label="at the horizon"
+            if compact
+            else f"at step {st.horizon}: {_f(h.value)} [{_f(lo)}, {_f(hi)}]",
+        )
 
 
 def _draw_ceiling(ax, result, cl, end, level, compact) -> None:
@@ -92,11 +158,23 @@ def _draw_ceiling(ax, result, cl, end, level, compact) -> None:
     if cl.ceiling is not None:
         what += " (not claimed)"
     lo, hi = c.ci
-    ax.axhline(c.value, color=color, ls="--", lw=1.1,
-               label="ceiling" if compact else f"{what} {_f(c.value)} [{_f(lo)}, {_f(hi)}]")  # fmt: skip
+    ax.axhline(
+        c.value,
+        color=color,
+        ls="--",
+        lw=1.1,
+        label="ceiling" if compact else f"{what} {_f(c.value)} [{_f(lo)}, {_f(hi)}]",
+    )
     if finite(lo, hi):
-        ax.fill_between([result.settings.upto_step, end], lo, hi, color=color, alpha=0.10, lw=0,
-                        label="ceiling interval" if compact else f"{level} interval of the ceiling")  # fmt: skip
+        ax.fill_between(
+            [result.settings.upto_step, end],
+            lo,
+            hi,
+            color=color,
+            alpha=0.10,
+            lw=0,
+            label="ceiling interval" if compact else f"{level} interval of the ceiling",
+        )
 
 
 def _draw_saturation(ax, result, cl, end, compact) -> None:
@@ -117,20 +195,49 @@ def _draw_saturation(ax, result, cl, end, compact) -> None:
         xerr = None
         if not math.isnan(lo) and not math.isnan(hi):
             xerr = np.array([[max(s.value - lo, 0.0)], [max(min(hi, end) - s.value, 0.0)]])
-        ax.errorbar([s.value], [y], xerr=xerr, fmt="*", ms=11, capsize=3, color=color, zorder=6,
-                    gid="saturation", label="saturation point" if compact
-                    else f"{frac} of the plateau {when} step {s.value:.0f} [{_f(lo)}, {_f(hi)}]")  # fmt: skip
+        ax.errorbar(
+            [s.value],
+            [y],
+            xerr=xerr,
+            fmt="*",
+            ms=11,
+            capsize=3,
+            color=color,
+            zorder=6,
+            gid="saturation",
+            label="saturation point"
+            if compact
+            else f"{frac} of the plateau {when} step {s.value:.0f} [{_f(lo)}, {_f(hi)}]",
+        )
         ax.axvline(s.value, color=color, ls=":", lw=1.0)
         return
     where = "beyond the searched steps" if math.isinf(s.value) else f"at step {s.value:.0f}"
     x = end + 0.05 * (end - ax.get_xlim()[0])  # right of the horizon marker
-    ax.plot([x], [y], ">", ms=9, color=color, zorder=6, gid="saturation",
-            label="saturation beyond the horizon" if compact
-            else f"{frac} of the plateau {where} (beyond the horizon)")  # fmt: skip
+    ax.plot(
+        [x],
+        [y],
+        ">",
+        ms=9,
+        color=color,
+        zorder=6,
+        gid="saturation",
+        label="saturation beyond the horizon"
+        if compact
+        else f"{frac} of the plateau {where} (beyond the horizon)",
+    )
     short = "beyond the searched steps" if math.isinf(s.value) else f"step {s.value:.0f}"
-    ax.annotate(f"{frac}: {short}\nbeyond the horizon", xy=(x, y), xytext=(-14, -22), textcoords="offset points",
-                ha="right", va="top", fontsize="x-small", color=color, gid="beyond_horizon",
-                arrowprops=dict(arrowstyle="->", color=color, lw=1.0))  # fmt: skip
+    ax.annotate(
+        f"{frac}: {short}\nbeyond the horizon",
+        xy=(x, y),
+        xytext=(-14, -22),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize="x-small",
+        color=color,
+        gid="beyond_horizon",
+        arrowprops=dict(arrowstyle="->", color=color, lw=1.0),
+    )
     ax.set_xlim(right=x + 0.02 * (end - ax.get_xlim()[0]))
 
 
@@ -143,8 +250,15 @@ def draw_entropy(ax, result, held, *, compact: bool = False) -> None:
     ax.axvspan(start, st.upto_step, color="0.5", alpha=0.07, lw=0)
     ax.plot(e_step, e_val, color=COLORS["data"], lw=1, label="used" if compact else f"{st.entropy} (used)")
     if len(held[0]):
-        ax.plot(held[0], held[1], color=COLORS["held_out"], lw=1, alpha=0.9, gid="held_out",
-                label="held out" if compact else "held out (not used)")  # fmt: skip
+        ax.plot(
+            held[0],
+            held[1],
+            color=COLORS["held_out"],
+            lw=1,
+            alpha=0.9,
+            gid="held_out",
+            label="held out" if compact else "held out (not used)",
+        )
     tr = result.trajectory
     if tr is None or tr.status == "insufficient_data":
         return
@@ -154,4 +268,6 @@ def draw_entropy(ax, result, held, *, compact: bool = False) -> None:
     ax.plot(t, tr.predict(t), color=color, lw=1.5, ls="-" if cl.trajectory is None else "--", label=name)
     paths = tr.sample_paths(t)
     lo, hi = np.nanquantile(paths, [(1 - st.level) / 2, (1 + st.level) / 2], axis=0)
-    ax.fill_between(t, lo, hi, color=color, alpha=BAND_ALPHA, lw=0, label=f"{st.level:.0%} band of the trajectory")
+    ax.fill_between(
+        t, lo, hi, color=color, alpha=BAND_ALPHA, lw=0, label=f"{st.level:.0%} band of the trajectory"
+    )
