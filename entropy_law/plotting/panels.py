@@ -96,14 +96,14 @@ def clip_early(ax, values, lows) -> None:
     lo_lim, hi_lim = ax.get_ylim()
     floor = min(lows)
     span = hi_lim - floor
-    if floor - lo_lim <= 0.15 * (hi_lim - lo_lim) or span <= 0:
+    if floor - lo_lim <= 0.5 * (hi_lim - lo_lim) or span <= 0:  # only when they take half the axis
         return
     bottom = floor - 0.05 * span
     hidden = sum(int(np.sum(np.asarray(v) < bottom)) for v in values)
     ax.set_ylim(bottom, hi_lim)
     if hidden:
-        ax.text(0.01, 0.01, f"{hidden} early point(s) below the axis", transform=ax.transAxes,
-                fontsize="x-small", color="0.35", va="bottom", gid="clipped")  # fmt: skip
+        ax.text(0.01, 0.99, f"{hidden} early point(s) below the axis", transform=ax.transAxes,
+                fontsize="x-small", color="0.35", va="top", gid="clipped")  # fmt: skip
 
 
 def _draw_path(ax, result, cl, end, level, compact) -> None:
