@@ -68,23 +68,32 @@ def claims(result) -> Claims:
 def held_out_of(result, full=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(e_step, e_val, p_step, p_val)`` logged after the forecast's cut.
 
-    From *full* (the whole run: a tidy long table of one run, or a
+    From *full* (the whole run: a tidy long table, or a
     :class:`~entropy_law.forecasting.forecaster.RunSeries`) when given, else from
     ``result.held_out`` (what :func:`entropy_law.forecast` keeps of the run after the cut).
     """
     upto = result.settings.upto_step
     if full is not None:
-        from ..forecasting.forecaster import RunSeries, prepare_run
-
-        st = result.settings
-        s = full if isinstance(full, RunSeries) else prepare_run(full, entropy=st.entropy, reward=st.reward)
-        ke, kp = s.e_step > upto, s.p_step > upto
-        return s.e_step[ke], s.e_val[ke], s.p_step[kp], s.p_val[kp]
+        if hasattr(full, "p_step"):  # a RunSeries
+            e = (np.asarray(full.e_step), np.asarray(full.e_val))
+            p = (np.asarray(full.p_step), np.asarray(full.p_val))
+        else:  # a tidy long table: the forecast's own metrics, its run when several
+            st = result.settings
+            if "run" in full.columns and full["run"].nunique() > 1:
+                full = full[full["run"].astype(str) == result.run]
+            e, p = (_series(full, key) for key in (st.entropy, st.reward))
+        ke, kp = e[0] > upto, p[0] > upto
+        return e[0][ke], e[1][ke], p[0][kp], p[1][kp]
     held = getattr(result, "held_out", None) or ()
     if len(held) == 4:
         return tuple(np.asarray(a) for a in held)  # type: ignore[return-value]
     empty = np.array([], dtype=float)
     return empty, empty, empty, empty
+
+
+def _series(table, key) -> tuple[np.ndarray, np.ndarray]:
+    sub = table[table["metric"] == key].sort_values("step")
+    return sub["step"].to_numpy(), sub["value"].to_numpy(float)
 
 
 def finite(*values) -> bool:
