@@ -48,6 +48,8 @@ def claims(result) -> Claims:
         traj = f"entropy not decaying ({tr.regime})"
     elif status == "law_not_holding":
         traj = "not used: " + _STATUS_WORDS["law_not_holding"]
+    ceiling: str | None
+    path: str | None
     if method == "last_value":
         ceiling, path = "no ceiling: the level already reached is shown", "no model"
     elif status == "too_early":

@@ -68,7 +68,8 @@ def _overlay(comparison, ax):
         rewards.add(st.reward)
         c = f.ceiling
         ceil = f", ceiling {c.value:.3g}" if np.isfinite(c.value) and f.method != "last_value" else ""
-        ax_r.plot(p_step, p_val, "o", ms=2.8, color=color, alpha=0.75, label=f"{short}{tag}{ceil}")
+        label = wrap_label(f"{short}{tag}{ceil}", 48)
+        ax_r.plot(p_step, p_val, "o", ms=2.8, color=color, alpha=0.75, label=label)
         if len(p_val):
             late = p_val[p_step >= p_step.min() + 0.1 * (p_step.max() - p_step.min())]
             lows.append(float(np.min(late if len(late) else p_val)))
@@ -89,13 +90,10 @@ def _overlay(comparison, ax):
             ax_h.plot(t, tr.predict(t), color=color, lw=1.4, ls="--")
     clip_early(ax_r, [f.observed[3] for f in comparison.forecasts.values()], lows)
     ylabel = wrap_label(rewards.pop()) if len(rewards) == 1 else "performance"
-    finish_axes(
-        ax_r,
-        xlabel="",
-        ylabel=ylabel,
-        title=f"runs vs {comparison.baseline} (lines and bands: forecasts; dashed: ceilings)",
-        legend="outside",
-    )
+    title = f"runs vs {comparison.baseline} (lines and bands: forecasts; dashed: ceilings)"
+    finish_axes(ax_r, xlabel="", ylabel=ylabel, title=None if ax is None else title, legend="outside")
+    if ax is None:
+        fig.suptitle(wrap_label(title, 100), fontsize="medium")
     finish_axes(ax_h, xlabel=STEP_LABEL, ylabel=wrap_label(ENTROPY_LABEL, 18), legend=False)
     if ax is None:
         fig.align_ylabels([ax_r, ax_h])

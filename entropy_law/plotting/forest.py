@@ -93,7 +93,8 @@ def plot_forest(results, quantity: str = "ceiling", *, baseline: str | None = No
     for yi, name, e in zip(y, names, est, strict=True):
         r = res[name]
         verdict = "baseline" if name == baseline else _verdict(results, name, quantity)
-        color = _VERDICT_COLORS.get(verdict, "#333333") if _claimed(r, quantity) else NOT_CLAIMED
+        claimed = _claimed(r, quantity)
+        color = _VERDICT_COLORS.get(verdict or "", "#333333") if claimed else NOT_CLAIMED
         key = verdict if _claimed(r, quantity) else "not claimed (greyed)"
         label = None if key in seen or (verdict is None and _claimed(r, quantity)) else key
         seen.add(key)

@@ -131,7 +131,8 @@ def _draw_path(ax, result, cl, end, level, compact) -> None:
         if finite(lo, hi):
             yerr = np.array([[max(h.value - lo, 0.0)], [max(hi - h.value, 0.0)]])
         if cl.path is not None and result.path is None:  # the level fallback: a flat band
-            ax.hlines(h.value, st.upto_step, st.horizon, color=COLORS["forecast"], lw=1.2, ls="-.")
+            ax.hlines(h.value, st.upto_step, st.horizon, color=COLORS["forecast"], lw=1.2, ls="-.",
+                      label="forecast" if compact else "forecast: the current level (no model)")  # fmt: skip
         ax.errorbar(
             [st.horizon],
             [h.value],
