@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .claims import held_out_of
 from .panels import clip_early
 from .style import (
     BAND_ALPHA,
@@ -60,9 +61,10 @@ def _overlay(comparison, ax):
     colors = run_colors(len(names))
     lows = []
     rewards = set()
+    any_held = False
     for name, short, color in zip(names, short_names(names), colors, strict=True):
         f = comparison.forecasts[name]
-        tag = " (baseline)" if name == comparison.baseline else ""
+        tag = " (baseline)" if name == comparison.baseline and "baseline" not in short else ""
         e_step, e_val, p_step, p_val = f.observed
         st = f.settings
         rewards.add(st.reward)
@@ -70,6 +72,11 @@ def _overlay(comparison, ax):
         ceil = f", ceiling {c.value:.3g}" if np.isfinite(c.value) and f.method != "last_value" else ""
         label = wrap_label(f"{short}{tag}{ceil}", 48)
         ax_r.plot(p_step, p_val, "o", ms=2.8, color=color, alpha=0.75, label=label)
+        held = held_out_of(f)
+        if len(held[2]):
+            ax_r.plot(held[2], held[3], "o", ms=3.0, mfc="none", color=color, alpha=0.75, gid="held_out",
+                      label=None if any_held else "hollow: held out (after the cut)")  # fmt: skip
+            any_held = True
         if len(p_val):
             late = p_val[p_step >= p_step.min() + 0.1 * (p_step.max() - p_step.min())]
             lows.append(float(np.min(late if len(late) else p_val)))

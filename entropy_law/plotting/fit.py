@@ -28,6 +28,7 @@ def plot_fit(
     ceiling: bool = True,
     colorbar: bool = True,
     legend: bool = True,
+    relative_steps: bool = False,
     n_grid: int = 200,
 ):
     """Draw a :class:`~entropy_law.fitting.results.FitResult`.
@@ -46,6 +47,9 @@ def plot_fit(
         Add a colour bar for the training step.
     legend : bool
         Add the legend (off for all but one panel of a grid of fits).
+    relative_steps : bool
+        Colour the points by their position in the run (0 = first step, 1 = last) rather
+        than by step, so that the panels of runs of different lengths share one colour bar.
 
     Returns
     -------
@@ -62,18 +66,25 @@ def plot_fit(
     ylabel = wrap_label(result.settings.reward or "performance R")
     xlabel = ENTROPY_LABEL if on_h else STEP_LABEL + " (C)"
     if result.x.size:
+        steps = np.asarray(result.steps, float)
+        if relative_steps:
+            span = float(np.ptp(steps)) if steps.size else 0.0
+            steps = (steps - steps.min()) / span if span > 0 else np.zeros_like(steps)
         sc = ax.scatter(
             result.x,
             result.y,
-            c=result.steps,
+            c=steps,
             cmap=STEP_CMAP,
+            vmin=0.0 if relative_steps else None,
+            vmax=1.0 if relative_steps else None,
             s=18,
             edgecolors="none",
             zorder=3,
             label="logged points",
         )
         if colorbar and result.steps.size > 1:
-            ax.figure.colorbar(sc, ax=ax, label=STEP_LABEL, pad=0.01)
+            label = "position in the run (first to last step)" if relative_steps else STEP_LABEL
+            ax.figure.colorbar(sc, ax=ax, label=label, pad=0.01)
     pct = f"{100 * result.level:g}%"
     if result.x.size and np.isfinite(result.params[law.param_names[0]].value):
         lo = 0.0 if (on_h and ceiling) else float(result.x.min())
