@@ -64,7 +64,7 @@ def _overlay(comparison, ax):
     any_held = False
     for name, short, color in zip(names, short_names(names), colors, strict=True):
         f = comparison.forecasts[name]
-        tag = " (baseline)" if name == comparison.baseline and "baseline" not in short else ""
+        tag = " (baseline)" if name == comparison.baseline and short.lower() != "baseline" else ""
         e_step, e_val, p_step, p_val = f.observed
         st = f.settings
         rewards.add(st.reward)
