@@ -55,7 +55,7 @@ def plot_backtest(frame: pd.DataFrame, runs=None, *, ncols: int | None = None):
     ncols = ncols or min(3, n)
     nrows = math.ceil(n / ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(4.4 * ncols, 3.2 * nrows + 0.8), layout="constrained", squeeze=False
+        nrows, ncols, figsize=(max(4.4 * ncols, 7.5), 3.4 * nrows + 1.0), layout="constrained", squeeze=False
     )
     flat = list(axes.ravel())
     for ax, name, short in zip(flat, names, short_names(names), strict=False):
@@ -68,7 +68,8 @@ def plot_backtest(frame: pd.DataFrame, runs=None, *, ncols: int | None = None):
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(lab, h)
     if handles:
-        fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 4),
+        cols = min(len(handles), 3 if ncols == 1 else 4)
+        fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=cols,
                    fontsize="small", frameon=False)  # fmt: skip
     return fig
 
@@ -86,7 +87,7 @@ def _curve(runs, name: str, rows):
 
 
 def _panel(ax, rows: pd.DataFrame, short: str, curve) -> None:
-    title = textwrap.shorten(short, 44, placeholder="...")
+    title = wrap_label(short, 48)
     ok = rows[rows.get("status", pd.Series("ok", index=rows.index)) != "error"] if "status" in rows else rows
     if ok.empty or "forecast" not in ok.columns:
         msg = str(rows["message"].iloc[0]) if "message" in rows.columns else "no backtest rows"
