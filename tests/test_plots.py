@@ -46,6 +46,15 @@ def _legend(ax) -> list[str]:
     return [t.get_text() for t in leg.get_texts()] if leg is not None else []
 
 
+def _no_overlap(fig, texts) -> None:
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(r) for t in texts if t.get_text()]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+
+
 def _gid(ax, gid: str) -> list:
     return [a for a in ax.get_children() if a.get_gid() == gid]
 
@@ -170,6 +179,7 @@ def test_grid_has_one_panel_per_run_with_its_verdict(sample_forecasts):
     labels = [t.get_text() for t in leg.get_texts()]
     assert {"used", "forecast", "ceiling", "fitted slice"} <= set(labels)
     assert all(ax.get_legend() is None for ax in fig.axes)
+    _no_overlap(fig, [ax.title for ax in fig.axes] + [ax.yaxis.label for ax in fig.axes])
 
 
 def test_forest_has_one_row_per_run(real_runs_dir, sample_forecasts):
@@ -180,6 +190,7 @@ def test_forest_has_one_row_per_run(real_runs_dir, sample_forecasts):
     rows = [a for a in ax.lines if str(a.get_gid()).startswith("row:")]
     assert [r.get_gid()[4:] for r in rows] == list(comp.runs)
     assert len(ax.get_yticklabels()) == len(comp.runs)
+    _no_overlap(fig, [*ax.get_yticklabels(), *fig.axes[1].get_yticklabels(), ax.title, ax.xaxis.label])
     values = [t.get_text() for t in fig.axes[1].get_yticklabels()]  # the right-hand values
     c = sample_forecasts[names[0]].ceiling
     assert f"{c.value:.4g} [{c.ci[0]:.4g}, {c.ci[1]:.4g}]" in values
@@ -262,3 +273,19 @@ def test_cli_writes_the_new_figures(tmp_path, real_runs_dir):
         app, ["backtest", "sample_runs/csv", "--given-entropy", "--plot", str(tmp_path / "b.png")]
     )
     assert res.exit_code == 2 and "--given-entropy" in res.output
+
+
+@pytest.mark.slow  # 12 forecasts, ~15 s
+def test_forest_and_grid_of_twelve_real_runs_stay_readable(real_runs_dir):
+    # long verl run names that differ only at the end: wrapped, never cut, never overlapping
+    runs = sorted(real_runs_dir.glob("*.csv"))
+    fcs = {p.stem: el.forecast(el.load(p), upto_fraction=0.5, n_boot=30) for p in runs}
+    fig = plot_forest(fcs)
+    ax = fig.axes[0]
+    labels = [t.get_text().replace("\n", "") for t in ax.get_yticklabels()]
+    assert len(labels) == len(runs) == 12
+    assert len(set(labels)) == 12 and all(lab in p.stem for lab, p in zip(labels, runs, strict=True))
+    _no_overlap(fig, [*ax.get_yticklabels(), *fig.axes[1].get_yticklabels()])
+    fig = el.compare(fcs).plot()  # more than four runs: a panel each
+    assert len(fig.axes) == 12
+    _no_overlap(fig, [a.title for a in fig.axes])
