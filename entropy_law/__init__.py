@@ -33,6 +33,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "backtest": (".forecasting.backtest", "backtest"),
     "backtest_many": (".forecasting.backtest", "backtest_many"),
     "report": (".reporting.html", "report"),
+    "plot_grid": (".plotting.grid", "plot_grid"),
+    "plot_forest": (".plotting.forest", "plot_forest"),
+    "plot_backtest": (".plotting.backtest", "plot_backtest"),
     "check": (".checking.runner", "check"),
     "CheckResult": (".checking.result", "CheckResult"),
     "CheckSettings": (".checking.result", "CheckSettings"),
@@ -81,6 +84,9 @@ __all__ = [
     "backtest",
     "backtest_many",
     "report",
+    "plot_grid",
+    "plot_forest",
+    "plot_backtest",
     "check",
     "CheckResult",
     "CheckSettings",
@@ -187,6 +193,9 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from .forecasting.headline import summary_frame as forecast_summary
     from .forecasting.result import ForecastResult
     from .loaders import LoadReport, formats, load, scan
+    from .plotting.backtest import plot_backtest
+    from .plotting.forest import plot_forest
+    from .plotting.grid import plot_grid
     from .reporting.html import report
     from .simulate import SimConfig, simulate, simulate_many
     from .table.align import entropy_reward

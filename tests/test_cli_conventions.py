@@ -32,9 +32,12 @@ OUTPUTS = {
     "fit": "--plot",
     "forecast": "--plot",
     "compare": "--plot",
+    "backtest": "--plot",
     "check": "--output",
     "report": "--output",
 }
+#: further figure files: (command, option); checked like OUTPUTS, and for their suffix
+FIGURES = [("forecast", "--grid"), ("compare", "--forest"), ("backtest", "--plot")]
 #: arguments (besides the one under test) that make the command otherwise valid
 NEEDS = {"check": ["--min-ceiling", "0.5"], "watch": ["--once"]}
 
@@ -80,6 +83,17 @@ def test_unwritable_output(command: str, real_runs_dir, tmp_path) -> None:
     paths = [path, path] if command == "compare" else [path]
     target = str(tmp_path / "no-such-folder" / "out.png")
     res, text = _run([command, *paths, *NEEDS.get(command, []), option, target])
+    _assert_usage_error(res, text, option)
+
+
+@pytest.mark.parametrize(("command", "option"), FIGURES)
+@pytest.mark.parametrize("target", ["no-such-folder/out.png", "out.txt"])
+def test_unwritable_or_unknown_figure(
+    command: str, option: str, target: str, real_runs_dir, tmp_path
+) -> None:
+    path = str(real_runs_dir / RUN)
+    paths = [path, path] if command == "compare" else [path]
+    res, text = _run([command, *paths, option, str(tmp_path / target)])
     _assert_usage_error(res, text, option)
 
 

@@ -192,13 +192,14 @@ def test_rendering_and_plot():
     assert d["params"]["a"]["ci"][0] < d["params"]["a"]["value"] < d["params"]["a"]["ci"][1]
     assert d["seed"] == 0 and d["n_boot"] == 300 and d["resample"] == "block"
     assert res.to_frame().shape[0] == 1
-    ax = res.plot()
+    fig = res.plot()
+    ax = fig.axes[0]
     assert ax.get_xlabel() == "policy entropy H (nats)"
     assert len(ax.collections) >= 2  # the points and the band
     plt.close(ax.figure)
     sig = fit_arrays(t + 1.0, R, t, law="sigmoid", seed=0, n_boot=20)
     assert sig.law == "sigmoid" and "A" in sig.params
-    plt.close(sig.plot().figure)
+    plt.close(sig.plot())
 
 
 def test_real_logs_val_acc_against_entropy(real_runs_dir):

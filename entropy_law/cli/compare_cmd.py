@@ -24,6 +24,7 @@ from .common import (
     internal_error,
     load_logs,
 )
+from .figures import check_figure_path, save_figure
 
 
 def _load(paths: list[Path], errors: list[dict], **options) -> pd.DataFrame:
@@ -88,7 +89,21 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
         level: Annotated[float, typer.Option(help="Interval level.")] = 0.9,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
-        plot: Annotated[Path | None, typer.Option(help="Write the overlay plot (PNG/SVG).")] = None,
+        plot: Annotated[
+            Path | None,
+            typer.Option(
+                help="Write the runs with their forecasts (PNG/SVG): overlaid up to 4 runs, "
+                "a panel each beyond."
+            ),
+        ] = None,
+        forest: Annotated[
+            Path | None,
+            typer.Option(
+                "--forest",
+                help="Write a forest plot: each run's ceiling with its interval, one row per run, "
+                "coloured by its verdict against the baseline (PNG, SVG or PDF).",
+            ),
+        ] = None,
         step: StepOpt = None,
         aggregate: AggregateOpt = "mean",
         logging_steps: LoggingStepsOpt = None,
@@ -113,6 +128,7 @@ def register(app: typer.Typer) -> None:
             else None
         )
         check_output(plot, "--plot", doc)
+        check_figure_path(forest, "--forest", doc)
         if not 0 < level < 1:
             raise fail(f"--level must lie in (0, 1); got {level}.", json_doc=doc)
         if n_boot < 20:
@@ -152,3 +168,12 @@ def register(app: typer.Typer) -> None:
             fig.savefig(plot, dpi=110)
             plt.close(fig)
             echo_err(f"wrote {plot}")
+        if forest is not None:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            try:
+                save_figure(res.plot_forest(), forest)
+            except (OSError, ValueError) as exc:
+                echo_err(f"error: --forest {forest}: could not write the figure ({exc}).")
+                raise typer.Exit(code=2) from None

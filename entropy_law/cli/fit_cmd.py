@@ -188,10 +188,19 @@ def _save_plot(results, path: Path) -> None:
     fig, axes = plt.subplots(
         rows, cols, figsize=(6.0 * cols, 4.2 * rows), layout="constrained", squeeze=False
     )
-    for ax, r in zip(axes.ravel(), results):
-        r.plot(ax=ax)
+    for i, (ax, r) in enumerate(zip(axes.ravel(), results)):
+        # one legend and one colour bar (position in each run) for the grid, not one per panel
+        r.plot(ax=ax, legend=i == 0, colorbar=n == 1, relative_steps=n > 1)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
+    if n > 1:
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        from ..plotting.style import STEP_CMAP
+
+        sm = ScalarMappable(Normalize(0.0, 1.0), cmap=STEP_CMAP)
+        fig.colorbar(sm, ax=axes, label="position in the run (first to last step)", shrink=0.5, pad=0.01)
     try:
         fig.savefig(path)
     except ValueError as exc:  # an unknown suffix: report it like a file that cannot be written

@@ -29,6 +29,7 @@ from .common import (
     load_logs,
     parse_bounds,
 )
+from .figures import check_figure_path, save_figure
 
 Entropy = Annotated[str | None, typer.Option("--entropy", help="Entropy metric key (detected when omitted).")]
 Reward = Annotated[
@@ -104,6 +105,13 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="Write the forecast plot (PNG or SVG; one file per run when several)."),
         ] = None,
+        grid: Annotated[
+            Path | None,
+            typer.Option(
+                "--grid",
+                help="Write one figure of every run's forecast, a small panel each (PNG, SVG or PDF).",
+            ),
+        ] = None,
         x: Annotated[
             str | None,
             typer.Option(
@@ -132,6 +140,7 @@ def register(app: typer.Typer) -> None:
         if example == (path is not None):
             raise fail("give a PATH to forecast, or --example (not both).", json_doc=doc)
         check_output(plot, "--plot", doc)
+        check_figure_path(grid, "--grid", doc)
         records = []
         with guard(doc), example_path() as ex:
             bounded = parse_bounds(bounds)
@@ -179,6 +188,12 @@ def register(app: typer.Typer) -> None:
                 except (OSError, ValueError) as exc:
                     plot_errors.append(f"--plot {plot}: could not write the plot of run {run} ({exc}).")
                     echo_err(f"error: {plot_errors[-1]}")
+        if grid is not None and results:
+            try:
+                _save_grid(results, grid)
+            except (OSError, ValueError) as exc:
+                plot_errors.append(f"--grid {grid}: could not write the figure ({exc}).")
+                echo_err(f"error: {plot_errors[-1]}")
         if results and not as_json:
             typer.echo(summary_table(results) if len(results) > 1 else results[0].headline())
             if detail:
@@ -207,6 +222,14 @@ def register(app: typer.Typer) -> None:
         n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = 400,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
         as_json: Json = False,
+        plot: Annotated[
+            Path | None,
+            typer.Option(
+                "--plot",
+                help="Write the forecast vs the realised final level per cut, a panel per run "
+                "(PNG, SVG or PDF; not with --given-entropy).",
+            ),
+        ] = None,
         step: StepOpt = None,
         aggregate: AggregateOpt = "mean",
         logging_steps: LoggingStepsOpt = None,
@@ -216,12 +239,21 @@ def register(app: typer.Typer) -> None:
 
         Example: entropy-law backtest runs/ --fractions 0.25,0.5
         """
+        bdoc: dict | None = {"rows": [], "errors": []} if as_json else None
+        check_figure_path(plot, "--plot", bdoc)
+        if plot is not None and given_entropy:
+            raise fail(
+                "--plot draws the forecaster's backtest; the --given-entropy protocol has no "
+                "forecast interval per cut. Drop one of the two.",
+                json_doc=bdoc,
+            )
         try:
             fr = tuple(float(x) for x in fractions.split(",") if x.strip())
         except ValueError:
             msg = f"--fractions must be numbers separated by commas; got {fractions!r}."
             raise fail(msg, json_doc={"rows": [], "errors": []} if as_json else None) from None
         frames, errs = [], []
+        curves: dict = {}
         for path in paths:
             try:
                 table, errors = _runs(path, step, aggregate, logging_steps)
@@ -231,6 +263,7 @@ def register(app: typer.Typer) -> None:
                 continue
             errs += [{"run": p, "status": "error", "message": m} for p, m in errors]
             for run, sub in table.groupby("run", sort=True):
+                curves[str(run)] = sub
                 try:
                     with captured_warnings(echo=False):
                         frames.append(
@@ -280,6 +313,15 @@ def register(app: typer.Typer) -> None:
             if not as_json:
                 echo_err("error: no run could be backtested.")
             raise typer.Exit(code=2)
+        if plot is not None:
+            from ..plotting.backtest import plot_backtest
+
+            try:
+                _agg()
+                save_figure(plot_backtest(df, curves), plot)
+            except (OSError, ValueError, EntropyLawError) as exc:
+                echo_err(f"error: --plot {plot}: could not write the figure ({exc}).")
+                raise typer.Exit(code=2) from None
 
 
 def _given_entropy(s, run: str, upto_step, upto_fraction, level: float, seed: int) -> dict:
@@ -291,6 +333,19 @@ def _given_entropy(s, run: str, upto_step, upto_fraction, level: float, seed: in
     else:
         upto = int(round(s.first_step + (upto_fraction or 0.25) * (s.last_step - s.first_step)))
     return {"run": run, "fitted_upto_step": upto, **ge(s, upto, level=level, seed=seed)}
+
+
+def _agg() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def _save_grid(results, path: Path) -> None:
+    from ..plotting.grid import plot_grid
+
+    _agg()
+    save_figure(plot_grid(results), path)
 
 
 def _save_plot(res, plot: Path, run: str, many: bool) -> None:

@@ -286,7 +286,8 @@ class FitResult:
     def plot(self, ax=None, **kwargs):
         """Plot R against H coloured by step, the fit, its band and the ceiling.
 
-        See :func:`entropy_law.plotting.plot_fit`; returns the matplotlib Axes.
+        See :func:`entropy_law.plotting.plot_fit`; returns the matplotlib Figure (the
+        Axes drawn into is ``fig.axes[0]``, or the *ax* given).
         """
         from ..plotting.fit import plot_fit
 

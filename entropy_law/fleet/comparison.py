@@ -184,11 +184,19 @@ class Comparison:
             f"{body}</table>"
         )
 
-    def plot(self, ax=None):
-        """Overlay the runs: performance and entropy against step with their forecasts."""
+    def plot(self, ax=None, *, layout: str = "auto"):
+        """The runs with their forecasts: overlaid up to four runs, small multiples beyond
+        (*layout* ``"overlay"`` / ``"grid"`` forces one); returns the Figure."""
         from ..plotting.compare import plot_comparison
 
-        return plot_comparison(self, ax=ax)
+        return plot_comparison(self, ax=ax, layout=layout)
+
+    def plot_forest(self, quantity: str = "ceiling", ax=None):
+        """One row per run: *quantity* with its interval, coloured by its verdict against
+        the baseline (:func:`entropy_law.plotting.forest.plot_forest`); returns the Figure."""
+        from ..plotting.forest import plot_forest
+
+        return plot_forest(self, quantity, ax=ax)
 
 
 def _num(v) -> float | None:

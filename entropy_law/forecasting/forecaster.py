@@ -120,6 +120,11 @@ class RunSeries:
             {g: (k, t[t <= step], h[t <= step]) for g, (k, t, h) in self.groups.items()},
         )
 
+    def after(self, step: int) -> tuple:
+        """``(e_step, e_val, p_step, p_val)`` logged after *step* (the held-out data)."""
+        ke, kp = self.e_step > step, self.p_step > step
+        return (self.e_step[ke], self.e_val[ke], self.p_step[kp], self.p_val[kp])
+
     @property
     def last_step(self) -> int:
         """The last step at which either series was logged."""
@@ -301,7 +306,7 @@ def forecast(
 
     s_up = series.upto(upto)
     eg = entropy_by_group(s_up.groups, s_up.e_step, s_up.e_val, n_boot=n_boot, level=level, seed=seed)
-    res = replace(res, detection=series.detection, entropy_groups=eg)
+    res = replace(res, detection=series.detection, entropy_groups=eg, held_out=series.after(upto))
     axis = series.x_axis
     if axis is None:
         return res

@@ -146,6 +146,9 @@ class ForecastResult:
     expected_gain: Estimate = _NAN
     budget: Any = None  # EntropyBudget (forecasting.budget); None on fallbacks
     entropy_groups: Any = None  # EntropyGroups (forecasting.groups); None unless entropy is split
+    #: ``(e_step, e_val, p_step, p_val)`` logged after ``upto_step`` (not used by the
+    #: forecast; drawn "held out" by :meth:`plot`); empty when the table ended at the cut
+    held_out: tuple = field(repr=False, default=())
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -287,8 +290,9 @@ class ForecastResult:
             f"<th>{self.settings.level:.0%} interval</th></tr>{body}</table>"
         )
 
-    def plot(self, ax=None):
-        """Performance and entropy against step with the forecast (see plotting)."""
+    def plot(self, ax=None, *, full=None):
+        """Performance and entropy against step with the forecast and the data held out
+        after the cut; returns the Figure (:func:`entropy_law.plotting.forecast.plot_forecast`)."""
         from ..plotting.forecast import plot_forecast
 
-        return plot_forecast(self, ax=ax)
+        return plot_forecast(self, ax=ax, full=full)

@@ -14,13 +14,22 @@ from .style import (
     STEP_LABEL,
     finish_axes,
     new_axes,
+    wrap_label,
 )
 
 __all__ = ["plot_fit"]
 
 
 def plot_fit(
-    result, ax=None, *, band: bool = True, ceiling: bool = True, colorbar: bool = True, n_grid: int = 200
+    result,
+    ax=None,
+    *,
+    band: bool = True,
+    ceiling: bool = True,
+    colorbar: bool = True,
+    legend: bool = True,
+    relative_steps: bool = False,
+    n_grid: int = 200,
 ):
     """Draw a :class:`~entropy_law.fitting.results.FitResult`.
 
@@ -36,10 +45,16 @@ def plot_fit(
         sigmoid) with its interval.
     colorbar : bool
         Add a colour bar for the training step.
+    legend : bool
+        Add the legend (off for all but one panel of a grid of fits).
+    relative_steps : bool
+        Colour the points by their position in the run (0 = first step, 1 = last) rather
+        than by step, so that the panels of runs of different lengths share one colour bar.
 
     Returns
     -------
-    matplotlib.axes.Axes
+    matplotlib.figure.Figure
+        The figure drawn into (``fig.axes[0]`` is the fit's Axes when *ax* was omitted).
     """
     from ..fitting.laws import get_law
 
@@ -48,21 +63,28 @@ def plot_fit(
     law = get_law(result.law)
     ax = new_axes(ax)
     on_h = law.variable == "H"
-    ylabel = result.settings.reward or "performance R"
+    ylabel = wrap_label(result.settings.reward or "performance R")
     xlabel = ENTROPY_LABEL if on_h else STEP_LABEL + " (C)"
     if result.x.size:
+        steps = np.asarray(result.steps, float)
+        if relative_steps:
+            span = float(np.ptp(steps)) if steps.size else 0.0
+            steps = (steps - steps.min()) / span if span > 0 else np.zeros_like(steps)
         sc = ax.scatter(
             result.x,
             result.y,
-            c=result.steps,
+            c=steps,
             cmap=STEP_CMAP,
+            vmin=0.0 if relative_steps else None,
+            vmax=1.0 if relative_steps else None,
             s=18,
             edgecolors="none",
             zorder=3,
             label="logged points",
         )
         if colorbar and result.steps.size > 1:
-            ax.figure.colorbar(sc, ax=ax, label=STEP_LABEL, pad=0.01)
+            label = "position in the run (first to last step)" if relative_steps else STEP_LABEL
+            ax.figure.colorbar(sc, ax=ax, label=label, pad=0.01)
     pct = f"{100 * result.level:g}%"
     if result.x.size and np.isfinite(result.params[law.param_names[0]].value):
         lo = 0.0 if (on_h and ceiling) else float(result.x.min())
@@ -106,7 +128,8 @@ def plot_fit(
         if result.settings.bounded is not None and c.clipped:
             ax.axhline(result.settings.bounded[1], color="0.5", lw=0.8, ls=":")
     r2 = f", R² = {result.r2:.3f}" if np.isfinite(result.r2) else ""
-    title = f"{result.run or 'run'}: {law.name} law{r2}"
+    title = f"{wrap_label(result.run or 'run', 48)}\n{law.name} law{r2}"
     if result.status != "ok":
         title += f" [{result.status}]"
-    return finish_axes(ax, xlabel=xlabel, ylabel=ylabel, title=title)
+    finish_axes(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend=legend)
+    return ax.figure

@@ -1,82 +1,75 @@
-"""The forecast plot: performance and entropy against step, the slice, the forecast band,
-the ceiling and the saturation step."""
+"""The forecast plot: performance and entropy against step, the fitted slice, the data
+held out after the cut, the forecast band, the ceiling, the saturation point (or an arrow
+beyond the horizon), and the parts no model is claimed for greyed with the reason."""
 
 from __future__ import annotations
 
-import numpy as np
+import textwrap
 
-from .style import (
-    BAND_ALPHA,
-    COLORS,
-    ENTROPY_LABEL,
-    STEP_LABEL,
-    finish_axes,
-    two_panels,
-)
+from .claims import claims, held_out_of
+from .panels import draw_entropy, draw_performance, title_of
+from .style import ENTROPY_LABEL, NOT_CLAIMED, STEP_LABEL, finish_axes, two_panels, wrap_label
 
-__all__ = ["plot_forecast"]
+__all__ = ["plot_forecast", "put_note"]
 
 
-def plot_forecast(result, ax=None):
+def put_note(ax, note: str, width: int = 60):
+    """Print *note* (why parts are greyed) in the lower right of *ax*, boxed."""
+    if not note:
+        return None
+    return ax.text(
+        0.99,
+        0.03,
+        textwrap.fill(note, width),
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize="x-small",
+        color="0.25",
+        gid="not_claimed",
+        zorder=10,
+        bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=NOT_CLAIMED, alpha=0.92),
+    )
+
+
+def plot_forecast(result, ax=None, *, full=None):
     """Draw *result* (a :class:`~entropy_law.forecasting.result.ForecastResult`).
+
+    The data after the cut is drawn hollow and labelled "held out" when the result
+    carries it (``result.held_out``, kept by :func:`entropy_law.forecast` when the table
+    holds steps after ``upto_step``) or when *full* is given. The saturation point is
+    marked with its interval where it lies on the step axis, or by an arrow "beyond the
+    horizon"; every band and shaded region has a legend entry; parts no model is claimed
+    for (an entropy held up, a fallback on the current level, a too-early law) are drawn
+    grey with the reason printed on the plot.
 
     Parameters
     ----------
+    result : ForecastResult
     ax : sequence of two Axes, optional
         ``(performance_ax, entropy_ax)``; a new two-panel figure when omitted.
+    full : DataFrame or RunSeries, optional
+        The whole run (a tidy table of one run), to draw the held-out data from when the
+        result was made from a slice only.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, ax_r, ax_h = two_panels(ax, figsize=(7.0, 6.0))
+    own = ax is None
+    fig, ax_r, ax_h = two_panels(ax, figsize=(10.0, 6.4))
     st = result.settings
-    e_step, e_val, p_step, p_val = result.observed
-    used = p_step <= st.upto_step
-    ax_r.plot(p_step[used], p_val[used], "o", ms=3.5, color=COLORS["data"], label=f"{st.reward} (used)")
-    if (~used).any():
-        ax_r.plot(
-            p_step[~used],
-            p_val[~used],
-            "o",
-            ms=3.5,
-            mfc="none",
-            color=COLORS["data"],
-            label="after the slice",
-        )
-    if result.path is not None and result.path[1] is not None:
-        grid, band = result.path
-        keep = grid <= st.horizon
-        ax_r.plot(grid[keep], band[keep, 0], color=COLORS["forecast"], label=f"forecast ({result.method})")
-        ax_r.fill_between(
-            grid[keep],
-            band[keep, 1],
-            band[keep, 2],
-            color=COLORS["forecast"],
-            alpha=BAND_ALPHA,
-            lw=0,
-            label=f"{st.level:.0%} band",
-        )
-    c = result.ceiling
-    if np.isfinite(c.value):
-        ax_r.axhline(c.value, color=COLORS["ceiling"], ls="--", lw=1, label=f"ceiling {c.value:.3g}")
-        if np.all(np.isfinite(c.ci)):
-            ax_r.axhspan(c.ci[0], c.ci[1], color=COLORS["ceiling"], alpha=0.08, lw=0)
-    s = result.saturation_step
-    if np.isfinite(s.value) and s.value <= st.horizon:
-        ax_r.axvline(s.value, color=COLORS["fit"], ls=":", lw=1.2, label=f"saturation step {s.value:.0f}")
-    for a in (ax_r, ax_h):
-        a.axvspan(
-            min(p_step.min(initial=0), e_step.min(initial=0)), st.upto_step, color="0.5", alpha=0.07, lw=0
-        )
-    finish_axes(ax_r, xlabel="", ylabel=f"performance ({st.reward})", title=f"{result.run}: {result.status}")
-    ax_h.plot(e_step, e_val, color=COLORS["data"], lw=1, label=str(st.entropy))
-    tr = result.trajectory
-    if tr is not None and tr.status != "insufficient_data":
-        t = np.linspace(tr.t0, st.horizon, 300)
-        ax_h.plot(t, tr.predict(t), color=COLORS["forecast"], label="entropy trajectory")
-        paths = tr.sample_paths(t)
-        lo, hi = np.nanquantile(paths, [(1 - st.level) / 2, (1 + st.level) / 2], axis=0)
-        ax_h.fill_between(t, lo, hi, color=COLORS["forecast"], alpha=BAND_ALPHA, lw=0)
-    finish_axes(ax_h, xlabel=STEP_LABEL, ylabel=ENTROPY_LABEL)
+    held = held_out_of(result, full)
+    draw_performance(ax_r, result, held)
+    draw_entropy(ax_h, result, held)
+    title = textwrap.fill(title_of(result), 95)
+    if own:
+        fig.suptitle(title, fontsize="medium")
+    else:
+        ax_r.set_title(title, fontsize="medium")
+    finish_axes(ax_r, xlabel="", ylabel=wrap_label(st.reward or "performance"), legend="outside")
+    finish_axes(ax_h, xlabel=STEP_LABEL, ylabel=wrap_label(ENTROPY_LABEL, 18), legend="outside")
+    put_note(ax_r, claims(result).note)
+    if own:
+        fig.align_ylabels([ax_r, ax_h])
     return fig

@@ -1,6 +1,7 @@
 """One self-contained HTML page of forecasts: a summary table, one section per run with its
-forecast text, forecast plot and fit diagnostics, a comparison plot when several runs
-forecast, and the settings. Figures are inline base64 PNGs; no network is needed to view it.
+forecast text, forecast plot and fit diagnostics, a comparison plot and a forest plot of
+the ceilings when several runs forecast, and the settings. Figures are inline base64 PNGs;
+no network is needed to view it.
 
 The summary table has the forecast command's columns (``headline.summary_row``) plus an
 ``entropy budget`` column (:mod:`entropy_law.forecasting.budget`); a run's section states its
@@ -121,8 +122,10 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
         try:
             from ..fleet.compare import compare
             from ..plotting.compare import plot_comparison
+            from ..plotting.forest import plot_forest
 
-            comp = "<h2>Comparison</h2>" + _png(plot_comparison(compare({r.run: r for r in ok})))
+            cmp = compare({r.run: r for r in ok})
+            comp = "<h2>Comparison</h2>" + _png(plot_comparison(cmp)) + _png(plot_forest(cmp))
         except Exception as exc:
             comp = f'<p class="error">Comparison failed: {e(str(exc))}</p>'
     settings = e(repr(ok[0].settings)) if ok else "none"
