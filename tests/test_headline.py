@@ -60,3 +60,21 @@ def test_headline_carries_the_entropy_budget() -> None:
     line = res.headline()
     assert line.endswith(res.budget.phrase())
     assert "spent" in line
+
+
+def test_unclaimed_ceiling_is_not_stated_as_a_plateau() -> None:
+    """Cut at 25%, the sample run has too few validation points for the law: its plot greys the
+    ceiling, so the headline and the summary row must not state a plateau or a 95% step either
+    (they contradicted the verdict "unforecastable" before)."""
+    table = el.load(CSV / "grpo-baseline.csv")
+    res = el.forecast(table, upto_fraction=0.25, n_boot=50, seed=0)
+    assert res.verdict == "unforecastable"
+    line = res.headline()
+    assert "no plateau claimed" in line
+    assert "plateau " not in line.replace("no plateau claimed", "")
+    assert "left in the law" not in line and "of the plateau" not in line
+    row = res.to_frame().iloc[0]
+    assert row["plateau"] == "not claimed" and row["95% step"] == "n/a"
+    # a forecast the law stands behind still states its plateau
+    full = el.forecast(table, n_boot=50, seed=0)
+    assert full.verdict != "unforecastable" and "plateau " in full.headline()

@@ -37,12 +37,24 @@ def _verdict(res) -> str:
     return res.verdict
 
 
+def _ceiling_claimed(res) -> bool:
+    """Whether the forecast stands behind its ceiling (the same rule that greys it in the plot)."""
+    from entropy_law.plotting.claims import claims  # light: numpy and dataclasses only
+
+    return claims(res).ceiling is None
+
+
 def summary_row(res) -> dict[str, Any]:
-    """Summary columns of one forecast: run, step, now, plateau [lo, hi], gain, 95% step, verdict."""
+    """Summary columns of one forecast: run, step, now, plateau [lo, hi], gain, 95% step, verdict.
+
+    A ceiling the forecast does not claim (too early, entropy held up, the current level as the
+    forecast) is shown as ``not claimed``, with no saturation step, as in the plot.
+    """
     sat = res.saturation_step.value
     upto = res.settings.upto_step
-    sat_txt = _step(sat)
-    if math.isfinite(sat) and sat <= upto:
+    claimed = _ceiling_claimed(res)
+    sat_txt = _step(sat) if claimed else "n/a"
+    if claimed and math.isfinite(sat) and sat <= upto:
         sat_txt = f"reached ~{int(round(sat))}"
     g = res.expected_gain
     gain = f"{'+' if g.value >= 0 else ''}{_fmt(res, g.value)}" if math.isfinite(g.value) else "n/a"
@@ -50,7 +62,9 @@ def summary_row(res) -> dict[str, Any]:
         "run": res.run,
         "step": int(upto),
         "now": _fmt(res, res.last_value),
-        "plateau": f"{_fmt(res, res.ceiling.value)} {_interval(res, *res.ceiling.ci)}".strip(),
+        "plateau": f"{_fmt(res, res.ceiling.value)} {_interval(res, *res.ceiling.ci)}".strip()
+        if claimed
+        else "not claimed",
         "gain": gain,
         f"{res.settings.saturation_fraction:.0%} step": sat_txt,
         "verdict": _verdict(res),
@@ -58,27 +72,39 @@ def summary_row(res) -> dict[str, Any]:
 
 
 def headline(res) -> str:
-    """One line answering first: level now, plateau, gain to the horizon, saturation step, verdict."""
+    """One line answering first: level now, plateau, gain to the horizon, saturation step, verdict.
+
+    Only what the forecast claims is stated: where its ceiling is not claimed (see
+    :func:`entropy_law.plotting.claims.claims`) the line says "no plateau claimed" and gives the
+    predicted level at the horizon (the gain) without a saturation step or the law's upside.
+    """
     st = res.settings
     c, g, s = res.ceiling, res.expected_gain, res.saturation_step
     frac = f"{st.saturation_fraction:.0%}"
     parts = [f"{res.run}: {_verdict(res)}", f"now {_fmt(res, res.last_value)} at step {int(st.upto_step)}"]
-    if math.isfinite(c.value):
+    claimed = _ceiling_claimed(res)
+    if claimed and math.isfinite(c.value):
         parts.append(f"plateau {_fmt(res, c.value)} {_interval(res, *c.ci)}".strip())
+    elif not claimed:
+        parts.append("no plateau claimed")
     if math.isfinite(g.value):
         parts.append(
             f"gain to step {int(st.horizon)} {'+' if g.value >= 0 else ''}{_fmt(res, g.value)} "
             f"{_interval(res, *g.ci)}".strip()
         )
-    if math.isfinite(s.value) and s.value <= st.upto_step:
+    if not claimed:
+        pass  # no plateau, so no step at which 95% of it is reached
+    elif math.isfinite(s.value) and s.value <= st.upto_step:
         parts.append(f"{frac} of the plateau already reached at about step {int(round(s.value))}")
     elif math.isfinite(s.value):
         parts.append(f"{frac} of the plateau at step {int(round(s.value))}")
     elif math.isinf(s.value):
         parts.append(f"{frac} of the plateau beyond the searched steps")
     budget = getattr(res, "budget", None)
-    if budget is not None:
+    if budget is not None and claimed:
         parts.append(budget.phrase())
+    elif budget is not None and math.isfinite(budget.fraction_spent):
+        parts.append(f"entropy {budget.fraction_spent:.0%} spent")  # the law's upside is not claimed
     groups = getattr(res, "entropy_groups", None)
     if groups is not None and groups.flagged:
         parts.append(groups.phrase())
