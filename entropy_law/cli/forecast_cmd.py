@@ -13,6 +13,7 @@ from ..errors import EntropyLawError
 from ..forecasting.backtest import backtest
 from ..forecasting.forecaster import forecast, prepare_run
 from ..forecasting.headline import summary_table
+from . import output
 from .common import (
     AggregateOpt,
     BoundsOpt,
@@ -27,7 +28,19 @@ from .common import (
     guard,
     internal_error,
     load_logs,
+    note,
     parse_bounds,
+    warn_skipped,
+)
+from .export import (
+    CsvCutOpt,
+    CsvOpt,
+    ParquetCutOpt,
+    ParquetOpt,
+    check_exports,
+    forecast_frame,
+    source_of,
+    write_exports,
 )
 from .figures import check_figure_path, save_figure
 
@@ -57,7 +70,7 @@ def example_path():
 def _runs(path: Path, step=None, aggregate="mean", logging_steps=None):
     report = load_logs(path, step=step, aggregate=aggregate, logging_steps=logging_steps)
     for p, msg in report.errors:
-        echo_err(f"warning: skipped {p}: {msg}")
+        warn_skipped(p, msg)
     return report.table, report.errors
 
 
@@ -127,6 +140,8 @@ def register(app: typer.Typer) -> None:
         detail: Annotated[
             bool, typer.Option("-v", "--detail", help="Also print each run's detailed forecast.")
         ] = False,
+        csv: CsvOpt = None,
+        parquet: ParquetOpt = None,
     ) -> None:
         """Forecast each run's ceiling, saturation step and value at a horizon.
 
@@ -140,17 +155,19 @@ def register(app: typer.Typer) -> None:
         if example == (path is not None):
             raise fail("give a PATH to forecast, or --example (not both).", json_doc=doc)
         check_output(plot, "--plot", doc)
-        check_figure_path(grid, "--grid", doc)
+        check_exports(csv, parquet, doc)
+        detail = detail or output.level() > 0  # -v before the command means the same
         records = []
         with guard(doc), example_path() as ex:
             bounded = parse_bounds(bounds)
             table, errors = _runs(ex if path is None else path, step, aggregate, logging_steps)
         plot_errors: list[str] = []
         results = []
-        for run, sub in table.groupby("run", sort=True):
+        groups = list(table.groupby("run", sort=True))
+        for run, sub in output.progress(groups, "forecasting", name=lambda g: g[0]):
             notes: list[str] = []
             try:
-                with captured_warnings(notes, echo=not as_json):
+                with captured_warnings(notes, echo=not as_json, source=source_of(sub)):
                     s = prepare_run(sub, entropy=entropy, reward=reward, kind=kind, x=x)
                     if given_entropy:
                         records.append(_given_entropy(s, str(run), upto_step, upto_fraction, level, seed))
@@ -202,6 +219,13 @@ def register(app: typer.Typer) -> None:
         for p, msg in errors:
             records.append({"run": p, "status": "error", "message": msg, "warnings": []})
         failed = list(plot_errors)
+        if (csv or parquet) and not given_entropy:
+            bad = [(r["run"], r["message"]) for r in records if r.get("status") == "error"]
+            failed += write_exports(forecast_frame(results, bad), csv, parquet)
+        elif csv or parquet:
+            import pandas as pd
+
+            failed += write_exports(pd.DataFrame(records), csv, parquet)
         if records and all(r.get("status") == "error" for r in records):
             failed.append("no run could be forecast: " + "; ".join(f"{r['run']}: error" for r in records))
         if as_json:
@@ -233,27 +257,22 @@ def register(app: typer.Typer) -> None:
         step: StepOpt = None,
         aggregate: AggregateOpt = "mean",
         logging_steps: LoggingStepsOpt = None,
+        csv: CsvCutOpt = None,
+        parquet: ParquetCutOpt = None,
     ) -> None:
         """Cut finished runs early, forecast, and score against what they then did and
         against the last-value and sigmoid-only baselines.
 
         Example: entropy-law backtest runs/ --fractions 0.25,0.5
         """
-        bdoc: dict | None = {"rows": [], "errors": []} if as_json else None
-        check_figure_path(plot, "--plot", bdoc)
-        if plot is not None and given_entropy:
-            raise fail(
-                "--plot draws the forecaster's backtest; the --given-entropy protocol has no "
-                "forecast interval per cut. Drop one of the two.",
-                json_doc=bdoc,
-            )
+        jdoc = {"rows": [], "aggregate": [], "errors": []} if as_json else None
         try:
             fr = tuple(float(x) for x in fractions.split(",") if x.strip())
         except ValueError:
             msg = f"--fractions must be numbers separated by commas; got {fractions!r}."
-            raise fail(msg, json_doc={"rows": [], "errors": []} if as_json else None) from None
-        frames, errs = [], []
-        curves: dict = {}
+            raise fail(msg, json_doc=jdoc) from None
+        check_exports(csv, parquet, jdoc)
+        frames, errs, groups = [], [], []
         for path in paths:
             try:
                 table, errors = _runs(path, step, aggregate, logging_steps)
@@ -262,66 +281,105 @@ def register(app: typer.Typer) -> None:
                 echo_err(f"error: {exc}")
                 continue
             errs += [{"run": p, "status": "error", "message": m} for p, m in errors]
-            for run, sub in table.groupby("run", sort=True):
-                curves[str(run)] = sub
-                try:
-                    with captured_warnings(echo=False):
-                        frames.append(
-                            backtest(
-                                sub,
-                                fr,
-                                given=given_entropy,
-                                entropy=entropy,
-                                reward=reward,
-                                kind=kind,
-                                n_boot=n_boot,
-                                seed=seed,
-                            )
+            groups += list(table.groupby("run", sort=True))
+        for run, sub in output.progress(groups, "backtesting", name=lambda g: g[0]):
+            try:
+                with captured_warnings(echo=not as_json, source=source_of(sub)):
+                    frames.append(
+                        backtest(
+                            sub,
+                            fr,
+                            given=given_entropy,
+                            entropy=entropy,
+                            reward=reward,
+                            kind=kind,
+                            n_boot=n_boot,
+                            seed=seed,
                         )
-                except Exception as exc:  # one run's failure never stops the others
-                    msg = str(exc) if isinstance(exc, EntropyLawError) else internal_error(exc)
-                    errs.append({"run": str(run), "status": "error", "message": msg})
-                    echo_err(f"error: run {run}: {msg}")
+                    )
+            except Exception as exc:  # one run's failure never stops the others
+                msg = str(exc) if isinstance(exc, EntropyLawError) else internal_error(exc)
+                errs.append({"run": str(run), "status": "error", "message": msg})
+                echo_err(f"error: run {run}: {msg}")
         import pandas as pd
 
+        from ..forecasting.backtest_summary import summarise_backtest
+
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        agg = summarise_backtest(df)
+        export_errors = []
+        if csv or parquet:
+            export_errors = write_exports(
+                pd.concat([df, pd.DataFrame(errs)], ignore_index=True), csv, parquet
+            )
         if as_json:
             rows = df.replace({np.nan: None}).to_dict(orient="records")
-            dump_json({"rows": rows, "errors": errs})
-        else:
-            cols = [
-                c
-                for c in (
-                    "run",
-                    "fraction",
-                    "upto_step",
-                    "status",
-                    "realised",
-                    "forecast",
-                    "covered",
-                    "error",
-                    "last_value_error",
-                    "sigmoid_error",
-                    "rmse",
-                    "final_error",
-                )
-                if c in df.columns
-            ]
-            with pd.option_context("display.width", 200, "display.max_columns", 20):
-                typer.echo(df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+            aggregate_rows = agg.replace({np.nan: None}).to_dict(orient="records")
+            problems = [{"path": None, "error": e} for e in export_errors]
+            dump_json({"rows": rows, "aggregate": aggregate_rows, "errors": errs + problems})
+        elif len(df):
+            typer.echo(_backtest_text(df, agg))
         if not frames:
             if not as_json:
                 echo_err("error: no run could be backtested.")
             raise typer.Exit(code=2)
-        if plot is not None:
-            from ..plotting.backtest import plot_backtest
+        if export_errors:
+            raise typer.Exit(code=2)
 
-            try:
-                _agg()
-                save_figure(plot_backtest(df, curves), plot)
-            except (OSError, ValueError, EntropyLawError) as exc:
-                echo_err(f"error: --plot {plot}: could not write the figure ({exc}).")
-                raise typer.Exit(code=2) from None
+
+def _backtest_text(df, agg) -> str:
+    """The rows (one per run and cut), then the aggregate per cut and over all cuts."""
+    import pandas as pd
+
+    cols = [
+        c
+        for c in (
+            "run",
+            "fraction",
+            "upto_step",
+            "status",
+            "realised",
+            "forecast",
+            "covered",
+            "error",
+            "last_value_error",
+            "sigmoid_error",
+            "rmse",
+            "final_error",
+        )
+        if c in df.columns
+    ]
+    fmt = lambda v: f"{v:.4g}"  # noqa: E731
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        text = df[cols].to_string(index=False, float_format=fmt)
+        if agg.empty:
+            return text
+        shown = agg.copy()
+        if "wins_vs_last_value" in shown:
+            for b in ("last_value", "sigmoid"):
+                shown[f"wins_vs_{b}"] = [
+                    f"{w}/{n}" for w, n in zip(shown[f"wins_vs_{b}"], shown[f"n_vs_{b}"])
+                ]
+            shown["coverage"] = [
+                "n/a" if n == 0 else f"{c:.0%} of {n}" for c, n in zip(shown["coverage"], shown["n_coverage"])
+            ]
+            shown = shown.drop(columns=["n_vs_last_value", "n_vs_sigmoid", "n_coverage"])
+            shown = shown.rename(
+                columns={
+                    "median_abs_error": "median |error|",
+                    "median_abs_error_last_value": "last value",
+                    "median_abs_error_sigmoid": "sigmoid",
+                    "wins_vs_last_value": "wins vs last value",
+                    "wins_vs_sigmoid": "wins vs sigmoid",
+                    "median_abs_saturation_error": "median |sat. step error|",
+                }
+            )
+        body = shown.to_string(index=False, float_format=fmt)
+    title = (
+        "aggregate (median |error| of the forecast and of each baseline; wins = cuts where "
+        "the forecast's error is smaller; coverage = cuts whose interval held the realised value)"
+    )
+    return f"{text}\n\n{title}\n{body}"
 
 
 def _given_entropy(s, run: str, upto_step, upto_fraction, level: float, seed: int) -> dict:
@@ -361,4 +419,4 @@ def _save_plot(res, plot: Path, run: str, many: bool) -> None:
     fig = res.plot()
     fig.savefig(target, dpi=110)
     plt.close(fig)
-    echo_err(f"wrote {target}")
+    note(f"wrote {target}")
