@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from entropy_law.cli import _LAZY, app, output
+from entropy_law.cli import app, output
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_runs" / "csv"  # two runs
 CUT = "the last line (step 41) was cut while being written"
@@ -117,13 +117,6 @@ def test_verbose_before_or_after_forecast_shows_detail() -> None:
         res, out, err = _run(args)
         assert res.exit_code == 0, err
         assert out.startswith(plain) and "Forecast for run" in out, args
-
-
-@pytest.mark.parametrize("command", sorted(_LAZY))
-def test_every_command_takes_quiet_and_verbose(command: str) -> None:
-    res, out, _ = _run([command, "--help"])
-    assert res.exit_code == 0
-    assert "--quiet" in out and "--verbose" in out, out
 
 
 # -- progress -----------------------------------------------------------------------------
