@@ -78,10 +78,23 @@ def _shared_params(short_v: bool) -> list:
     @sub.command()
     def _options(
         quiet: int = typer.Option(
-            0, "-q", "--quiet", count=True, expose_value=False, callback=_quiet, help=_QUIET_HELP
+            0,
+            "-q",
+            "--quiet",
+            count=True,
+            expose_value=False,
+            callback=_quiet,
+            help=_QUIET_HELP,
+            show_default=False,
         ),
         verbose: int = typer.Option(
-            0, *verbose_names, count=True, expose_value=False, callback=_verbose, help=_VERBOSE_HELP
+            0,
+            *verbose_names,
+            count=True,
+            expose_value=False,
+            callback=_verbose,
+            help=_VERBOSE_HELP,
+            show_default=False,
         ),
     ) -> None:
         pass
@@ -181,8 +194,8 @@ def _root(
         expose_value=False,
         callback=_print_version,
     ),
-    quiet: int = typer.Option(0, "-q", "--quiet", count=True, help=_QUIET_HELP),
-    verbose: int = typer.Option(0, "-v", "--verbose", count=True, help=_VERBOSE_HELP),
+    quiet: int = typer.Option(0, "-q", "--quiet", count=True, help=_QUIET_HELP, show_default=False),
+    verbose: int = typer.Option(0, "-v", "--verbose", count=True, help=_VERBOSE_HELP, show_default=False),
 ) -> None:
     """Forecast where an RL run will plateau, from its entropy and reward logs."""
     # each invocation starts from the default level (one process may run several, in tests)

@@ -68,7 +68,7 @@ def check_exports(csv: Path | None, parquet: Path | None, json_doc: dict | None 
             import pyarrow  # noqa: F401
         except ImportError:
             try:
-                import fastparquet  # noqa: F401
+                import fastparquet  # type: ignore[import-not-found]  # noqa: F401
             except ImportError:
                 raise fail(
                     f"--parquet {parquet}: writing Parquet needs pyarrow (pip install pyarrow); "

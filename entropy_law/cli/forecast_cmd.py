@@ -265,7 +265,7 @@ def register(app: typer.Typer) -> None:
 
         Example: entropy-law backtest runs/ --fractions 0.25,0.5
         """
-        jdoc = {"rows": [], "aggregate": [], "errors": []} if as_json else None
+        jdoc: dict | None = {"rows": [], "aggregate": [], "errors": []} if as_json else None
         try:
             fr = tuple(float(x) for x in fractions.split(",") if x.strip())
         except ValueError:
