@@ -14,7 +14,7 @@ import typer
 
 from .._json import jsonable
 from ..errors import EntropyLawError
-from .output import captured_warnings, note, warn
+from .output import captured_warnings, level, note, warn
 
 __all__ = [
     "fail",
@@ -194,6 +194,6 @@ def load_logs(path, *, step=None, aggregate="mean", logging_steps=None, fmt="aut
 
     with captured_warnings(source=str(path)):
         report = scan(path, fmt, step=step, aggregate=aggregate, logging_steps=logging_steps)
-    if report.errors or report.skipped:
+    if report.errors or report.skipped or level() > 0:
         note(report.summary())
     return report

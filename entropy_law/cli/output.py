@@ -10,11 +10,13 @@ level  stderr shows
 <= -2  errors only (``-qq``)
 -1     errors and warnings (``-q``): no progress bars, no notes
 0      errors, warnings, notes (``wrote FILE``, load summaries) and progress bars
->= 1   also the detail each command adds (``forecast``: each run's detailed forecast)
+>= 1   also more detail: what was loaded (the load summary, always), and
+       ``forecast``'s detailed forecast of each run
 ====== ===============================================================================
 
-Results on stdout never depend on the level. Warnings are printed as one line,
-``warning: <file>: <what>``, never with the Python source line of :mod:`warnings`.
+``-q`` never changes stdout (the results); ``-v`` may add detail there (``forecast``).
+Warnings are printed as one line, ``warning: <file>: <what>``, never with the Python
+source line of :mod:`warnings`.
 Progress bars (rich, which typer brings) go to stderr, only when stderr is a terminal.
 """
 
@@ -150,6 +152,7 @@ class Bar:
             TextColumn("{task.description}"),
             console=Console(file=sys.stderr, force_terminal=True),
             transient=True,
+            redirect_stdout=False,  # results stay on stdout; stderr lines print above the bar
         )
         self._bar.start()
         self._task = self._bar.add_task("", total=self.total)
