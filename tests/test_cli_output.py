@@ -65,6 +65,19 @@ def test_loader_warning_is_one_line_naming_the_file(command: str, cut_log: Path)
     assert "TruncatedLogWarning" not in err and ".py:" not in err and "warnings.warn" not in err, err
 
 
+def test_compare_loader_warnings_one_per_file(cut_log: Path, tmp_path: Path) -> None:
+    logs = []
+    for name in ("a", "b"):  # two runs of the same file name: told apart by their folders
+        (tmp_path / name).mkdir()
+        logs.append(tmp_path / name / "run.log")
+        logs[-1].write_text(cut_log.read_text())
+    res, out, err = _run(["compare", *map(str, logs), "--n-boot", "30"])
+    assert res.exit_code == 0, err
+    for log in logs:
+        assert err.count(f"warning: {log}: {CUT}") == 1, err
+    assert f"{logs[0]}:run" in out and f"{logs[1]}:run" in out, out
+
+
 def test_report_loader_warning(cut_log: Path, tmp_path: Path) -> None:
     out_html = tmp_path / "r.html"
     res, out, err = _run(["report", str(cut_log), "-o", str(out_html), "--n-boot", "20"])

@@ -53,10 +53,12 @@ def _load(paths: list[Path], errors: list[dict], **options) -> pd.DataFrame:
     for _, t in tables:
         for r in t["run"].unique():
             seen[str(r)] = seen.get(str(r), 0) + 1
+    names = [p.name for p, _ in tables]
     out = []
     for p, t in tables:
         t = t.copy()
-        t["run"] = [f"{p.name}:{r}" if seen[str(r)] > 1 else str(r) for r in t["run"]]
+        label = p.name if names.count(p.name) == 1 else str(p)  # a/run.log and b/run.log
+        t["run"] = [f"{label}:{r}" if seen[str(r)] > 1 else str(r) for r in t["run"]]
         out.append(t)
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
