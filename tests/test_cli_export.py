@@ -159,3 +159,15 @@ def test_summarise_backtest_given_entropy_rows_and_empty() -> None:
     assert math.isnan(
         summarise_backtest(rows.assign(rmse=np.nan)).set_index("fraction").loc["all", "median_rmse"]
     )
+
+
+def test_parquet_keeps_booleans_with_gaps_and_numbers(tmp_path: Path) -> None:
+    from entropy_law.cli.export import write_exports
+
+    # backtest's `covered` is True/False, or NaN where the interval is not finite
+    df = pd.DataFrame({"covered": [True, np.nan, False], "error": [0.1, None, -0.2], "run": ["a", "b", None]})
+    df = df.astype(object)
+    assert write_exports(df, None, tmp_path / "t.parquet") == []
+    back = pd.read_parquet(tmp_path / "t.parquet")
+    assert back["covered"].tolist()[::2] == [True, False] and pd.isna(back["covered"][1])
+    assert back["error"].dtype == float and back["error"].tolist()[::2] == [0.1, -0.2]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 
 from .common import check_output, echo_err, fail
@@ -99,17 +100,25 @@ def write_exports(frame, csv: Path | None, parquet: Path | None, *, echo: bool =
 
 
 def _parquet_safe(frame):
-    """Parquet needs one type per column: mixed object columns become strings."""
+    """Parquet needs one type per column: an object column of booleans (with gaps) becomes
+    pandas' nullable boolean, one of numbers a float column, any other mix text."""
     import pandas as pd
 
     out = frame.copy()
     for c in out.columns:
-        if out[c].dtype == object:
-            vals = out[c].dropna()
-            if not vals.map(lambda v: isinstance(v, str)).all():
-                out[c] = out[c].map(
-                    lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
-                )
+        if out[c].dtype != object:
+            continue
+        vals = out[c].dropna()
+        if vals.map(lambda v: isinstance(v, str)).all():
+            continue
+        if vals.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+            out[c] = out[c].astype("boolean")
+        elif vals.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)).all():
+            out[c] = pd.to_numeric(out[c], errors="coerce")
+        else:
+            out[c] = out[c].map(
+                lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+            )
     return out
 
 
