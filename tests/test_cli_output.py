@@ -195,3 +195,19 @@ def test_completion_completes_commands_and_options() -> None:
 def test_install_completion_is_offered() -> None:
     out = _run(["--help"])[1]
     assert "--install-completion" in out and "--show-completion" in out
+
+
+def test_quiet_turns_the_loading_bar_off(monkeypatch) -> None:
+    import entropy_law.loaders as loaders
+
+    seen = []
+    real = loaders.scan
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("progress"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loaders, "scan", spy)
+    for args in (["fit", str(SAMPLES), "--n-boot", "20"], ["-q", "fit", str(SAMPLES), "--n-boot", "20"]):
+        assert _run(args)[0].exit_code == 0
+    assert seen == [None, False]  # None: the loader's own rule (a terminal, 20+ logs)

@@ -193,7 +193,14 @@ def load_logs(path, *, step=None, aggregate="mean", logging_steps=None, fmt="aut
     from ..loaders import scan
 
     with captured_warnings(source=str(path)):
-        report = scan(path, fmt, step=step, aggregate=aggregate, logging_steps=logging_steps)
+        report = scan(
+            path,
+            fmt,
+            step=step,
+            aggregate=aggregate,
+            logging_steps=logging_steps,
+            progress=False if level() < 0 else None,  # -q: no loading bar either
+        )
     if report.errors or report.skipped or level() > 0:
         note(report.summary())
     return report

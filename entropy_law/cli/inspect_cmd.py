@@ -13,6 +13,7 @@ from ..loaders import formats, scan
 from ..table.metrics import candidates, choose
 from ..table.tidy import metric_summary
 from .common import AggregateOpt, LoggingStepsOpt, StepOpt, captured_warnings, dump_json, guard, warn_skipped
+from .output import level
 
 _ATTR_SHOWN = ("format", "step_rule", "step_key", "note", "best_metric", "max_steps", "logging_steps")
 
@@ -28,7 +29,15 @@ def inspect_data(
     logging_steps: int | None = None,
 ) -> dict:
     """Describe the runs under *path* as a JSON-safe dict (the ``--json`` document)."""
-    report = scan(path, fmt, step=step, aggregate=aggregate, logging_steps=logging_steps)
+    quiet = level() < 0  # -q: no loading bar
+    report = scan(
+        path,
+        fmt,
+        step=step,
+        aggregate=aggregate,
+        logging_steps=logging_steps,
+        progress=False if quiet else None,
+    )
     run_meta = report.table.attrs.get("run_meta", {})
     summary = metric_summary(report.table)
     runs = []
