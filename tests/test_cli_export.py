@@ -171,3 +171,13 @@ def test_parquet_keeps_booleans_with_gaps_and_numbers(tmp_path: Path) -> None:
     back = pd.read_parquet(tmp_path / "t.parquet")
     assert back["covered"].tolist()[::2] == [True, False] and pd.isna(back["covered"][1])
     assert back["error"].dtype == float and back["error"].tolist()[::2] == [0.1, -0.2]
+
+
+def test_backtest_given_entropy_aggregate() -> None:
+    args = ["backtest", str(SAMPLES), "--fractions", "0.5", "--given-entropy"]
+    doc = json.loads(_run([*args, "--json"])[1])
+    (half, total) = doc["aggregate"]
+    assert half["fraction"] == 0.5 and total["fraction"] == "all" and total["n"] == 2
+    rmse = sorted(r["rmse"] for r in doc["rows"])
+    assert total["median_rmse"] == pytest.approx(sum(rmse) / 2)  # median of two
+    assert "aggregate (median RMSE" in _run(args)[1]

@@ -378,6 +378,9 @@ def _backtest_text(df, agg) -> str:
     title = (
         "aggregate (median |error| of the forecast and of each baseline; wins = cuts where "
         "the forecast's error is smaller; coverage = cuts whose interval held the realised value)"
+        if "median_abs_error" in agg
+        else "aggregate (median RMSE and |final error| of the predictions from the logged entropy; "
+        "level_anchor: b re-anchored at the slice's current level)"
     )
     return f"{text}\n\n{title}\n{body}"
 
