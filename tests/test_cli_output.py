@@ -211,3 +211,16 @@ def test_quiet_turns_the_loading_bar_off(monkeypatch) -> None:
     for args in (["fit", str(SAMPLES), "--n-boot", "20"], ["-q", "fit", str(SAMPLES), "--n-boot", "20"]):
         assert _run(args)[0].exit_code == 0
     assert seen == [None, False]  # None: the loader's own rule (a terminal, 20+ logs)
+
+
+def test_numpy_float_warnings_only_with_verbose(monkeypatch, capsys) -> None:
+    sink: list[str] = []
+    for lvl, shown in ((0, False), (1, True)):
+        monkeypatch.setitem(output._state, "level", lvl)
+        with output.captured_warnings(sink, source="a.csv"):
+            np.subtract(np.array([np.inf]), np.array([np.inf]))  # invalid value encountered
+            warnings.warn("a.csv: dropped 2 rows", UserWarning, stacklevel=1)
+        err = capsys.readouterr().err
+        assert "warning: a.csv: dropped 2 rows" in err
+        assert ("encountered in subtract" in err) is shown, err
+    assert sum("encountered" in m for m in sink) == 2  # recorded either way (--json records)

@@ -16,7 +16,8 @@ level  stderr shows
 
 ``-q`` never changes stdout (the results); ``-v`` may add detail there (``forecast``).
 Warnings are printed as one line, ``warning: <file>: <what>``, never with the Python
-source line of :mod:`warnings`.
+source line of :mod:`warnings`; numpy's floating-point warnings ("invalid value
+encountered in ...") only with ``-v``.
 Progress bars (rich, which typer brings) go to stderr, only when stderr is a terminal.
 """
 
@@ -106,8 +107,15 @@ def captured_warnings(sink: list[str] | None = None, echo: bool = True, source: 
         seen.add(msg)
         if sink is not None:
             sink.append(msg)
-        if echo:
+        if echo and (level() > 0 or not _numeric_noise(w)):
             warn(msg, source)
+
+
+def _numeric_noise(w) -> bool:
+    """numpy's floating-point RuntimeWarnings ("invalid value encountered in subtract"):
+    about the arithmetic inside a fit, not the data; printed only with ``-v`` (they stay
+    in the ``--json`` records)."""
+    return issubclass(w.category, RuntimeWarning) and "encountered in" in str(w.message)
 
 
 def _format_warning(message, category, filename, lineno, line=None) -> str:
