@@ -31,11 +31,13 @@ CHOICES: dict[str, tuple[str, list[str]]] = {
 OUTPUTS = {
     "fit": ["--plot", "--csv", "--parquet"],
     "forecast": ["--plot", "--csv", "--parquet"],
-    "backtest": ["--csv", "--parquet"],
+    "backtest": ["--plot", "--csv", "--parquet"],
     "compare": ["--plot", "--csv", "--parquet"],
     "check": ["--output"],
     "report": ["--output"],
 }
+#: further figure files: (command, option); checked like OUTPUTS, and for their suffix
+FIGURES = [("forecast", "--grid"), ("compare", "--forest"), ("backtest", "--plot")]
 #: commands that cut the runs (the forecast options), checked before any work
 CUTS = ["forecast", "report"]
 #: arguments (besides the one under test) that make the command otherwise valid

@@ -43,7 +43,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     ),
     "forecast": ("forecast_cmd", "Forecast each run's ceiling, saturation step and value at a horizon."),
     "backtest": (
-        "forecast_cmd",
+        "backtest_cmd",
         "Cut finished runs early, forecast, and score against what they then did and\n"
         "against the last-value and sigmoid-only baselines.",
     ),

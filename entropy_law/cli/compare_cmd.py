@@ -28,6 +28,7 @@ from .common import (
     warn_skipped,
 )
 from .export import CsvDiffOpt, ParquetDiffOpt, check_exports, write_exports
+from .figures import check_figure_path, save_figure
 
 
 def _load(paths: list[Path], errors: list[dict], **options) -> pd.DataFrame:
@@ -135,6 +136,7 @@ def register(app: typer.Typer) -> None:
             else None
         )
         check_output(plot, "--plot", doc)
+        check_figure_path(forest, "--forest", doc)
         check_exports(csv, parquet, doc)
         if not 0 < level < 1:
             raise fail(f"--level must lie in (0, 1); got {level}.", json_doc=doc)
@@ -177,5 +179,14 @@ def register(app: typer.Typer) -> None:
             fig.savefig(plot, dpi=110)
             plt.close(fig)
             note(f"wrote {plot}")
+        if forest is not None:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            try:
+                save_figure(res.plot_forest(), forest)
+            except (OSError, ValueError) as exc:
+                echo_err(f"error: --forest {forest}: could not write the figure ({exc}).")
+                raise typer.Exit(code=2) from None
         if export_errors:
             raise typer.Exit(code=2)
