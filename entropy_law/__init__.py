@@ -32,6 +32,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ForecastResult": (".forecasting.result", "ForecastResult"),
     "backtest": (".forecasting.backtest", "backtest"),
     "backtest_many": (".forecasting.backtest", "backtest_many"),
+    "backtest_summary": (".forecasting.backtest_summary", "summarise_backtest"),
     "report": (".reporting.html", "report"),
     "plot_grid": (".plotting.grid", "plot_grid"),
     "plot_forest": (".plotting.forest", "plot_forest"),
@@ -83,6 +84,7 @@ __all__ = [
     "ForecastResult",
     "backtest",
     "backtest_many",
+    "backtest_summary",
     "report",
     "plot_grid",
     "plot_forest",
@@ -189,6 +191,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from .fleet.comparison import Comparison
     from .fleet.scaling import ScalingResult, fit_scaling
     from .forecasting.backtest import backtest, backtest_many
+    from .forecasting.backtest_summary import summarise_backtest as backtest_summary
     from .forecasting.forecaster import forecast, forecast_each
     from .forecasting.headline import summary_frame as forecast_summary
     from .forecasting.result import ForecastResult

@@ -27,17 +27,19 @@ CHOICES: dict[str, tuple[str, list[str]]] = {
     "watch": ("--kind", ["--once"]),
     "report": ("--kind", []),
 }
-#: commands that write a file, and the option naming it
+#: commands that write a file, and the options naming it
 OUTPUTS = {
-    "fit": "--plot",
-    "forecast": "--plot",
-    "compare": "--plot",
-    "backtest": "--plot",
-    "check": "--output",
-    "report": "--output",
+    "fit": ["--plot", "--csv", "--parquet"],
+    "forecast": ["--plot", "--csv", "--parquet"],
+    "backtest": ["--plot", "--csv", "--parquet"],
+    "compare": ["--plot", "--csv", "--parquet"],
+    "check": ["--output"],
+    "report": ["--output"],
 }
 #: further figure files: (command, option); checked like OUTPUTS, and for their suffix
 FIGURES = [("forecast", "--grid"), ("compare", "--forest"), ("backtest", "--plot")]
+#: commands that cut the runs (the forecast options), checked before any work
+CUTS = ["forecast", "report"]
 #: arguments (besides the one under test) that make the command otherwise valid
 NEEDS = {"check": ["--min-ceiling", "0.5"], "watch": ["--once"]}
 
@@ -76,9 +78,8 @@ def test_bad_choice(command: str, real_runs_dir) -> None:
     _assert_usage_error(res, text, option)
 
 
-@pytest.mark.parametrize("command", sorted(OUTPUTS))
-def test_unwritable_output(command: str, real_runs_dir, tmp_path) -> None:
-    option = OUTPUTS[command]
+@pytest.mark.parametrize(("command", "option"), [(c, o) for c in sorted(OUTPUTS) for o in OUTPUTS[c]])
+def test_unwritable_output(command: str, option: str, real_runs_dir, tmp_path) -> None:
     path = str(real_runs_dir / RUN)
     paths = [path, path] if command == "compare" else [path]
     target = str(tmp_path / "no-such-folder" / "out.png")
@@ -119,3 +120,23 @@ def test_choices_listed_in_help(command: str, option: str) -> None:
     res, text = _run([command, "--help"])
     line = next(ln for ln in text.splitlines() if ln.strip(" │").startswith(option))
     assert "<str>" not in line and ("|" in line or "one of:" in line), line
+
+
+@pytest.mark.parametrize("command", CUTS)
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["--upto-step", "50", "--upto-fraction", "0.5"], "--upto-step or --upto-fraction"),
+        (["--level", "90"], "--level"),
+    ],
+)
+def test_bad_forecast_options(command: str, args: list[str], names: str, real_runs_dir) -> None:
+    res, text = _run([command, str(real_runs_dir / RUN), *args])
+    _assert_usage_error(res, text, names)
+
+
+@pytest.mark.parametrize("command", sorted(_LAZY))
+def test_quiet_and_verbose_everywhere(command: str) -> None:
+    res, text = _run([command, "--help"])
+    assert res.exit_code == 0, text
+    assert re.search(r"--quiet\s+-q", text) and "--verbose" in text, text

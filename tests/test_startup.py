@@ -91,7 +91,6 @@ def test_lazy_command_listing_equals_the_imported_commands():
         name="entropy-law",
         help=cli.app.info.help,
         no_args_is_help=True,
-        add_completion=False,
         pretty_exceptions_enable=False,
         context_settings=HELP_OPTIONS,
     )

@@ -117,6 +117,29 @@ class CheckResult:
             "exit_code": self.exit_code,
         }
 
+    def to_frame(self):
+        """One row per run: status, message, source, the forecast's ceiling and saturation
+        step with their intervals, and per rule its outcome and threshold
+        (``min_ceiling_outcome``, ``min_ceiling_threshold``...). NaN where not available."""
+        import pandas as pd
+
+        rows = []
+        for r in self.runs:
+            fc = r.forecast or {}
+            row: dict[str, Any] = {"run": r.run, "status": r.status, "message": r.message, "source": r.source}
+            row["verdict"] = fc.get("verdict")
+            for q in ("ceiling", "saturation_step"):
+                est = fc.get(q) or {}
+                lo, hi = (est.get("ci") or [None, None])[:2]
+                row[q], row[f"{q}_low"], row[f"{q}_high"] = (
+                    float("nan") if v is None else float(v) for v in (est.get("value"), lo, hi)
+                )
+            for reason in r.reasons:
+                row[f"{reason.rule}_outcome"] = reason.outcome
+                row[f"{reason.rule}_threshold"] = reason.threshold
+            rows.append(row)
+        return pd.DataFrame(rows, columns=None if rows else ["run", "status", "message", "source"])
+
     def report(self) -> str:
         from .report import render_text
 

@@ -22,6 +22,7 @@ import sys
 import typer
 from typer.core import TyperGroup
 
+from . import output
 from .common import HELP_OPTIONS, dump_json
 
 __all__ = ["app", "main"]
@@ -42,7 +43,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     ),
     "forecast": ("forecast_cmd", "Forecast each run's ceiling, saturation step and value at a horizon."),
     "backtest": (
-        "forecast_cmd",
+        "backtest_cmd",
         "Cut finished runs early, forecast, and score against what they then did and\n"
         "against the last-value and sigmoid-only baselines.",
     ),
@@ -54,6 +55,67 @@ _LAZY: dict[str, tuple[str, str]] = {
     "report": ("report_cmd", "Write one self-contained HTML report of every run's forecast."),
     "watch": ("watch_cmd", "Follow logs while they are written; re-forecast when new steps arrive."),
 }
+
+
+_QUIET_HELP = "Less on stderr: -q hides progress bars and notes, -qq warnings too (errors stay)."
+_VERBOSE_HELP = "More detail (repeat for more)."
+
+
+def _quiet(value: int) -> None:
+    output.adjust(quiet=value)
+
+
+def _verbose(value: int) -> None:
+    output.adjust(verbose=value)
+
+
+def _shared_params(short_v: bool) -> list:
+    """The click parameters of ``-q/--quiet`` and ``-v/--verbose`` (or ``--verbose`` only),
+    built by typer itself so that they match the commands' own parameter classes."""
+    sub = typer.Typer()
+    verbose_names = ("-v", "--verbose") if short_v else ("--verbose",)
+
+    @sub.command()
+    def _options(
+        quiet: int = typer.Option(
+            0,
+            "-q",
+            "--quiet",
+            count=True,
+            expose_value=False,
+            callback=_quiet,
+            help=_QUIET_HELP,
+            show_default=False,
+        ),
+        verbose: int = typer.Option(
+            0,
+            *verbose_names,
+            count=True,
+            expose_value=False,
+            callback=_verbose,
+            help=_VERBOSE_HELP,
+            show_default=False,
+        ),
+    ) -> None:
+        pass
+
+    return [p for p in typer.main.get_command(sub).params if p.name in ("quiet", "verbose")]
+
+
+def _output_options(cmd) -> None:
+    """Give *cmd* the shared ``-q/--quiet`` and ``-v/--verbose`` (:mod:`.output`), once.
+
+    A command that already uses ``-v`` for its own detail flag (``forecast -v``) keeps it
+    and gets ``--verbose`` only; its function reads :func:`output.level` as well, so ``-v``
+    before the command means the same.
+    """
+    if getattr(cmd, "_el_output_options", False):
+        return
+    taken = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)}
+    if "--quiet" not in taken:
+        help_at = next((i for i, p in enumerate(cmd.params) if "--help" in p.opts), len(cmd.params))
+        cmd.params[help_at:help_at] = _shared_params(short_v="-v" not in taken)
+    cmd._el_output_options = True
 
 
 def _module_commands(module: str) -> dict:
@@ -75,14 +137,24 @@ class _LazyGroup(TyperGroup):
 
     def get_command(self, ctx, cmd_name: str):
         cmd = self.commands.get(cmd_name)
-        if cmd is not None or cmd_name not in _LAZY:
-            return cmd
-        module, short = _LAZY[cmd_name]
-        if self._listing:  # the root --help: name and one-line help only
-            return typer.core.TyperCommand(cmd_name, help=short)
-        for name, c in _module_commands(module).items():
-            self.commands.setdefault(name, c)
-        return self.commands.get(cmd_name)
+        if cmd is None and cmd_name in _LAZY:
+            module, short = _LAZY[cmd_name]
+            if self._listing:  # the root --help: name and one-line help only
+                return typer.core.TyperCommand(cmd_name, help=short)
+            for name, c in _module_commands(module).items():
+                self.commands.setdefault(name, c)
+            cmd = self.commands.get(cmd_name)
+        if cmd is not None:
+            _output_options(cmd)
+        return cmd
+
+    def shell_complete(self, ctx, incomplete: str):
+        # completing a command name needs only the names and their one-line help
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
 
     def format_help(self, ctx, formatter) -> None:
         self._listing = True
@@ -96,7 +168,6 @@ app = typer.Typer(
     name="entropy-law",
     help="Forecast where an RL run of a language model will plateau, from its entropy and reward logs.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings=HELP_OPTIONS,
     cls=_LazyGroup,
@@ -123,8 +194,13 @@ def _root(
         expose_value=False,
         callback=_print_version,
     ),
+    quiet: int = typer.Option(0, "-q", "--quiet", count=True, help=_QUIET_HELP, show_default=False),
+    verbose: int = typer.Option(0, "-v", "--verbose", count=True, help=_VERBOSE_HELP, show_default=False),
 ) -> None:
     """Forecast where an RL run will plateau, from its entropy and reward logs."""
+    # each invocation starts from the default level (one process may run several, in tests)
+    output.set_level(0)
+    output.adjust(verbose=verbose, quiet=quiet)
 
 
 # every ``<name>_cmd`` module of this package adds its command(s) through register(app);
@@ -152,6 +228,7 @@ def main() -> None:
     options (an unknown option, a value of the wrong type) still prints one JSON document,
     ``{"errors": [...]}``, on stdout besides the usual message on stderr, and exits 2.
     """
+    output.install_warning_format()
     if not _wants_json(sys.argv[1:]):
         app()
         return

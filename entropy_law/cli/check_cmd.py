@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,30 +18,8 @@ from ..checking.report import FORMATS, append_step_summary, render
 from ..checking.result import CheckSettings
 from ..checking.runner import check
 from ..errors import EntropyLawError
-from .common import Aggregate, Kind, LoggingStepsOpt, StepOpt, check_inputs, check_output, echo_err, fail
-
-
-class Progress:
-    """A one-line progress bar on stderr (redrawn on a terminal, every 10% in CI logs)."""
-
-    def __init__(self, stream=None, width: int = 30):
-        self.stream = stream or sys.stderr
-        self.width, self.t0, self.last = width, time.perf_counter(), -1
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-
-    def __call__(self, done: int, total: int) -> None:
-        tenth = (10 * done) // max(total, 1)
-        if not self.tty and tenth == self.last and done != total:
-            return
-        self.last = tenth
-        fill = int(self.width * done / max(total, 1))
-        line = (
-            f"checking [{'#' * fill}{'.' * (self.width - fill)}] {done}/{total} "
-            f"logs  {time.perf_counter() - self.t0:.1f} s"
-        )
-        end = "\n" if not self.tty or done == total else ""
-        self.stream.write(("\r" if self.tty else "") + line + end)
-        self.stream.flush()
+from .common import Aggregate, Kind, LoggingStepsOpt, StepOpt, check_inputs, check_output, fail, note
+from .output import Bar
 
 
 def _failure_doc() -> dict:
@@ -66,7 +43,7 @@ def _dask_client(address: str):
         client = Client(address, timeout="30s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise fail(f"--dask {address}: cannot connect to a Dask scheduler there ({exc}).") from None
-    echo_err(f"checking on the Dask cluster at {address}")
+    note(f"checking on the Dask cluster at {address}")
     return client
 
 
@@ -134,7 +111,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         kind: Annotated[Kind | None, typer.Option(help="Which performance metric detection prefers.")] = None,
         progress: Annotated[
-            bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
+            bool,
+            typer.Option(
+                "--progress/--no-progress", help="Progress bar on stderr (only on a terminal; -q hides it)."
+            ),
         ] = True,
         step: StepOpt = None,
         aggregate: Annotated[
@@ -195,16 +175,17 @@ def register(app: typer.Typer) -> None:
         check_inputs(paths, failure_doc)
         check_output(output, "--output", failure_doc)
         if used is not None:
-            echo_err(f"settings from {used}")
+            note(f"settings from {used}")
         client = _dask_client(dask) if dask else None
         try:
-            result = check(
-                paths,
-                settings=settings,
-                jobs=n_jobs,
-                progress=Progress() if progress else None,
-                executor=client.get_executor() if client is not None else None,
-            )
+            with Bar("checking", enabled=None if progress else False) as bar:
+                result = check(
+                    paths,
+                    settings=settings,
+                    jobs=n_jobs,
+                    progress=bar if bar.enabled else None,
+                    executor=client.get_executor() if client is not None else None,
+                )
         finally:
             if client is not None:
                 client.close()
@@ -215,16 +196,16 @@ def register(app: typer.Typer) -> None:
                 output.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise fail(f"cannot write --output {output}: {exc.strerror}.") from None
-            echo_err(f"wrote {output}")
+            note(f"wrote {output}")
         else:
             sys.stdout.write(text)
             sys.stdout.flush()
         if out_fmt in ("markdown", "github"):
             target = append_step_summary(result)
             if target is not None:
-                echo_err(f"appended the summary to {target}")
+                note(f"appended the summary to {target}")
         s = result.summary
-        echo_err(
+        note(
             f"entropy-law check: {s['pass']} pass, {s['flag']} flagged, "
             f"{s['inconclusive']} inconclusive, {s['error']} error(s); exit code "
             f"{result.exit_code}"

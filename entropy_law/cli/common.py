@@ -1,10 +1,12 @@
-"""Helpers shared by the CLI commands: stderr messages, warnings capture, JSON output."""
+"""Helpers shared by the CLI commands: stderr messages, warnings capture, JSON output.
+
+How much goes to stderr (``-q``/``-v``, warnings, progress): :mod:`entropy_law.cli.output`.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-import warnings
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
@@ -12,10 +14,14 @@ import typer
 
 from .._json import jsonable
 from ..errors import EntropyLawError
+from .output import captured_warnings, level, note, warn
 
 __all__ = [
     "fail",
     "echo_err",
+    "note",
+    "warn",
+    "warn_skipped",
     "captured_warnings",
     "dump_json",
     "jsonable",
@@ -39,6 +45,13 @@ HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 def echo_err(message: str) -> None:
     """Print a diagnostic to stderr (stdout stays clean for results)."""
     typer.echo(message, err=True)
+
+
+def warn_skipped(path, message: str) -> None:
+    """``warning: <file>: skipped: <why>`` for a log that could not be read."""
+    path = str(path)
+    message = str(message)
+    warn("skipped: " + message.removeprefix(f"{path}: "), path)
 
 
 def fail(message: str, code: int = USAGE_ERROR, *, json_doc: dict | None = None) -> typer.Exit:
@@ -112,24 +125,6 @@ def internal_error(exc: BaseException) -> str:
     )
 
 
-@contextmanager
-def captured_warnings(sink: list[str] | None = None, echo: bool = True):
-    """Collect warnings raised inside the block; print each once to stderr."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield caught
-    seen = set()
-    for w in caught:
-        msg = str(w.message)
-        if msg in seen:
-            continue
-        seen.add(msg)
-        if sink is not None:
-            sink.append(msg)
-        if echo:
-            echo_err(f"warning: {msg}")
-
-
 def dump_json(doc: Any) -> None:
     """Write exactly one JSON document to stdout."""
     sys.stdout.write(json.dumps(jsonable(doc), indent=2, allow_nan=False) + "\n")
@@ -197,7 +192,15 @@ def load_logs(path, *, step=None, aggregate="mean", logging_steps=None, fmt="aut
     stderr when anything was skipped or failed, and a progress bar for many runs."""
     from ..loaders import scan
 
-    report = scan(path, fmt, step=step, aggregate=aggregate, logging_steps=logging_steps)
-    if report.errors or report.skipped:
-        echo_err(report.summary())
+    with captured_warnings(source=str(path)):
+        report = scan(
+            path,
+            fmt,
+            step=step,
+            aggregate=aggregate,
+            logging_steps=logging_steps,
+            progress=False if level() < 0 else None,  # -q: no loading bar either
+        )
+    if report.errors or report.skipped or level() > 0:
+        note(report.summary())
     return report

@@ -11,6 +11,7 @@ import typer
 from ..errors import EntropyLawError
 from ..fleet.compare import compare
 from ..forecasting.forecaster import forecast
+from . import output
 from .common import (
     AggregateOpt,
     LoggingStepsOpt,
@@ -23,7 +24,10 @@ from .common import (
     guard,
     internal_error,
     load_logs,
+    note,
+    warn_skipped,
 )
+from .export import CsvDiffOpt, ParquetDiffOpt, check_exports, write_exports
 from .figures import check_figure_path, save_figure
 
 
@@ -38,11 +42,11 @@ def _load(paths: list[Path], errors: list[dict], **options) -> pd.DataFrame:
         try:
             report = load_logs(p, **options)
         except EntropyLawError as exc:
-            echo_err(f"warning: skipped {p}: {exc}")
+            warn_skipped(p, str(exc))
             errors.append({"path": str(p), "error": str(exc)})
             continue
         for bad, msg in report.errors:
-            echo_err(f"warning: skipped {bad}: {msg}")
+            warn_skipped(bad, msg)
             errors.append({"path": str(bad), "error": msg})
         if len(report.table):
             tables.append((p, report.table))
@@ -50,10 +54,12 @@ def _load(paths: list[Path], errors: list[dict], **options) -> pd.DataFrame:
     for _, t in tables:
         for r in t["run"].unique():
             seen[str(r)] = seen.get(str(r), 0) + 1
+    names = [p.name for p, _ in tables]
     out = []
     for p, t in tables:
         t = t.copy()
-        t["run"] = [f"{p.name}:{r}" if seen[str(r)] > 1 else str(r) for r in t["run"]]
+        label = p.name if names.count(p.name) == 1 else str(p)  # a/run.log and b/run.log
+        t["run"] = [f"{label}:{r}" if seen[str(r)] > 1 else str(r) for r in t["run"]]
         out.append(t)
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
@@ -62,7 +68,7 @@ def _forecasts(table: pd.DataFrame, runs: list[str], errors: list[dict], **kw) -
     """Forecast each run on its own (as :func:`compare` would); a run that fails is an
     error entry and left out, so one bad run never stops the comparison of the others."""
     out = {}
-    for r in runs:
+    for r in output.progress(runs, "forecasting"):
         try:
             out[r] = forecast(table[table["run"] == r], **kw)
         except Exception as exc:
@@ -107,6 +113,8 @@ def register(app: typer.Typer) -> None:
         step: StepOpt = None,
         aggregate: AggregateOpt = "mean",
         logging_steps: LoggingStepsOpt = None,
+        csv: CsvDiffOpt = None,
+        parquet: ParquetDiffOpt = None,
     ) -> None:
         """Difference of ceilings, entropy floors and saturation steps of each run against
         a baseline, with bootstrap intervals and a verdict: lifted / no detectable change /
@@ -129,6 +137,7 @@ def register(app: typer.Typer) -> None:
         )
         check_output(plot, "--plot", doc)
         check_figure_path(forest, "--forest", doc)
+        check_exports(csv, parquet, doc)
         if not 0 < level < 1:
             raise fail(f"--level must lie in (0, 1); got {level}.", json_doc=doc)
         if n_boot < 20:
@@ -154,8 +163,10 @@ def register(app: typer.Typer) -> None:
                 )
             with captured_warnings(notes, echo=not as_json):
                 res = compare(fc, baseline=baseline, **kw)
+        export_errors = write_exports(res.to_frame(), csv, parquet) if csv or parquet else []
         if as_json:
-            dump_json({**res.to_dict(), "warnings": list(dict.fromkeys(notes)), "errors": errors})
+            problems = [{"path": None, "error": e} for e in export_errors]
+            dump_json({**res.to_dict(), "warnings": list(dict.fromkeys(notes)), "errors": errors + problems})
         else:
             typer.echo(res.report())
         if plot is not None:
@@ -167,7 +178,7 @@ def register(app: typer.Typer) -> None:
             fig = res.plot()
             fig.savefig(plot, dpi=110)
             plt.close(fig)
-            echo_err(f"wrote {plot}")
+            note(f"wrote {plot}")
         if forest is not None:
             import matplotlib
 
@@ -177,3 +188,5 @@ def register(app: typer.Typer) -> None:
             except (OSError, ValueError) as exc:
                 echo_err(f"error: --forest {forest}: could not write the figure ({exc}).")
                 raise typer.Exit(code=2) from None
+        if export_errors:
+            raise typer.Exit(code=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import check_output, echo_err, fail
+from .common import check_output, fail, note
 
 __all__ = ["check_figure_path", "save_figure", "FIGURE_SUFFIXES"]
 
@@ -37,4 +37,4 @@ def save_figure(fig, path: Path) -> None:
         raise OSError(str(exc)) from None
     finally:
         plt.close(fig)
-    echo_err(f"wrote {path}")
+    note(f"wrote {path}")

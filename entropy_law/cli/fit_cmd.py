@@ -21,6 +21,7 @@ import typer
 
 from ..errors import EntropyLawError
 from ..fitting.laws import LAWS
+from . import output
 from .common import (
     AggregateOpt,
     BoundsOpt,
@@ -34,8 +35,12 @@ from .common import (
     guard,
     internal_error,
     load_logs,
+    note,
     parse_bounds,
+    warn,
+    warn_skipped,
 )
+from .export import CsvOpt, ParquetOpt, check_exports, source_of, write_exports
 
 __all__ = ["register", "fit_command"]
 
@@ -82,6 +87,8 @@ def fit_command(
     aggregate: AggregateOpt = "mean",
     logging_steps: LoggingStepsOpt = None,
     bounds: BoundsOpt = "auto",
+    csv: CsvOpt = None,
+    parquet: ParquetOpt = None,
 ) -> None:
     """Fit R = -a*exp(H) + b (or another law) to every run and report a, b, the ceiling
     b - a with bootstrap intervals, and diagnostics.
@@ -94,17 +101,20 @@ def fit_command(
     if not 0.0 < level < 1.0:
         raise fail(f"--level must lie strictly between 0 and 1 (e.g. 0.95); got {level}.", json_doc=doc)
     check_output(plot, "--plot", doc)
+    check_exports(csv, parquet, doc)
     results, records = [], []
     with guard(doc):
         bounded = parse_bounds(bounds)
         report = load_logs(path, step=step, aggregate=aggregate, logging_steps=logging_steps)
     for p, msg in report.errors:
-        echo_err(f"warning: skipped {p}: {msg}")
+        warn_skipped(p, msg)
         records.append({"run": str(p), "status": "error", "message": msg, "warnings": []})
-    for run, sub in report.table.groupby("run", sort=True):
+    groups = list(report.table.groupby("run", sort=True))
+    for run, sub in output.progress(groups, "fitting", name=lambda g: g[0]):
         notes: list[str] = []
+        source = source_of(sub)
         try:
-            with captured_warnings(notes):
+            with captured_warnings(notes, source=source):
                 res = fit(
                     sub,
                     law.value,
@@ -132,7 +142,7 @@ def fit_command(
             )
             continue
         for w in res.warnings:
-            echo_err(f"warning: run {run}: {w}")
+            warn(w, source or f"run {run}")
         rec = res.to_dict()
         rec["warnings"] = list(dict.fromkeys(rec["warnings"] + notes))
         results.append(res)
@@ -143,6 +153,14 @@ def fit_command(
             _save_plot(results, plot)
         except OSError as exc:
             errors.append(f"--plot {plot}: could not save the figure ({exc}).")
+        else:
+            note(f"wrote {plot}")
+    if csv or parquet:
+        frames = [r.to_frame() for r in results]
+        bad = [r for r in records if r.get("status") == "error"]
+        frames.append(pd.DataFrame([{k: r.get(k) for k in ("run", "status", "message")} for r in bad]))
+        table = pd.concat([f for f in frames if len(f)] or [pd.DataFrame()], ignore_index=True)
+        errors += write_exports(table, csv, parquet, echo=False)
     if not any(r.get("status") in ("ok", "law_not_holding") for r in records):
         errors.append("no run could be fitted: " + "; ".join(f"{r['run']}: {r['status']}" for r in records))
     if as_json:

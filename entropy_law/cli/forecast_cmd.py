@@ -1,4 +1,4 @@
-"""``entropy-law forecast`` and ``entropy-law backtest``."""
+"""``entropy-law forecast`` (``backtest``: :mod:`.backtest_cmd`)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from ..errors import EntropyLawError
-from ..forecasting.backtest import backtest
 from ..forecasting.forecaster import forecast, prepare_run
 from ..forecasting.headline import summary_table
+from . import output
 from .common import (
     AggregateOpt,
     BoundsOpt,
@@ -27,8 +26,11 @@ from .common import (
     guard,
     internal_error,
     load_logs,
+    note,
     parse_bounds,
+    warn_skipped,
 )
+from .export import CsvOpt, ParquetOpt, check_exports, forecast_frame, source_of, write_exports
 from .figures import check_figure_path, save_figure
 
 Entropy = Annotated[str | None, typer.Option("--entropy", help="Entropy metric key (detected when omitted).")]
@@ -57,7 +59,7 @@ def example_path():
 def _runs(path: Path, step=None, aggregate="mean", logging_steps=None):
     report = load_logs(path, step=step, aggregate=aggregate, logging_steps=logging_steps)
     for p, msg in report.errors:
-        echo_err(f"warning: skipped {p}: {msg}")
+        warn_skipped(p, msg)
     return report.table, report.errors
 
 
@@ -127,6 +129,8 @@ def register(app: typer.Typer) -> None:
         detail: Annotated[
             bool, typer.Option("-v", "--detail", help="Also print each run's detailed forecast.")
         ] = False,
+        csv: CsvOpt = None,
+        parquet: ParquetOpt = None,
     ) -> None:
         """Forecast each run's ceiling, saturation step and value at a horizon.
 
@@ -141,16 +145,19 @@ def register(app: typer.Typer) -> None:
             raise fail("give a PATH to forecast, or --example (not both).", json_doc=doc)
         check_output(plot, "--plot", doc)
         check_figure_path(grid, "--grid", doc)
+        check_exports(csv, parquet, doc)
+        detail = detail or output.level() > 0  # -v before the command means the same
         records = []
         with guard(doc), example_path() as ex:
             bounded = parse_bounds(bounds)
             table, errors = _runs(ex if path is None else path, step, aggregate, logging_steps)
         plot_errors: list[str] = []
         results = []
-        for run, sub in table.groupby("run", sort=True):
+        groups = list(table.groupby("run", sort=True))
+        for run, sub in output.progress(groups, "forecasting", name=lambda g: g[0]):
             notes: list[str] = []
             try:
-                with captured_warnings(notes, echo=not as_json):
+                with captured_warnings(notes, echo=not as_json, source=source_of(sub)):
                     s = prepare_run(sub, entropy=entropy, reward=reward, kind=kind, x=x)
                     if given_entropy:
                         records.append(_given_entropy(s, str(run), upto_step, upto_fraction, level, seed))
@@ -202,126 +209,19 @@ def register(app: typer.Typer) -> None:
         for p, msg in errors:
             records.append({"run": p, "status": "error", "message": msg, "warnings": []})
         failed = list(plot_errors)
+        if (csv or parquet) and not given_entropy:
+            bad = [(r["run"], r["message"]) for r in records if r.get("status") == "error"]
+            failed += write_exports(forecast_frame(results, bad), csv, parquet)
+        elif csv or parquet:
+            import pandas as pd
+
+            failed += write_exports(pd.DataFrame(records), csv, parquet)
         if records and all(r.get("status") == "error" for r in records):
             failed.append("no run could be forecast: " + "; ".join(f"{r['run']}: error" for r in records))
         if as_json:
             dump_json({"runs": records, "errors": [{"path": None, "error": e} for e in failed]})
         if failed:
             raise typer.Exit(code=2)
-
-    @app.command("backtest")
-    def backtest_command(
-        paths: Annotated[list[Path], typer.Argument(help="Log files or folders of runs.")],
-        fractions: Annotated[
-            str, typer.Option(help="Comma-separated cut points in (0, 1).")
-        ] = "0.1,0.25,0.5",
-        entropy: Entropy = None,
-        reward: Reward = None,
-        kind: Kind = "auto",
-        given_entropy: Annotated[bool, typer.Option("--given-entropy", help="The paper's protocol.")] = False,
-        n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = 400,
-        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-        as_json: Json = False,
-        plot: Annotated[
-            Path | None,
-            typer.Option(
-                "--plot",
-                help="Write the forecast vs the realised final level per cut, a panel per run "
-                "(PNG, SVG or PDF; not with --given-entropy).",
-            ),
-        ] = None,
-        step: StepOpt = None,
-        aggregate: AggregateOpt = "mean",
-        logging_steps: LoggingStepsOpt = None,
-    ) -> None:
-        """Cut finished runs early, forecast, and score against what they then did and
-        against the last-value and sigmoid-only baselines.
-
-        Example: entropy-law backtest runs/ --fractions 0.25,0.5
-        """
-        bdoc: dict | None = {"rows": [], "errors": []} if as_json else None
-        check_figure_path(plot, "--plot", bdoc)
-        if plot is not None and given_entropy:
-            raise fail(
-                "--plot draws the forecaster's backtest; the --given-entropy protocol has no "
-                "forecast interval per cut. Drop one of the two.",
-                json_doc=bdoc,
-            )
-        try:
-            fr = tuple(float(x) for x in fractions.split(",") if x.strip())
-        except ValueError:
-            msg = f"--fractions must be numbers separated by commas; got {fractions!r}."
-            raise fail(msg, json_doc={"rows": [], "errors": []} if as_json else None) from None
-        frames, errs = [], []
-        curves: dict = {}
-        for path in paths:
-            try:
-                table, errors = _runs(path, step, aggregate, logging_steps)
-            except EntropyLawError as exc:  # one unreadable path never stops the others
-                errs.append({"run": str(path), "status": "error", "message": str(exc)})
-                echo_err(f"error: {exc}")
-                continue
-            errs += [{"run": p, "status": "error", "message": m} for p, m in errors]
-            for run, sub in table.groupby("run", sort=True):
-                curves[str(run)] = sub
-                try:
-                    with captured_warnings(echo=False):
-                        frames.append(
-                            backtest(
-                                sub,
-                                fr,
-                                given=given_entropy,
-                                entropy=entropy,
-                                reward=reward,
-                                kind=kind,
-                                n_boot=n_boot,
-                                seed=seed,
-                            )
-                        )
-                except Exception as exc:  # one run's failure never stops the others
-                    msg = str(exc) if isinstance(exc, EntropyLawError) else internal_error(exc)
-                    errs.append({"run": str(run), "status": "error", "message": msg})
-                    echo_err(f"error: run {run}: {msg}")
-        import pandas as pd
-
-        df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        if as_json:
-            rows = df.replace({np.nan: None}).to_dict(orient="records")
-            dump_json({"rows": rows, "errors": errs})
-        else:
-            cols = [
-                c
-                for c in (
-                    "run",
-                    "fraction",
-                    "upto_step",
-                    "status",
-                    "realised",
-                    "forecast",
-                    "covered",
-                    "error",
-                    "last_value_error",
-                    "sigmoid_error",
-                    "rmse",
-                    "final_error",
-                )
-                if c in df.columns
-            ]
-            with pd.option_context("display.width", 200, "display.max_columns", 20):
-                typer.echo(df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        if not frames:
-            if not as_json:
-                echo_err("error: no run could be backtested.")
-            raise typer.Exit(code=2)
-        if plot is not None:
-            from ..plotting.backtest import plot_backtest
-
-            try:
-                _agg()
-                save_figure(plot_backtest(df, curves), plot)
-            except (OSError, ValueError, EntropyLawError) as exc:
-                echo_err(f"error: --plot {plot}: could not write the figure ({exc}).")
-                raise typer.Exit(code=2) from None
 
 
 def _given_entropy(s, run: str, upto_step, upto_fraction, level: float, seed: int) -> dict:
@@ -361,4 +261,4 @@ def _save_plot(res, plot: Path, run: str, many: bool) -> None:
     fig = res.plot()
     fig.savefig(target, dpi=110)
     plt.close(fig)
-    echo_err(f"wrote {target}")
+    note(f"wrote {target}")

@@ -12,7 +12,8 @@ from ..forecasting.compute_axis import compute_keys
 from ..loaders import formats, scan
 from ..table.metrics import candidates, choose
 from ..table.tidy import metric_summary
-from .common import AggregateOpt, LoggingStepsOpt, StepOpt, captured_warnings, dump_json, guard
+from .common import AggregateOpt, LoggingStepsOpt, StepOpt, captured_warnings, dump_json, guard, warn_skipped
+from .output import level
 
 _ATTR_SHOWN = ("format", "step_rule", "step_key", "note", "best_metric", "max_steps", "logging_steps")
 
@@ -28,7 +29,15 @@ def inspect_data(
     logging_steps: int | None = None,
 ) -> dict:
     """Describe the runs under *path* as a JSON-safe dict (the ``--json`` document)."""
-    report = scan(path, fmt, step=step, aggregate=aggregate, logging_steps=logging_steps)
+    quiet = level() < 0  # -q: no loading bar
+    report = scan(
+        path,
+        fmt,
+        step=step,
+        aggregate=aggregate,
+        logging_steps=logging_steps,
+        progress=False if quiet else None,
+    )
     run_meta = report.table.attrs.get("run_meta", {})
     summary = metric_summary(report.table)
     runs = []
@@ -91,7 +100,7 @@ def register(app: typer.Typer) -> None:
         Example: entropy-law inspect runs/ --json
         """
         empty = {"path": str(path), "runs": [], "errors": [], "skipped": []}
-        with guard(empty if as_json else None), captured_warnings():
+        with guard(empty if as_json else None), captured_warnings(source=str(path)):
             doc = inspect_data(
                 path, format, entropy, reward, step=step, aggregate=aggregate, logging_steps=logging_steps
             )
@@ -115,5 +124,5 @@ def register(app: typer.Typer) -> None:
                     f"  {m['metric']:<{width}}  n={m['n']:<6} steps {m['first_step']}-{m['last_step']}"
                 )
         for err in doc["errors"]:
-            typer.echo(f"failed to load {err['path']}: {err['error']}", err=True)
+            warn_skipped(err["path"], err["error"])
         typer.echo(doc["summary"])

@@ -7,7 +7,20 @@ from typing import Annotated
 
 import typer
 
-from .common import KindOpt, check_inputs, check_output, echo_err, load_logs
+from . import output
+from .common import (
+    AggregateOpt,
+    KindOpt,
+    LoggingStepsOpt,
+    StepOpt,
+    captured_warnings,
+    check_inputs,
+    check_output,
+    fail,
+    guard,
+    load_logs,
+    warn_skipped,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -17,14 +30,41 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path(
             "report.html"
         ),
+        upto_step: Annotated[int | None, typer.Option(help="Use the steps up to this one.")] = None,
+        upto_fraction: Annotated[
+            float | None, typer.Option(help="Use this fraction of the logged steps (0-1].")
+        ] = None,
+        horizon: Annotated[
+            int | None, typer.Option(help="Step to forecast at (default 2 x the last used step).")
+        ] = None,
+        entropy: Annotated[
+            str | None, typer.Option("--entropy", help="Entropy metric key (detected when omitted).")
+        ] = None,
+        reward: Annotated[
+            str | None, typer.Option("--reward", help="Performance metric key (detected when omitted).")
+        ] = None,
+        kind: KindOpt = "auto",
         n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = 200,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-        kind: KindOpt = "auto",
+        level: Annotated[float, typer.Option(help="Interval level.")] = 0.9,
+        step: StepOpt = None,
+        aggregate: AggregateOpt = "mean",
+        logging_steps: LoggingStepsOpt = None,
     ) -> None:
         """Write one self-contained HTML report of every run's forecast.
 
-        Example: entropy-law report sample_runs/ -o report.html
+        The forecast options (--upto-step, --upto-fraction, --horizon, --entropy, --reward,
+        --kind, --level, --n-boot, --seed) and the load options (--step, --aggregate,
+        --logging-steps) mean what they mean for the forecast command.
+
+        Example: entropy-law report sample_runs/ -o report.html --upto-fraction 0.5
         """
+        if upto_step is not None and upto_fraction is not None:
+            raise fail("give --upto-step or --upto-fraction, not both.")
+        if upto_fraction is not None and not 0 < upto_fraction <= 1:
+            raise fail(f"--upto-fraction must lie in (0, 1]; got {upto_fraction}.")
+        if not 0 < level < 1:
+            raise fail(f"--level must lie in (0, 1); got {level}.")
         check_inputs(paths)
         check_output(out, "--output")
         import pandas as pd
@@ -33,9 +73,25 @@ def register(app: typer.Typer) -> None:
 
         tables = []
         for p in paths:
-            rep = load_logs(p)
+            with guard():
+                rep = load_logs(p, step=step, aggregate=aggregate, logging_steps=logging_steps)
             for f, msg in rep.errors:
-                echo_err(f"warning: skipped {f}: {msg}")
+                warn_skipped(f, msg)
             tables.append(rep.table)
-        report(pd.concat(tables, ignore_index=True), out, n_boot=n_boot, seed=seed, kind=kind)
+        table = pd.concat(tables, ignore_index=True)
+        runs = [g for _, g in table.groupby("run", sort=False)]
+        with captured_warnings():
+            report(
+                output.progress(runs, "forecasting", name=lambda g: g["run"].iloc[0]),
+                out,
+                upto_step=upto_step,
+                upto_fraction=upto_fraction,
+                horizon=horizon,
+                entropy=entropy,
+                reward=reward,
+                kind=kind,
+                level=level,
+                n_boot=n_boot,
+                seed=seed,
+            )
         typer.echo(str(out))

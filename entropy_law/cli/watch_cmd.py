@@ -22,7 +22,7 @@ from ..errors import EntropyLawError
 from ..live.collector import LiveForecast
 from ..live.rules import StopRules
 from ..live.watcher import EXIT_ON, Watcher, fires
-from .common import KindOpt, echo_err, fail
+from .common import KindOpt, echo_err, fail, warn
 
 
 def _f(x: float, fmt: str = ".4g") -> str:
@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
                     w.poll()
                     new = w.forecast()
                 for msg in dict.fromkeys(str(c.message) for c in caught):
-                    echo_err(f"warning: {msg}")
+                    warn(msg)
                 latest.update(new)
                 for name, fc in new.items():
                     if plain:

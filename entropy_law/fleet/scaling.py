@@ -46,6 +46,7 @@ import pandas as pd
 from ..errors import DataWarning, EntropyLawError
 from ..fitting.results import Estimate, FitResult
 from .compare import interval_draws
+from .frames import coefficient_frame
 
 __all__ = ["fit_scaling", "ScalingResult", "ScalingPrediction", "parse_size"]
 
@@ -154,6 +155,7 @@ class ScalingResult:
         return "\n".join(lines)
 
     __str__ = report
+    to_frame = coefficient_frame  # one row per coefficient
 
     def _repr_html_(self) -> str:
         rows = "".join(

@@ -151,6 +151,32 @@ class TrajectoryResult:
             }
         )
 
+    def to_frame(self):
+        """One row per family: its weight, AIC, BIC, R², parameters and success; the
+        (model-averaged) floor with its interval repeated on every row."""
+        import pandas as pd
+
+        fl = self.floor
+        rows = [
+            {
+                "family": f.family,
+                "best": f.family == self.best,
+                "weight": f.weight,
+                "aic": f.aic,
+                "bic": f.bic,
+                "rsquared": f.rsquared,
+                **f.params,
+                "success": f.success,
+                "floor": fl.value,
+                "floor_low": fl.low,
+                "floor_high": fl.high,
+                "status": self.status,
+                "regime": self.regime,
+            }
+            for f in self.families
+        ]
+        return pd.DataFrame(rows)
+
     def __str__(self) -> str:
         lines = [
             f"Entropy trajectory  status={self.status}  regime={self.regime}",
