@@ -1,0 +1,279 @@
+r"""A fleet-informed forecast: the run's early fit combined with a reference prior.
+
+Given the empirical-Bayes prior of :mod:`entropy_law.forecasting.reference`, each of the
+parameters :math:`\theta \in \{a, H_\infty, \log\tau\}` gets the normal-normal posterior
+
+.. math::
+
+    \theta \mid \text{run} \sim N\!\Big(\frac{\hat\theta/s^2 + \mu/v}{1/s^2 + 1/v},\;
+    \frac{1}{1/s^2 + 1/v}\Big)
+
+with :math:`\hat\theta, s` the run's own estimate and bootstrap spread on its slice and
+:math:`\mu, v` the prior's mean and variance. The run's own estimate is used only when it
+exists and rests on enough points (``MIN_OWN_POINTS`` aligned points for :math:`a`, a
+decaying trajectory for the decay); otherwise the posterior is the prior. The forecast
+path keeps the level anchoring of :mod:`entropy_law.forecasting.forecaster`, with the
+entropy decaying exponentially from its current level :math:`H_{now}`:
+
+.. math::
+
+    H(t) = H_\infty + (H_{now} - H_\infty)\,e^{-(t - t_{now})/\tau}, \qquad
+    \hat R(t) = L_{now} - a\,\big(e^{H(t)} - e^{H_{now}}\big).
+
+The sigmoid's shape (:math:`B`, :math:`C_{mid}`) comes from the prior alone; given the
+shape the sigmoid is linear in :math:`(R_0, A)`, which are solved by least squares on the
+run's slice. When that second opinion is finite and inside the metric's range, the value
+at the horizon is the mean of the two changes (as ``method="combined"`` does).
+
+The interval at the horizon pairs the posterior draws with the noise of the current level
+and a model spread: the RMS error of the prior's own forecast scored on the references
+from the same cut (``check_on_references``), or, without such a check, the run's own
+level-forecast spread. The result has ``method="reference"`` and status ``ok``; the
+ceiling is :math:`L_{now} - a(e^{H_\infty} - e^{H_{now}})` and the saturation step is read
+from the informed path.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from .core import TAIL, _grid, est, saturation_steps, smooth, tail_mask
+from .fallback import with_verdict
+
+__all__ = ["apply_reference", "check_on_references", "MIN_OWN_POINTS"]
+
+SIGMOID_MIN_POINTS = 5  # the fixed-shape sigmoid (2 free parameters) needs this many points
+SIGMOID_MIN_PROGRESS = 0.3  # ... and the slice must cover this much of the prior shape's rise
+MIN_OWN_POINTS = 6  # as core.MIN_LAW_ONLY_POINTS: fewer aligned points cannot see their error
+
+
+def _now(s, first, upto):
+    """Level now, entropy now (means over the slice's last 10%, at least the last point /
+    last 3 entropy points) and the mean steps of those windows."""
+    kp, ke = s.p_step <= upto, s.e_step <= upto
+    ps, pv, es, ev = s.p_step[kp], s.p_val[kp], s.e_step[ke], s.e_val[ke]
+    if not len(ps) or not len(es):
+        return math.nan, math.nan, math.nan, math.nan
+    pm = tail_mask(ps, first, upto)
+    em = es >= min(ps[pm].min(), es[-min(3, len(es))])
+    return float(np.mean(pv[pm])), float(np.mean(ev[em])), float(np.mean(ps[pm])), float(np.mean(es[em]))
+
+
+def law_change(t, a, h_inf, tau, h_now, t_now):
+    """Predicted change of performance from now along the exponential entropy path."""
+    t = np.atleast_1d(np.asarray(t, float))
+    a, h_inf, tau = (np.atleast_1d(np.asarray(x, float))[:, None] for x in (a, h_inf, tau))
+    H = h_inf + (h_now - h_inf) * np.exp(-np.maximum(t - t_now, 0.0) / tau)
+    return -a * (np.exp(H) - math.exp(h_now))
+
+
+def sigmoid_change(p_step, p_val, t, B, C, t_now, bounds):
+    """Change from now of the fixed-shape sigmoid fitted (R0, A) to the slice; NaN if none."""
+    x = np.maximum(np.asarray(p_step, float), 0.0)
+    B, C = np.atleast_1d(np.asarray(B, float)), np.atleast_1d(np.asarray(C, float))
+    with np.errstate(all="ignore"):
+
+        def g(v):
+            v = np.maximum(np.asarray(v, float), 0.0)
+            return np.where(v > 0, 1.0 / (1.0 + (C[:, None] / np.where(v > 0, v, 1.0)) ** B[:, None]), 0.0)
+
+        G = g(x)  # (n, m)
+        if len(x) < 3:
+            return np.full((len(B), np.size(t)), np.nan)
+        s0, s1 = (1 - G).sum(1), G.sum(1)
+        s00, s01, s11 = ((1 - G) ** 2).sum(1), ((1 - G) * G).sum(1), (G**2).sum(1)
+        y0, y1 = ((1 - G) * p_val).sum(1), (G * p_val).sum(1)
+        det = s00 * s11 - s01**2
+        R0 = (s11 * y0 - s01 * y1) / det
+        A = (s00 * y1 - s01 * y0) / det
+        out = (A - R0)[:, None] * (g(np.atleast_1d(t)) - g(np.array([t_now])))
+    bad = ~np.isfinite(A) | (np.abs(det) < 1e-9 * np.maximum(s0 * s1, 1e-300))
+    if bounds is not None:
+        lo, hi = bounds
+        bad |= (A < lo - 0.05 * (hi - lo)) | (A > hi + 0.05 * (hi - lo))
+    out[bad] = np.nan
+    return out
+
+
+def predicted_change(s, params, first, upto, t, bounds):
+    """The informed point forecast's change from now at times *t* (law, mean with sigmoid)."""
+    L, h_now, tp, te = _now(s, first, upto)
+    law = law_change(t, params["a"], params["h_inf"], math.exp(params["log_tau"]), h_now, te)[0]
+    k = s.p_step <= upto
+    B, C = params.get("sig_B", math.nan), math.exp(params.get("sig_logC", math.nan))
+    if k.sum() < SIGMOID_MIN_POINTS or not (math.isfinite(B) and math.isfinite(C)):
+        return _clip_change(law, L, bounds)
+    if 1.0 / (1.0 + (C / max(tp, 1e-12)) ** B) < SIGMOID_MIN_PROGRESS:
+        return _clip_change(law, L, bounds)
+    sig = sigmoid_change(s.p_step[k], s.p_val[k], t, B, C, tp, bounds)[0]
+    return _clip_change(np.where(np.isfinite(sig), 0.5 * (law + sig), law), L, bounds)
+
+
+def _clip_change(d, L, bounds):
+    return np.clip(L + d, *bounds) - L if bounds is not None else d
+
+
+def check_on_references(refs, weights, upto, horizon, bounds=None) -> tuple[float, float, int]:
+    """Weighted RMS and mean of the prior's forecast errors on the references (each left
+    out of its own prior), from the cut *upto* to *horizon* (or the reference's end)."""
+    from .reference import prior_means
+
+    errs, ws = [], []
+    for r in refs:
+        s, w = r.series, weights.get(r.run, 0.0)
+        if w <= 0 or s.last_step <= upto:
+            continue
+        first, h = s.first_step, min(horizon, s.last_step)
+        p = prior_means(refs, weights, skip=r.run)
+        if not all(math.isfinite(p[k]) for k in ("a", "h_inf", "log_tau")):
+            continue
+        L = _now(s, first, upto)[0]
+        final = float(np.mean(s.p_val[tail_mask(s.p_step, first, h) & (s.p_step <= h)]))
+        d = float(predicted_change(s, p, first, upto, np.array([h], float), bounds)[0])
+        if math.isfinite(d) and math.isfinite(L) and math.isfinite(final):
+            errs.append(L + d - final)
+            ws.append(w)
+    if not errs:
+        return math.nan, math.nan, 0
+    e, w = np.array(errs), np.array(ws)
+    return float(math.sqrt(np.sum(w * e**2) / w.sum())), float(np.sum(w * e) / w.sum()), len(errs)
+
+
+def _posterior(own, own_sd, mu, sd):
+    if not (math.isfinite(own) and math.isfinite(own_sd) and own_sd > 0):
+        return mu, sd
+    if not (math.isfinite(mu) and math.isfinite(sd) and sd > 0):
+        return own, own_sd
+    p = 1 / own_sd**2 + 1 / sd**2
+    return (own / own_sd**2 + mu / sd**2) / p, math.sqrt(1 / p)
+
+
+def _own_estimates(res, s):
+    """The run's own (value, sd) of a, H_inf and log tau on its slice, where usable."""
+    from ..trajectory.fit import fit_trajectory
+
+    out = {}
+    lf = res.law_fit
+    if lf is not None and lf.status == "ok" and "a" in lf.params and len(s.aligned()) >= MIN_OWN_POINTS:
+        d = np.asarray(lf.draws["a"], float)
+        out["a"] = (float(lf.params["a"].value), float(np.nanstd(d, ddof=1)))
+    if len(s.e_step) >= 8:
+        tr = fit_trajectory(s.e_step.astype(float), s.e_val, families=("exp",), n_boot=100, seed=1)
+        if tr.status == "ok" and tr.regime == "decaying":
+            bt = np.asarray(tr._boot_params[:, 0, 2], float) * tr.time_scale
+            with np.errstate(all="ignore"):
+                out["h_inf"] = (float(tr.floor.value), float(np.nanstd(tr.floor_draws, ddof=1)))
+                out["log_tau"] = (math.log(float(tr.families[0].params["tau"])), float(np.nanstd(np.log(bt), ddof=1)))
+    return out
+
+
+def apply_reference(res, s, prior, rng):
+    """*res* (the run-alone forecast of slice *s*) replaced by the fleet-informed one."""
+    st, level, bounds = res.settings, res.settings.level, res.bounds
+    first, upto, horizon, n = s.first_step, st.upto_step, st.horizon, int(st.n_boot)
+    L, h_now, tp, te = _now(s, first, upto)
+    if not (math.isfinite(L) and math.isfinite(h_now)):
+        return replace(res, reference=prior, warnings=res.warnings + ("references not used: no current level/entropy",))
+    own = _own_estimates(res, s)
+    post = {}
+    for p in ("a", "h_inf", "log_tau"):
+        post[p] = _posterior(*own.get(p, (math.nan, math.nan)), prior.mean[p], prior.sd[p])
+    draws = {p: m + sd * rng.standard_normal(n) for p, (m, sd) in post.items()}
+    draws["h_inf"] = np.maximum(draws["h_inf"], 0.0)
+    grid = _grid(upto, horizon)
+    dR = law_change(grid, draws["a"], draws["h_inf"], np.exp(draws["log_tau"]), h_now, te)
+    pt = {p: m for p, (m, _) in post.items()}
+    pt.update(sig_B=prior.mean["sig_B"], sig_logC=prior.mean["sig_logC"])
+    d_pt = predicted_change(s, pt, first, upto, grid, bounds)
+    law_pt = law_change(grid, pt["a"], pt["h_inf"], math.exp(pt["log_tau"]), h_now, te)[0]
+    corr = prior.correction  # the prior's mean error on the references (shrunk)
+    d_pt = d_pt - corr
+    R = L + dR + (d_pt - law_pt)[None, :]  # the sigmoid's share and the correction move every draw alike
+    ih = int(np.searchsorted(grid, horizon))
+    model_sd = prior.model_sd if math.isfinite(prior.model_sd) else _level_sd(res)
+    at_h = R[:, ih] + math.hypot(model_sd, _s_now(res)) * rng.standard_normal(n)
+    ceil = L - draws["a"] * (np.exp(draws["h_inf"]) - math.exp(h_now))
+    hard = L - draws["a"] * (1.0 - math.exp(h_now))
+    ceil = np.minimum(ceil, hard)
+    ceil_pt = min(L - pt["a"] * (math.exp(pt["h_inf"]) - math.exp(h_now)), L - pt["a"] * (1 - math.exp(h_now)))
+    R_c = np.clip(R, *bounds) if bounds is not None else R
+    R_pt = L + d_pt
+    R_pt_c = np.clip(R_pt, *bounds) if bounds is not None else R_pt
+    obs_s = smooth(s.p_val)
+    sat = saturation_steps(s.p_step, obs_s, grid, R_c, res.start_level, ceil, st.saturation_fraction)
+    sat_pt = saturation_steps(s.p_step, obs_s, grid, R_pt_c[None, :], res.start_level, [ceil_pt], st.saturation_fraction)[0]
+    from ..fitting.intervals import percentile_interval
+
+    band = np.column_stack([R_pt_c, *percentile_interval(R_c, level)])
+    msg = (
+        f"fleet-informed: empirical-Bayes prior from {len(prior.weights)} reference run(s) "
+        f"(total weight {prior.total_weight:.2g}) on a, the entropy floor and decay, and the sigmoid's shape"
+        + (f"; run alone: {res.status}" if res.status != "ok" else "")
+        + "."
+    )
+    new = replace(
+        res,
+        status="ok",
+        message=msg,
+        method="reference",
+        ceiling=est(ceil, level, ceil_pt, bounds),
+        law_ceiling=est(ceil, level, ceil_pt, bounds),
+        hard_ceiling=est(hard, level, L - pt["a"] * (1 - math.exp(h_now))),
+        entropy_floor=est(draws["h_inf"], level, pt["h_inf"]),
+        saturation_step=est(sat, level, sat_pt),
+        at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
+        path=(grid, band),
+        reference=prior,
+        warnings=res.warnings + tuple(f"reference {r!r} down-weighted: {w}" for r, w in prior.downweighted.items()),
+    )
+    from ..forecasting.level import level_forecast
+
+    lvl = level_forecast(s.p_step, s.p_val, first, upto, horizon, bounds=bounds) if len(s.p_val) else None
+    return with_verdict(new, lvl, s)
+
+
+def _s_now(res) -> float:
+    from .level import noise_scale, residual_noise
+
+    p = np.asarray(res.observed[3], float) if res.observed else np.empty(0)
+    if len(p) < 3:
+        return 0.0
+    rmse, phi = residual_noise(p)
+    n = max(1, int(round(TAIL * len(p))))
+    return noise_scale(rmse, phi, n)
+
+
+def _level_sd(res) -> float:
+    """The run's own level-forecast spread (from its at_horizon interval when fallback)."""
+    lo, hi = res.at_horizon.ci
+    if math.isfinite(lo) and math.isfinite(hi):
+        return max((hi - lo) / (2 * 1.6448536269514722), 0.0)
+    return 0.0
+
+
+
+def use_reference(res, s, reference, *, entropy=None, reward=None, kind="auto"):
+    """The forecaster's hook: *res* informed by *reference* (any form :func:`references`
+    takes), or *res* with the reason the references were not used."""
+    from .level import residual_noise
+    from .reference import ReferencePrior, build_prior, references
+
+    refs = references(reference, entropy=entropy or s.entropy, reward=reward or s.reward, kind=kind)
+    notes = tuple(refs.notes)
+    st = res.settings
+    p = np.asarray(s.p_val, float)
+    span = (res.bounds[1] - res.bounds[0]) if res.bounds is not None else (float(np.ptp(p)) if len(p) else 1.0)
+    noise = residual_noise(p)[0] if len(p) >= 3 else 0.0
+    prior: ReferencePrior = build_prior(
+        refs, s, st.upto_step, st.horizon, noise=noise if math.isfinite(noise) else 0.0, span=span, bounds=res.bounds
+    )
+    if prior.usable and res.status == "entropy_controlled":
+        prior = replace(prior, usable=False, reason="the run's entropy is not collapsing, so the law's prior does not apply")
+    if not prior.usable:
+        return replace(res, reference=prior, warnings=res.warnings + notes + (f"references not used: {prior.reason}",))
+    seed = 0 if st.seed is None else int(st.seed)
+    out = apply_reference(res, s, prior, np.random.default_rng([seed, 15]))
+    return replace(out, warnings=out.warnings + notes)

@@ -1,0 +1,354 @@
+r"""Reference runs: finished runs of the same model and data as a prior for a new run.
+
+Empirical Bayes, not a hierarchical fit. Each finished reference run is fitted alone,
+once, over all its steps (:func:`summarize_reference`): the law's slope :math:`a`, the
+exponential entropy decay :math:`H(t) = H_\infty + (H_0 - H_\infty)e^{-(t-t_0)/\tau}`
+(floor :math:`H_\infty` and :math:`\log\tau`, :math:`\tau` in steps) and the ScaleRL
+sigmoid's shape (:math:`B`, :math:`\log C_{mid}`), each with its bootstrap standard
+error. For a run cut at ``upto`` (:func:`build_prior`):
+
+1. **Resemblance.** Each reference is compared with the run over the run's own slice:
+   start level (mean performance over the first 10% of the slice's steps, the same
+   steps in the reference), entropy scale (:math:`\log` of the mean entropy over the
+   slice's steps) and entropy regime (:func:`~entropy_law.trajectory.regime.classify_regime`
+   on the same steps). A difference of :math:`d` scales costs
+   :math:`w = e^{-\max(d - 1, 0)^2/2}` (no cost within one scale); a regime mismatch
+   multiplies the weight by ``REGIME_PENALTY``. Scales: for the start level the larger of
+   the run's noise, the references' own spread (1.4826 MAD) and 2% of the metric's
+   range; for the entropy scale the larger of the references' spread of log entropy and
+   ``ENTROPY_LOG_SCALE``. References with :math:`w < 0.5` are reported as down-weighted.
+2. **Prior strength from disagreement.** Per parameter, the weighted mean
+   :math:`\mu` and the between-reference variance
+   :math:`\tau^2 = \max(0, s^2_w - \overline{se^2})` (DerSimonian-Laird method of
+   moments: the references' weighted spread less their own fit noise). The prior for a
+   new run is the predictive :math:`N(\mu, \tau^2(1 + 1/K) + \overline{se^2}/K)`,
+   :math:`K` the Kish effective number of references, widened by :math:`1/W` when the
+   summed weight :math:`W < 1`. One effective reference cannot measure disagreement: then
+   :math:`\tau` is ``DEFAULT_REL_SD`` of the value (``DEFAULT_SD`` on log scales). With
+   :math:`W <` ``MIN_WEIGHT`` no prior is formed and the forecast is the run's alone.
+3. **Check on the references.** The prior's own forecast (its mean parameters, each
+   reference left out of its own prior) is scored on every reference from the same cut
+   to the same horizon; the weighted RMS of those errors is the model spread of the
+   informed forecast (:mod:`entropy_law.forecasting.informed`).
+
+Why empirical Bayes: the references are fitted once and reused for every new run and
+cut, the posterior is closed-form per parameter (precision weighting), and a reference
+that does not resemble the run can be down-weighted without refitting anything. A
+hierarchical fit would re-estimate every reference at each forecast (seconds per run and
+cut) for a gain that only matters with few, very noisy references.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import EntropyLawError
+from ..trajectory.regime import classify_regime
+
+__all__ = ["ReferenceRun", "ReferencePrior", "ReferenceSet", "references", "summarize_reference", "build_prior"]
+
+PARAMS = ("a", "h_inf", "log_tau", "sig_B", "sig_logC")
+REGIME_PENALTY = 0.25
+ENTROPY_LOG_SCALE = 0.25
+MIN_WEIGHT = 0.5
+DOWNWEIGHTED = 0.5
+DEFAULT_REL_SD = 0.5
+DEFAULT_SD = 0.5
+TAIL = 0.10
+
+
+@dataclass(frozen=True)
+class ReferenceRun:
+    """One finished run fitted alone: ``params[name] = (value, standard error)``."""
+
+    run: str
+    series: object = field(repr=False)
+    params: dict[str, tuple[float, float]]
+    regime: str
+
+    def value(self, name: str) -> tuple[float, float]:
+        return self.params.get(name, (math.nan, math.nan))
+
+
+@dataclass(frozen=True)
+class ReferenceSet:
+    """Fitted reference runs (:func:`references`), reusable across runs and cuts."""
+
+    runs: tuple[ReferenceRun, ...]
+    notes: tuple[str, ...] = ()
+
+    def without(self, run: str) -> ReferenceSet:
+        """The set without *run* (a run is never its own reference)."""
+        return ReferenceSet(tuple(r for r in self.runs if r.run != run), self.notes)
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+
+@dataclass(frozen=True)
+class ReferencePrior:
+    """The prior for one run at one cut (module docstring), with its provenance."""
+
+    mean: dict[str, float]
+    sd: dict[str, float]
+    between_sd: dict[str, float]
+    weights: dict[str, float]
+    downweighted: dict[str, str]
+    check_rms: float
+    check_bias: float
+    n_check: int
+    usable: bool
+    reason: str = ""
+
+    @property
+    def correction(self) -> float:
+        """The prior forecast's mean error on the references (the check's bias), shrunk by
+        its signal-to-noise factor k = bias^2 / (bias^2 + var(bias)); subtracted from the forecast."""
+        if self.n_check < 2 or not math.isfinite(self.check_bias):
+            return 0.0
+        var = max(self.check_rms**2 - self.check_bias**2, 0.0) / self.n_check
+        k = self.check_bias**2 / (self.check_bias**2 + var) if var > 0 else 1.0
+        return k * self.check_bias
+
+    @property
+    def model_sd(self) -> float:
+        """Spread of the corrected forecast's error on a new run (NaN without a check)."""
+        if self.n_check < 2 or not math.isfinite(self.check_rms):
+            return math.nan
+        resid = max(self.check_rms**2 - self.check_bias**2, 0.0)
+        return math.sqrt(resid * (1 + 1 / self.n_check) + (self.check_bias - self.correction) ** 2)
+
+    @property
+    def total_weight(self) -> float:
+        return float(sum(self.weights.values()))
+
+    def to_dict(self) -> dict:
+        def num(x):
+            return float(x) if x is not None and math.isfinite(x) else None
+
+        return {
+            "used": self.usable,
+            "reason": self.reason,
+            "n_references": len(self.weights),
+            "total_weight": num(self.total_weight),
+            "weights": {k: num(w) for k, w in self.weights.items()},
+            "downweighted": dict(self.downweighted),
+            "prior": {p: {"mean": num(self.mean[p]), "sd": num(self.sd[p])} for p in self.mean},
+            "between_reference_sd": {p: num(s) for p, s in self.between_sd.items()},
+            "check_on_references": {"rms": num(self.check_rms), "bias": num(self.check_bias), "n": self.n_check},
+        }
+
+    def describe(self) -> list[str]:
+        """Lines for the detailed report."""
+        head = (
+            f"references: {len(self.weights)} run(s), total weight {self.total_weight:.2f}"
+            + ("" if self.usable else f" - not used: {self.reason}")
+        )
+        out = [head]
+        if self.usable:
+            pr = ", ".join(
+                f"{p}={self.mean[p]:.3g}±{self.sd[p]:.2g}" for p in PARAMS if math.isfinite(self.mean.get(p, math.nan))
+            )
+            out.append(f"reference prior: {pr}")
+            if self.n_check:
+                out.append(
+                    f"prior's forecast checked on {self.n_check} reference(s): RMS error "
+                    f"{self.check_rms:.3g}, bias {self.check_bias:+.3g}"
+                )
+        out += [f"reference {r!r} down-weighted: {why}" for r, why in self.downweighted.items()]
+        return out
+
+
+def _sd_of(draws) -> float:
+    d = np.asarray(draws, float)
+    d = d[np.isfinite(d)]
+    return float(np.std(d, ddof=1)) if d.size > 2 else math.nan
+
+
+def summarize_reference(series, *, n_boot: int = 100, seed: int = 0, sigmoid: bool = True) -> ReferenceRun:
+    """Fit one finished run alone: law slope, exponential decay, sigmoid shape."""
+    from ..fitting.engine import fit_arrays
+    from ..trajectory.fit import fit_trajectory
+
+    params: dict[str, tuple[float, float]] = {}
+    al = series.aligned()
+    if len(al) >= 3:
+        lf = fit_arrays(
+            al["entropy"].to_numpy(), al["reward"].to_numpy(), al["step"].to_numpy(), n_boot=n_boot, seed=seed
+        )
+        if lf.status == "ok" and "a" in lf.params:
+            params["a"] = (float(lf.params["a"].value), _sd_of(lf.draws["a"]))
+    regime = "flat"
+    if len(series.e_step) >= 5:
+        tr = fit_trajectory(series.e_step.astype(float), series.e_val, families=("exp",), n_boot=n_boot, seed=seed)
+        regime = tr.regime
+        if tr.status == "ok" and regime == "decaying":  # a floor and a decay rate only where entropy decays
+            tau = float(tr.families[0].params["tau"])
+            boot_tau = np.asarray(tr._boot_params[:, 0, 2], float) * tr.time_scale
+            with np.errstate(all="ignore"):
+                params["h_inf"] = (float(tr.floor.value), _sd_of(np.minimum(tr.floor_draws, series.e_val.max())))
+                params["log_tau"] = (math.log(tau), _sd_of(np.log(boot_tau)))
+    if sigmoid and len(series.p_step) >= 5:
+        sf = fit_arrays(
+            series.p_step.astype(float), series.p_val, series.p_step, law="sigmoid", n_boot=min(n_boot, 50), seed=seed
+        )
+        if sf.status == "ok" and sf.draws:
+            with np.errstate(all="ignore"):
+                params["sig_B"] = (float(sf.params["B"].value), _sd_of(sf.draws["B"]))
+                params["sig_logC"] = (math.log(float(sf.params["C_mid"].value)), _sd_of(np.log(sf.draws["C_mid"])))
+    return ReferenceRun(series.run, series, params, regime)
+
+
+def references(reference, *, entropy=None, reward=None, kind="auto", n_boot: int = 100, seed: int = 0) -> ReferenceSet:
+    """Fit reference runs once: a tidy long table of one or more runs (``el.load``), a
+    sequence of such tables or :class:`~entropy_law.forecasting.forecaster.RunSeries`, or a
+    :class:`ReferenceSet` (returned as is). *entropy*/*reward* are the run's metric keys;
+    a reference lacking them is skipped with a note."""
+    from .forecaster import RunSeries, prepare_run
+
+    if isinstance(reference, ReferenceSet):
+        return reference
+    if isinstance(reference, pd.DataFrame | RunSeries):
+        reference = [reference]
+    if not isinstance(reference, Sequence) or isinstance(reference, str):
+        raise EntropyLawError(
+            f"reference must be a tidy table of finished runs (entropy_law.load), a list of "
+            f"such tables or a ReferenceSet; got {type(reference).__name__}."
+        )
+    runs, notes = [], []
+    for item in reference:
+        if isinstance(item, RunSeries):
+            runs.append(summarize_reference(item, n_boot=n_boot, seed=seed))
+            continue
+        if not isinstance(item, pd.DataFrame) or "run" not in item.columns:
+            raise EntropyLawError(
+                "each reference must be a tidy long table (run, step, metric, value) or a RunSeries; "
+                f"got {type(item).__name__}."
+            )
+        for run, sub in item.groupby("run", sort=True):
+            try:
+                s = prepare_run(sub.reset_index(drop=True), entropy=entropy, reward=reward, kind=kind)
+            except EntropyLawError as exc:
+                notes.append(f"reference {run!r} skipped: {exc}")
+                continue
+            runs.append(summarize_reference(s, n_boot=n_boot, seed=seed))
+    return ReferenceSet(tuple(runs), tuple(notes))
+
+
+def _window(step, val, lo, hi):
+    m = (step >= lo) & (step <= hi)
+    if not m.any():
+        if not len(step):
+            return math.nan
+        m = np.zeros(len(step), bool)
+        m[int(np.argmin(np.abs(step - lo)))] = True
+    return float(np.mean(val[m]))
+
+
+def _mad(x) -> float:
+    x = np.asarray([v for v in x if math.isfinite(v)], float)
+    return 1.4826 * float(np.median(np.abs(x - np.median(x)))) if x.size >= 3 else 0.0
+
+
+def _features(s, first, upto):
+    head = first + TAIL * (upto - first)
+    sl = s.e_step <= upto
+    ent = float(np.mean(s.e_val[sl])) if sl.sum() else math.nan
+    reg = classify_regime(s.e_step[sl].astype(float), s.e_val[sl])[0] if sl.sum() >= 5 else "unknown"
+    return _window(s.p_step, s.p_val, first, head), math.log(max(ent, 1e-6)), reg
+
+
+def _resemblance(run_slice, refs: Sequence[ReferenceRun], upto: int, noise: float, span: float):
+    first = run_slice.first_step
+    r_start, r_ent, r_reg = _features(run_slice, first, upto)
+    feats = [_features(r.series, first, upto) for r in refs]
+    s_start = max(noise, _mad([f[0] for f in feats]), 0.02 * span, 1e-12)
+    s_ent = max(_mad([f[1] for f in feats]), ENTROPY_LOG_SCALE)
+    weights, down = {}, {}
+    for r, (st, le, reg) in zip(refs, feats):
+        d1 = abs(st - r_start) / s_start if math.isfinite(st) and math.isfinite(r_start) else math.inf
+        d2 = abs(le - r_ent) / s_ent if math.isfinite(le) and math.isfinite(r_ent) else math.inf
+        w = math.exp(-0.5 * max(d1 - 1, 0) ** 2) * math.exp(-0.5 * max(d2 - 1, 0) ** 2)
+        why = []
+        if d1 > 1.5:
+            why.append(f"start level {st:.3g} vs the run's {r_start:.3g} ({d1:.1f} scales of {s_start:.2g})")
+        if d2 > 1.5:
+            why.append(
+                f"entropy scale {math.exp(le):.3g} vs the run's {math.exp(r_ent):.3g} nats ({d2:.1f} scales)"
+            )
+        if "unknown" not in (reg, r_reg) and reg != r_reg:
+            w *= REGIME_PENALTY
+            why.append(f"entropy regime {reg!r} vs the run's {r_reg!r}")
+        weights[r.run] = w
+        if w < DOWNWEIGHTED:
+            down[r.run] = f"weight {w:.2g}: " + ("; ".join(why) or "several small differences")
+    return weights, down
+
+
+def _pool(vals, ses, w, name):
+    """Random-effects pooling: (mean, predictive sd for a new run, between-run sd)."""
+    ok = np.isfinite(vals) & (w > 0)
+    vals, w = vals[ok], w[ok]
+    ses = ses[ok]
+    good = np.isfinite(ses) & (ses > 0)
+    # a reference without a usable bootstrap spread (too few draws, a parameter at its
+    # bound) is given the median spread of the others, never infinite precision
+    ses = np.where(good, ses, float(np.median(ses[good])) if good.any() else 0.0)
+    W = float(w.sum())
+    if W <= 0:
+        return math.nan, math.nan, math.nan
+    K = W**2 / float(np.sum(w**2))
+    se2 = float(np.sum(w * ses**2) / W)
+    if K > 1.5:
+        mu0 = float(np.sum(w * vals) / W)
+        s2 = float(np.sum(w * (vals - mu0) ** 2) / W) * K / (K - 1)
+        tau2 = max(0.05 * s2, s2 - se2)  # floor: DL's 0 would trust the pooled mean fully
+    else:
+        tau2 = (DEFAULT_SD if name.startswith(("log", "sig_logC")) else DEFAULT_REL_SD * abs(float(vals[0]))) ** 2
+    tau2 = max(tau2, 1e-12)
+    wr = w / (ses**2 + tau2)  # a noisier reference counts less (DerSimonian-Laird weights)
+    mu = float(np.sum(wr * vals) / wr.sum())
+    var = tau2 + 1.0 / float(wr.sum())
+    return mu, math.sqrt(var / min(W, 1.0)), math.sqrt(tau2)
+
+
+def prior_means(refs, weights, skip: str | None = None) -> dict[str, float]:
+    """Pooled means of each parameter (optionally leaving one reference out)."""
+    rs = [r for r in refs if r.run != skip]
+    w = np.array([weights[r.run] for r in rs], float)
+    return {
+        p: _pool(np.array([r.value(p)[0] for r in rs], float), np.array([r.value(p)[1] for r in rs], float), w, p)[0]
+        for p in PARAMS
+    }
+
+
+def build_prior(
+    refs: ReferenceSet, run_slice, upto: int, horizon: int, *, noise: float, span: float, bounds=None
+) -> ReferencePrior:
+    """The empirical-Bayes prior for *run_slice* cut at *upto* (module docstring)."""
+    from .informed import check_on_references
+
+    rs = [r for r in refs.runs if r.run != run_slice.run]
+    if not rs:
+        empty: dict[str, float] = {p: math.nan for p in PARAMS}
+        return ReferencePrior(empty, empty, empty, {}, {}, math.nan, math.nan, 0, False, "no reference runs")
+    weights, down = _resemblance(run_slice, rs, upto, noise, span)
+    w = np.array([weights[r.run] for r in rs], float)
+    mean, sd, between = {}, {}, {}
+    for p in PARAMS:
+        vals = np.array([r.value(p)[0] for r in rs], float)
+        ses = np.array([r.value(p)[1] for r in rs], float)
+        mean[p], sd[p], between[p] = _pool(vals, ses, w, p)
+    W = float(w.sum())
+    usable, reason = W >= MIN_WEIGHT and math.isfinite(mean["a"]), ""
+    if W < MIN_WEIGHT:
+        reason = f"no reference resembles the run (total weight {W:.2g} < {MIN_WEIGHT})"
+    elif not math.isfinite(mean["a"]):
+        reason = "no reference has a fitted entropy law"
+    rms, bias, n = check_on_references(rs, weights, upto, horizon, bounds) if usable else (math.nan, math.nan, 0)
+    return ReferencePrior(mean, sd, between, weights, down, rms, bias, n, usable, reason)
