@@ -112,23 +112,33 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def acceptance(df: pd.DataFrame) -> pd.DataFrame:
+    """Issue 15's targets, all groups pooled, each stated as met or missed."""
     out = []
     for f, d in df.groupby("fraction"):
         ref, alone, lv = (d[f"{k}_error"].abs().median() for k in ("ref", "alone", "last_value"))
         cov = d["ref_covered"].astype(float).mean()
-        ratio = ref / alone if alone > 0 else np.inf
-        row = {
-            "cut": f"{f:.0%}",
-            "runs": len(d),
-            f"refs / alone (<= {TARGETS[f]})": ratio,
-            "met": "met" if ratio <= TARGETS[f] else "missed",
-        }
+        checks = [(f"refs / alone <= {TARGETS[f]}", ref / alone if alone > 0 else np.inf, TARGETS[f])]
         if f == 0.1:
-            row["refs / last value (<= 1)"] = ref / lv if lv > 0 else np.inf
-            row["met (last value)"] = "met" if ref <= lv else "missed"
-        row["coverage (0.80-0.95)"] = cov
-        row["met (coverage)"] = "met" if 0.8 <= cov <= 0.95 else "missed"
-        out.append(row)
+            checks.append(("refs / last value <= 1", ref / lv if lv > 0 else np.inf, 1.0))
+        for what, value, limit in checks:
+            out.append(
+                {
+                    "cut": f"{f:.0%}",
+                    "runs": len(d),
+                    "target": what,
+                    "measured": value,
+                    "result": "met" if value <= limit else "missed",
+                }
+            )
+        out.append(
+            {
+                "cut": f"{f:.0%}",
+                "runs": len(d),
+                "target": "90% interval covers 0.80-0.95",
+                "measured": cov,
+                "result": "met" if 0.8 <= cov <= 0.95 else "missed",
+            }
+        )
     return pd.DataFrame(out)
 
 

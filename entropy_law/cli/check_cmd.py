@@ -18,7 +18,17 @@ from ..checking.report import FORMATS, append_step_summary, render
 from ..checking.result import CheckSettings
 from ..checking.runner import check
 from ..errors import EntropyLawError
-from .common import Aggregate, Kind, LoggingStepsOpt, StepOpt, check_inputs, check_output, fail, note
+from .common import (
+    Aggregate,
+    Kind,
+    LoggingStepsOpt,
+    ReferenceOpt,
+    StepOpt,
+    check_inputs,
+    check_output,
+    fail,
+    note,
+)
 from .output import Bar
 
 
@@ -124,6 +134,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         logging_steps: LoggingStepsOpt = None,
+        reference: ReferenceOpt = None,
     ) -> None:
         """Forecast every run and flag those confidently below the bar.
 
@@ -151,6 +162,7 @@ def register(app: typer.Typer) -> None:
             step=step,
             aggregate=aggregate,
             logging_steps=logging_steps,
+            reference=None if reference is None else str(reference),
             jobs=jobs,
             format=fmt,
         )

@@ -40,7 +40,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .core import TAIL, _grid, est, saturation_steps, smooth, tail_mask
+from .core import _grid, est, saturation_steps, smooth, tail_mask
 from .fallback import with_verdict
 
 __all__ = ["apply_reference", "check_on_references", "MIN_OWN_POINTS"]
@@ -139,7 +139,12 @@ def check_on_references(refs, weights, upto, horizon, bounds=None) -> tuple[floa
     if not errs:
         return math.nan, math.nan, 0
     e, w = np.array(errs), np.array(ws)
-    return float(math.sqrt(np.sum(w * e**2) / w.sum())), float(np.sum(w * e) / w.sum()), len(errs)
+    # the bias is the weighted *median* error: a minority of references that collapsed
+    # late (bimodal outcomes, as in the TRL rho sweep) should not move every forecast
+    o = np.argsort(e)
+    cw = np.cumsum(w[o])
+    med = float(e[o][int(np.searchsorted(cw, 0.5 * cw[-1]))])
+    return float(math.sqrt(np.sum(w * e**2) / w.sum())), med, len(errs)
 
 
 def _posterior(own, own_sd, mu, sd):
@@ -166,7 +171,10 @@ def _own_estimates(res, s):
             bt = np.asarray(tr._boot_params[:, 0, 2], float) * tr.time_scale
             with np.errstate(all="ignore"):
                 out["h_inf"] = (float(tr.floor.value), float(np.nanstd(tr.floor_draws, ddof=1)))
-                out["log_tau"] = (math.log(float(tr.families[0].params["tau"])), float(np.nanstd(np.log(bt), ddof=1)))
+                out["log_tau"] = (
+                    math.log(float(tr.families[0].params["tau"])),
+                    float(np.nanstd(np.log(bt), ddof=1)),
+                )
     return out
 
 
@@ -176,7 +184,9 @@ def apply_reference(res, s, prior, rng):
     first, upto, horizon, n = s.first_step, st.upto_step, st.horizon, int(st.n_boot)
     L, h_now, tp, te = _now(s, first, upto)
     if not (math.isfinite(L) and math.isfinite(h_now)):
-        return replace(res, reference=prior, warnings=res.warnings + ("references not used: no current level/entropy",))
+        return replace(
+            res, reference=prior, warnings=res.warnings + ("references not used: no current level/entropy",)
+        )
     own = _own_estimates(res, s)
     post = {}
     for p in ("a", "h_inf", "log_tau"):
@@ -193,18 +203,27 @@ def apply_reference(res, s, prior, rng):
     d_pt = d_pt - corr
     R = L + dR + (d_pt - law_pt)[None, :]  # the sigmoid's share and the correction move every draw alike
     ih = int(np.searchsorted(grid, horizon))
-    model_sd = prior.model_sd if math.isfinite(prior.model_sd) else _level_sd(res)
-    at_h = R[:, ih] + math.hypot(model_sd, _s_now(res)) * rng.standard_normal(n)
+    # the check's errors already hold the noise of the level now and of the final window
+    # (scored the same way on the references), as a Student t with n_check - 1 degrees of
+    # freedom: a spread measured on 2-4 references is itself uncertain
+    if math.isfinite(prior.model_sd):
+        at_h = R[:, ih] + prior.model_sd * rng.standard_t(max(prior.n_check - 1, 1), n)
+    else:
+        at_h = R[:, ih] + _level_sd(res) * rng.standard_normal(n)
     ceil = L - draws["a"] * (np.exp(draws["h_inf"]) - math.exp(h_now))
     hard = L - draws["a"] * (1.0 - math.exp(h_now))
     ceil = np.minimum(ceil, hard)
-    ceil_pt = min(L - pt["a"] * (math.exp(pt["h_inf"]) - math.exp(h_now)), L - pt["a"] * (1 - math.exp(h_now)))
+    ceil_pt = min(
+        L - pt["a"] * (math.exp(pt["h_inf"]) - math.exp(h_now)), L - pt["a"] * (1 - math.exp(h_now))
+    )
     R_c = np.clip(R, *bounds) if bounds is not None else R
     R_pt = L + d_pt
     R_pt_c = np.clip(R_pt, *bounds) if bounds is not None else R_pt
     obs_s = smooth(s.p_val)
     sat = saturation_steps(s.p_step, obs_s, grid, R_c, res.start_level, ceil, st.saturation_fraction)
-    sat_pt = saturation_steps(s.p_step, obs_s, grid, R_pt_c[None, :], res.start_level, [ceil_pt], st.saturation_fraction)[0]
+    sat_pt = saturation_steps(
+        s.p_step, obs_s, grid, R_pt_c[None, :], res.start_level, [ceil_pt], st.saturation_fraction
+    )[0]
     from ..fitting.intervals import percentile_interval
 
     band = np.column_stack([R_pt_c, *percentile_interval(R_c, level)])
@@ -227,23 +246,13 @@ def apply_reference(res, s, prior, rng):
         at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
         path=(grid, band),
         reference=prior,
-        warnings=res.warnings + tuple(f"reference {r!r} down-weighted: {w}" for r, w in prior.downweighted.items()),
+        warnings=res.warnings
+        + tuple(f"reference {r!r} down-weighted: {w}" for r, w in prior.downweighted.items()),
     )
     from ..forecasting.level import level_forecast
 
     lvl = level_forecast(s.p_step, s.p_val, first, upto, horizon, bounds=bounds) if len(s.p_val) else None
     return with_verdict(new, lvl, s)
-
-
-def _s_now(res) -> float:
-    from .level import noise_scale, residual_noise
-
-    p = np.asarray(res.observed[3], float) if res.observed else np.empty(0)
-    if len(p) < 3:
-        return 0.0
-    rmse, phi = residual_noise(p)
-    n = max(1, int(round(TAIL * len(p))))
-    return noise_scale(rmse, phi, n)
 
 
 def _level_sd(res) -> float:
@@ -252,7 +261,6 @@ def _level_sd(res) -> float:
     if math.isfinite(lo) and math.isfinite(hi):
         return max((hi - lo) / (2 * 1.6448536269514722), 0.0)
     return 0.0
-
 
 
 def use_reference(res, s, reference, *, entropy=None, reward=None, kind="auto"):
@@ -265,15 +273,29 @@ def use_reference(res, s, reference, *, entropy=None, reward=None, kind="auto"):
     notes = tuple(refs.notes)
     st = res.settings
     p = np.asarray(s.p_val, float)
-    span = (res.bounds[1] - res.bounds[0]) if res.bounds is not None else (float(np.ptp(p)) if len(p) else 1.0)
+    span = (
+        (res.bounds[1] - res.bounds[0]) if res.bounds is not None else (float(np.ptp(p)) if len(p) else 1.0)
+    )
     noise = residual_noise(p)[0] if len(p) >= 3 else 0.0
     prior: ReferencePrior = build_prior(
-        refs, s, st.upto_step, st.horizon, noise=noise if math.isfinite(noise) else 0.0, span=span, bounds=res.bounds
+        refs,
+        s,
+        st.upto_step,
+        st.horizon,
+        noise=noise if math.isfinite(noise) else 0.0,
+        span=span,
+        bounds=res.bounds,
     )
     if prior.usable and res.status == "entropy_controlled":
-        prior = replace(prior, usable=False, reason="the run's entropy is not collapsing, so the law's prior does not apply")
+        prior = replace(
+            prior,
+            usable=False,
+            reason="the run's entropy is not collapsing, so the law's prior does not apply",
+        )
     if not prior.usable:
-        return replace(res, reference=prior, warnings=res.warnings + notes + (f"references not used: {prior.reason}",))
+        return replace(
+            res, reference=prior, warnings=res.warnings + notes + (f"references not used: {prior.reason}",)
+        )
     seed = 0 if st.seed is None else int(st.seed)
     out = apply_reference(res, s, prior, np.random.default_rng([seed, 15]))
     return replace(out, warnings=out.warnings + notes)

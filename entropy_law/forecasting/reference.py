@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from os import PathLike
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,14 @@ import pandas as pd
 from ..errors import EntropyLawError
 from ..trajectory.regime import classify_regime
 
-__all__ = ["ReferenceRun", "ReferencePrior", "ReferenceSet", "references", "summarize_reference", "build_prior"]
+__all__ = [
+    "ReferenceRun",
+    "ReferencePrior",
+    "ReferenceSet",
+    "references",
+    "summarize_reference",
+    "build_prior",
+]
 
 PARAMS = ("a", "h_inf", "log_tau", "sig_B", "sig_logC")
 REGIME_PENALTY = 0.25
@@ -140,19 +148,24 @@ class ReferencePrior:
             "downweighted": dict(self.downweighted),
             "prior": {p: {"mean": num(self.mean[p]), "sd": num(self.sd[p])} for p in self.mean},
             "between_reference_sd": {p: num(s) for p, s in self.between_sd.items()},
-            "check_on_references": {"rms": num(self.check_rms), "bias": num(self.check_bias), "n": self.n_check},
+            "check_on_references": {
+                "rms": num(self.check_rms),
+                "bias": num(self.check_bias),
+                "n": self.n_check,
+            },
         }
 
     def describe(self) -> list[str]:
         """Lines for the detailed report."""
-        head = (
-            f"references: {len(self.weights)} run(s), total weight {self.total_weight:.2f}"
-            + ("" if self.usable else f" - not used: {self.reason}")
+        head = f"references: {len(self.weights)} run(s), total weight {self.total_weight:.2f}" + (
+            "" if self.usable else f" - not used: {self.reason}"
         )
         out = [head]
         if self.usable:
             pr = ", ".join(
-                f"{p}={self.mean[p]:.3g}±{self.sd[p]:.2g}" for p in PARAMS if math.isfinite(self.mean.get(p, math.nan))
+                f"{p}={self.mean[p]:.3g}±{self.sd[p]:.2g}"
+                for p in PARAMS
+                if math.isfinite(self.mean.get(p, math.nan))
             )
             out.append(f"reference prior: {pr}")
             if self.n_check:
@@ -185,26 +198,41 @@ def summarize_reference(series, *, n_boot: int = 100, seed: int = 0, sigmoid: bo
             params["a"] = (float(lf.params["a"].value), _sd_of(lf.draws["a"]))
     regime = "flat"
     if len(series.e_step) >= 5:
-        tr = fit_trajectory(series.e_step.astype(float), series.e_val, families=("exp",), n_boot=n_boot, seed=seed)
+        tr = fit_trajectory(
+            series.e_step.astype(float), series.e_val, families=("exp",), n_boot=n_boot, seed=seed
+        )
         regime = tr.regime
         if tr.status == "ok" and regime == "decaying":  # a floor and a decay rate only where entropy decays
             tau = float(tr.families[0].params["tau"])
             boot_tau = np.asarray(tr._boot_params[:, 0, 2], float) * tr.time_scale
             with np.errstate(all="ignore"):
-                params["h_inf"] = (float(tr.floor.value), _sd_of(np.minimum(tr.floor_draws, series.e_val.max())))
+                params["h_inf"] = (
+                    float(tr.floor.value),
+                    _sd_of(np.minimum(tr.floor_draws, series.e_val.max())),
+                )
                 params["log_tau"] = (math.log(tau), _sd_of(np.log(boot_tau)))
     if sigmoid and len(series.p_step) >= 5:
         sf = fit_arrays(
-            series.p_step.astype(float), series.p_val, series.p_step, law="sigmoid", n_boot=min(n_boot, 50), seed=seed
+            series.p_step.astype(float),
+            series.p_val,
+            series.p_step,
+            law="sigmoid",
+            n_boot=min(n_boot, 50),
+            seed=seed,
         )
         if sf.status == "ok" and sf.draws:
             with np.errstate(all="ignore"):
                 params["sig_B"] = (float(sf.params["B"].value), _sd_of(sf.draws["B"]))
-                params["sig_logC"] = (math.log(float(sf.params["C_mid"].value)), _sd_of(np.log(sf.draws["C_mid"])))
+                params["sig_logC"] = (
+                    math.log(float(sf.params["C_mid"].value)),
+                    _sd_of(np.log(sf.draws["C_mid"])),
+                )
     return ReferenceRun(series.run, series, params, regime)
 
 
-def references(reference, *, entropy=None, reward=None, kind="auto", n_boot: int = 100, seed: int = 0) -> ReferenceSet:
+def references(
+    reference, *, entropy=None, reward=None, kind="auto", n_boot: int = 100, seed: int = 0
+) -> ReferenceSet:
     """Fit reference runs once: a tidy long table of one or more runs (``el.load``), a
     sequence of such tables or :class:`~entropy_law.forecasting.forecaster.RunSeries`, or a
     :class:`ReferenceSet` (returned as is). *entropy*/*reward* are the run's metric keys;
@@ -213,6 +241,8 @@ def references(reference, *, entropy=None, reward=None, kind="auto", n_boot: int
 
     if isinstance(reference, ReferenceSet):
         return reference
+    if isinstance(reference, str | PathLike):
+        return load_references(reference, entropy=entropy, reward=reward, kind=kind)
     if isinstance(reference, pd.DataFrame | RunSeries):
         reference = [reference]
     if not isinstance(reference, Sequence) or isinstance(reference, str):
@@ -238,6 +268,25 @@ def references(reference, *, entropy=None, reward=None, kind="auto", n_boot: int
                 continue
             runs.append(summarize_reference(s, n_boot=n_boot, seed=seed))
     return ReferenceSet(tuple(runs), tuple(notes))
+
+
+_CACHE: dict[tuple, ReferenceSet] = {}
+
+
+def load_references(path, *, entropy=None, reward=None, kind="auto") -> ReferenceSet:
+    """:func:`references` of every run under *path* (a file or folder, ``entropy_law.load``),
+    fitted once per process for each set of metric keys (``check`` and ``watch`` reuse it)."""
+    from pathlib import Path
+
+    from ..loaders import load
+
+    p = Path(path)
+    if not p.exists():
+        raise EntropyLawError(f"--reference {p}: no such file or folder of finished runs.")
+    key = (str(p.resolve()), entropy, reward, kind)
+    if key not in _CACHE:
+        _CACHE[key] = references(load(p), entropy=entropy, reward=reward, kind=kind)
+    return _CACHE[key]
 
 
 def _window(step, val, lo, hi):
@@ -309,7 +358,9 @@ def _pool(vals, ses, w, name):
         s2 = float(np.sum(w * (vals - mu0) ** 2) / W) * K / (K - 1)
         tau2 = max(0.05 * s2, s2 - se2)  # floor: DL's 0 would trust the pooled mean fully
     else:
-        tau2 = (DEFAULT_SD if name.startswith(("log", "sig_logC")) else DEFAULT_REL_SD * abs(float(vals[0]))) ** 2
+        tau2 = (
+            DEFAULT_SD if name.startswith(("log", "sig_logC")) else DEFAULT_REL_SD * abs(float(vals[0]))
+        ) ** 2
     tau2 = max(tau2, 1e-12)
     wr = w / (ses**2 + tau2)  # a noisier reference counts less (DerSimonian-Laird weights)
     mu = float(np.sum(wr * vals) / wr.sum())
@@ -322,7 +373,9 @@ def prior_means(refs, weights, skip: str | None = None) -> dict[str, float]:
     rs = [r for r in refs if r.run != skip]
     w = np.array([weights[r.run] for r in rs], float)
     return {
-        p: _pool(np.array([r.value(p)[0] for r in rs], float), np.array([r.value(p)[1] for r in rs], float), w, p)[0]
+        p: _pool(
+            np.array([r.value(p)[0] for r in rs], float), np.array([r.value(p)[1] for r in rs], float), w, p
+        )[0]
         for p in PARAMS
     }
 
@@ -350,5 +403,7 @@ def build_prior(
         reason = f"no reference resembles the run (total weight {W:.2g} < {MIN_WEIGHT})"
     elif not math.isfinite(mean["a"]):
         reason = "no reference has a fitted entropy law"
-    rms, bias, n = check_on_references(rs, weights, upto, horizon, bounds) if usable else (math.nan, math.nan, 0)
+    rms, bias, n = (
+        check_on_references(rs, weights, upto, horizon, bounds) if usable else (math.nan, math.nan, 0)
+    )
     return ReferencePrior(mean, sd, between, weights, down, rms, bias, n, usable, reason)
