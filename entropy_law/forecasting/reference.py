@@ -9,13 +9,14 @@ error. For a run cut at ``upto`` (:func:`build_prior`):
 
 1. **Resemblance.** Each reference is compared with the run over the run's own slice:
    start level (mean performance over the first 10% of the slice's steps, the same
-   steps in the reference), entropy scale (:math:`\log` of the mean entropy over the
+   steps in the reference), level at the cut (its last 10%), entropy scale (:math:`\log` of the mean entropy over the
    slice's steps) and entropy regime (:func:`~entropy_law.trajectory.regime.classify_regime`
    on the same steps). A difference of :math:`d` scales costs
    :math:`w = e^{-\max(d - 1, 0)^2/2}` (no cost within one scale); a regime mismatch
-   multiplies the weight by ``REGIME_PENALTY``. Scales: for the start level the larger of
-   the run's noise, the references' own spread (1.4826 MAD) and 2% of the metric's
-   range; for the entropy scale the larger of the references' spread of log entropy and
+   multiplies the weight by ``REGIME_PENALTY``, other metric keys than the run's by
+   ``METRIC_PENALTY``. Scales: for the start level the larger of the references' median
+   noise (residual spread about a running mean), the run's own (from ``MIN_NOISE_POINTS``
+   points on), the references' spread (1.4826 MAD) and 2% of the metric's range; for the entropy scale the larger of the references' spread of log entropy and
    ``ENTROPY_LOG_SCALE``. References with :math:`w < 0.5` are reported as down-weighted.
 2. **Prior strength from disagreement.** Per parameter, the weighted mean
    :math:`\mu` and the between-reference variance
@@ -62,6 +63,8 @@ __all__ = [
 
 PARAMS = ("a", "h_inf", "log_tau", "sig_B", "sig_logC")
 REGIME_PENALTY = 0.25
+METRIC_PENALTY = 0.1  # a reference logging other metric keys may not measure the same thing
+MIN_NOISE_POINTS = 10  # the run's own noise enters the start-level scale from this many points
 ENTROPY_LOG_SCALE = 0.25
 MIN_WEIGHT = 0.5
 DOWNWEIGHTED = 0.5
@@ -309,23 +312,41 @@ def _features(s, first, upto):
     sl = s.e_step <= upto
     ent = float(np.mean(s.e_val[sl])) if sl.sum() else math.nan
     reg = classify_regime(s.e_step[sl].astype(float), s.e_val[sl])[0] if sl.sum() >= 5 else "unknown"
-    return _window(s.p_step, s.p_val, first, head), math.log(max(ent, 1e-6)), reg
+    kp = s.p_step <= upto
+    now = _window(s.p_step[kp], s.p_val[kp], upto - TAIL * (upto - first), upto) if kp.any() else math.nan
+    return _window(s.p_step, s.p_val, first, head), math.log(max(ent, 1e-6)), reg, now
 
 
 def _resemblance(run_slice, refs: Sequence[ReferenceRun], upto: int, noise: float, span: float):
     first = run_slice.first_step
-    r_start, r_ent, r_reg = _features(run_slice, first, upto)
+    r_start, r_ent, r_reg, r_now = _features(run_slice, first, upto)
     feats = [_features(r.series, first, upto) for r in refs]
-    s_start = max(noise, _mad([f[0] for f in feats]), 0.02 * span, 1e-12)
+    from .level import residual_noise
+
+    ref_noise = float(np.median([residual_noise(r.series.p_val)[0] for r in refs]))
+    run_noise = (
+        noise if len(run_slice.p_val) >= MIN_NOISE_POINTS else 0.0
+    )  # a few points hold jumps, not noise
+    s_start = max(
+        run_noise,
+        ref_noise if math.isfinite(ref_noise) else 0.0,
+        _mad([f[0] for f in feats]),
+        0.02 * span,
+        1e-12,
+    )
     s_ent = max(_mad([f[1] for f in feats]), ENTROPY_LOG_SCALE)
     weights, down = {}, {}
-    for r, (st, le, reg) in zip(refs, feats):
-        d1 = abs(st - r_start) / s_start if math.isfinite(st) and math.isfinite(r_start) else math.inf
-        d2 = abs(le - r_ent) / s_ent if math.isfinite(le) and math.isfinite(r_ent) else math.inf
-        w = math.exp(-0.5 * max(d1 - 1, 0) ** 2) * math.exp(-0.5 * max(d2 - 1, 0) ** 2)
+    for r, (st, le, reg, now) in zip(refs, feats):
+        d1, d2, d3 = (
+            abs(x - y) / s if math.isfinite(x) and math.isfinite(y) else math.inf
+            for x, y, s in ((st, r_start, s_start), (le, r_ent, s_ent), (now, r_now, s_start))
+        )
+        w = math.prod(math.exp(-0.5 * max(d - 1, 0) ** 2) for d in (d1, d2, d3))
         why = []
         if d1 > 1.5:
             why.append(f"start level {st:.3g} vs the run's {r_start:.3g} ({d1:.1f} scales of {s_start:.2g})")
+        if d3 > 1.5:
+            why.append(f"level at the cut {now:.3g} vs the run's {r_now:.3g} ({d3:.1f} scales)")
         if d2 > 1.5:
             why.append(
                 f"entropy scale {math.exp(le):.3g} vs the run's {math.exp(r_ent):.3g} nats ({d2:.1f} scales)"
@@ -333,6 +354,12 @@ def _resemblance(run_slice, refs: Sequence[ReferenceRun], upto: int, noise: floa
         if "unknown" not in (reg, r_reg) and reg != r_reg:
             w *= REGIME_PENALTY
             why.append(f"entropy regime {reg!r} vs the run's {r_reg!r}")
+        if (r.series.reward, r.series.entropy) != (run_slice.reward, run_slice.entropy):
+            w *= METRIC_PENALTY
+            why.append(
+                f"metrics {r.series.entropy!r}/{r.series.reward!r} vs the run's "
+                f"{run_slice.entropy!r}/{run_slice.reward!r}"
+            )
         weights[r.run] = w
         if w < DOWNWEIGHTED:
             down[r.run] = f"weight {w:.2g}: " + ("; ".join(why) or "several small differences")
