@@ -185,6 +185,11 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc), json_doc=_failure_doc() if wants_json else None) from None
         failure_doc = _failure_doc() if out_fmt == "json" else None
         check_inputs(paths, failure_doc)
+        if settings.reference is not None and not Path(settings.reference).exists():
+            raise fail(
+                f"--reference {settings.reference}: no such file or folder of finished runs.",
+                json_doc=failure_doc,
+            )
         check_output(output, "--output", failure_doc)
         if used is not None:
             note(f"settings from {used}")

@@ -9,24 +9,28 @@ error. For a run cut at ``upto`` (:func:`build_prior`):
 
 1. **Resemblance.** Each reference is compared with the run over the run's own slice:
    start level (mean performance over the first 10% of the slice's steps, the same
-   steps in the reference), level at the cut (its last 10%), entropy scale (:math:`\log` of the mean entropy over the
-   slice's steps) and entropy regime (:func:`~entropy_law.trajectory.regime.classify_regime`
-   on the same steps). A difference of :math:`d` scales costs
-   :math:`w = e^{-\max(d - 1, 0)^2/2}` (no cost within one scale); a regime mismatch
-   multiplies the weight by ``REGIME_PENALTY``, other metric keys than the run's by
-   ``METRIC_PENALTY``. Scales: for the start level the larger of the references' median
-   noise (residual spread about a running mean), the run's own (from ``MIN_NOISE_POINTS``
-   points on), the references' spread (1.4826 MAD) and 2% of the metric's range; for the entropy scale the larger of the references' spread of log entropy and
-   ``ENTROPY_LOG_SCALE``. References with :math:`w < 0.5` are reported as down-weighted.
+   steps in the reference), level at the cut (its last 10%), entropy scale
+   (:math:`\log` of the mean entropy over the slice's steps), entropy regime
+   (:func:`~entropy_law.trajectory.regime.classify_regime` on the same steps) and
+   metric keys. A difference of :math:`d` scales costs :math:`w = e^{-\max(d - 1, 0)^2/2}`
+   (no cost within one scale); a regime mismatch multiplies the weight by
+   ``REGIME_PENALTY``, other metric keys by ``METRIC_PENALTY``. The level scale (start
+   and cut) is the largest of the references' median noise (residual spread about a
+   running mean), the run's own (from ``MIN_NOISE_POINTS`` points on), the references'
+   spread of that level (1.4826 MAD) and 2% of the metric's range; the entropy scale the larger of the
+   references' spread of log entropy and ``ENTROPY_LOG_SCALE``. References with
+   :math:`w < 0.5` are reported as down-weighted.
 2. **Prior strength from disagreement.** Per parameter, the weighted mean
    :math:`\mu` and the between-reference variance
    :math:`\tau^2 = \max(0, s^2_w - \overline{se^2})` (DerSimonian-Laird method of
    moments: the references' weighted spread less their own fit noise). The prior for a
    new run is the predictive :math:`N(\mu, \tau^2(1 + 1/K) + \overline{se^2}/K)`,
    :math:`K` the Kish effective number of references, widened by :math:`1/W` when the
-   summed weight :math:`W < 1`. One effective reference cannot measure disagreement: then
-   :math:`\tau` is ``DEFAULT_REL_SD`` of the value (``DEFAULT_SD`` on log scales). With
-   :math:`W <` ``MIN_WEIGHT`` no prior is formed and the forecast is the run's alone.
+   summed weight :math:`W < 1`. With :math:`W <` ``MIN_WEIGHT``, no single reference of
+   weight ``DOWNWEIGHTED``, or :math:`K \le` ``MIN_EFFECTIVE`` (one reference cannot
+   measure disagreement) no prior is formed and the forecast is the run's alone. (Leaving
+   one reference out in the check can leave one effective reference: then :math:`\tau`
+   is ``DEFAULT_REL_SD`` of the value, ``DEFAULT_SD`` on log scales.)
 3. **Check on the references.** The prior's own forecast (its mean parameters, each
    reference left out of its own prior) is scored on every reference from the same cut
    to the same horizon; the weighted RMS of those errors is the model spread of the
@@ -67,6 +71,7 @@ METRIC_PENALTY = 0.1  # a reference logging other metric keys may not measure th
 MIN_NOISE_POINTS = 10  # the run's own noise enters the start-level scale from this many points
 ENTROPY_LOG_SCALE = 0.25
 MIN_WEIGHT = 0.5
+MIN_EFFECTIVE = 1.5  # Kish effective references needed to measure their disagreement
 DOWNWEIGHTED = 0.5
 DEFAULT_REL_SD = 0.5
 DEFAULT_SD = 0.5
@@ -334,19 +339,23 @@ def _resemblance(run_slice, refs: Sequence[ReferenceRun], upto: int, noise: floa
         0.02 * span,
         1e-12,
     )
+    base = max(run_noise, ref_noise if math.isfinite(ref_noise) else 0.0, 0.02 * span, 1e-12)
+    s_now = max(base, _mad([f[3] for f in feats]))
     s_ent = max(_mad([f[1] for f in feats]), ENTROPY_LOG_SCALE)
     weights, down = {}, {}
     for r, (st, le, reg, now) in zip(refs, feats):
         d1, d2, d3 = (
             abs(x - y) / s if math.isfinite(x) and math.isfinite(y) else math.inf
-            for x, y, s in ((st, r_start, s_start), (le, r_ent, s_ent), (now, r_now, s_start))
+            for x, y, s in ((st, r_start, s_start), (le, r_ent, s_ent), (now, r_now, s_now))
         )
         w = math.prod(math.exp(-0.5 * max(d - 1, 0) ** 2) for d in (d1, d2, d3))
         why = []
         if d1 > 1.5:
             why.append(f"start level {st:.3g} vs the run's {r_start:.3g} ({d1:.1f} scales of {s_start:.2g})")
         if d3 > 1.5:
-            why.append(f"level at the cut {now:.3g} vs the run's {r_now:.3g} ({d3:.1f} scales)")
+            why.append(
+                f"level at the cut {now:.3g} vs the run's {r_now:.3g} ({d3:.1f} scales of {s_now:.2g})"
+            )
         if d2 > 1.5:
             why.append(
                 f"entropy scale {math.exp(le):.3g} vs the run's {math.exp(r_ent):.3g} nats ({d2:.1f} scales)"
@@ -425,9 +434,21 @@ def build_prior(
         ses = np.array([r.value(p)[1] for r in rs], float)
         mean[p], sd[p], between[p] = _pool(vals, ses, w, p)
     W = float(w.sum())
-    usable, reason = W >= MIN_WEIGHT and math.isfinite(mean["a"]), ""
-    if W < MIN_WEIGHT:
-        reason = f"no reference resembles the run (total weight {W:.2g} < {MIN_WEIGHT})"
+    best = float(w.max())
+    K = W**2 / float(np.sum(w**2)) if W > 0 else 0.0
+    usable = W >= MIN_WEIGHT and best >= DOWNWEIGHTED and K > MIN_EFFECTIVE and math.isfinite(mean["a"])
+    reason = ""
+    if W < MIN_WEIGHT or best < DOWNWEIGHTED:
+        # a crowd of poor matches is no prior: at least one reference must resemble the run
+        reason = (
+            f"no reference resembles the run (best weight {best:.2g}, total {W:.2g}; {DOWNWEIGHTED} needed)"
+        )
+    elif K <= MIN_EFFECTIVE:
+        # one resembling reference (perhaps by chance) cannot say how much runs disagree
+        reason = (
+            f"only {K:.2g} effective reference(s) resemble the run; more than {MIN_EFFECTIVE} are "
+            "needed to learn the prior's strength from their disagreement"
+        )
     elif not math.isfinite(mean["a"]):
         reason = "no reference has a fitted entropy law"
     rms, bias, n = (
