@@ -20,6 +20,7 @@ from entropy_law.forecasting.core import tail_mask
 from entropy_law.forecasting.forecaster import forecast, prepare_run
 from entropy_law.forecasting.informed import use_reference
 from entropy_law.forecasting.reference import ReferenceSet, references
+from entropy_law.forecasting.reference_tables import reference_set
 
 
 def _final(s) -> float:
@@ -79,11 +80,13 @@ def test_a_run_is_never_its_own_reference(sim_group) -> None:
 def test_unrelated_references_do_not_hurt(corpus_dir, real_runs_dir) -> None:
     """Qwen2/2.5 GRPO on GSM8K (val accuracy) with references from Qwen2.5-Math-1.5B on a
     MATH set (CS336 ablations) and Qwen2.5-7B TRL runs logging the training reward."""
-    runs = [prepare_run(el.load(p)) for p in sorted(real_runs_dir.glob("verl-asyncreward_qwen2*-instruct_*.csv"))]
+    runs = [
+        prepare_run(el.load(p)) for p in sorted(real_runs_dir.glob("verl-asyncreward_qwen2*-instruct_*.csv"))
+    ]
     other = sorted(corpus_dir.glob("tidy/shibukizero_cs336a5*.csv")) + sorted(
         corpus_dir.glob("tidy/sun_trl_grpo_rho_sweep_gsm8k__exp1a__rho*_seed42.csv")
     )
-    refs = references([el.load(p) for p in other], n_boot=40)
+    refs = reference_set([el.load(p) for p in other], n_boot=40)
     assert len(runs) == 8 and len(refs) == 17
     alone_err, ref_err = [], []
     for s in runs:
@@ -93,7 +96,9 @@ def test_unrelated_references_do_not_hurt(corpus_dir, real_runs_dir) -> None:
             fc = use_reference(alone, s.upto(upto), refs)
             # every unrelated run is reported as down-weighted, with its reason
             assert len(fc.reference.downweighted) >= 15, fc.reference.downweighted
-            assert any("start level" in w or "level at the cut" in w for w in fc.reference.downweighted.values())
+            assert any(
+                "start level" in w or "level at the cut" in w for w in fc.reference.downweighted.values()
+            )
             alone_err.append(abs(alone.at_horizon.value - _final(s)))
             ref_err.append(abs(fc.at_horizon.value - _final(s)))
     # "beyond noise": 0.02 is two binomial standard errors of one GSM8K evaluation
@@ -104,7 +109,9 @@ def test_unrelated_references_do_not_hurt(corpus_dir, real_runs_dir) -> None:
 
 def test_no_resembling_reference_leaves_the_run_alone(sim_group, real_runs_dir) -> None:
     series, _ = sim_group
-    refs = references(el.load(real_runs_dir / "verl-data_qwen2.5-0.5b-instruct_ppo_gsm8k_resp512.csv"), n_boot=30)
+    refs = reference_set(
+        el.load(real_runs_dir / "verl-data_qwen2.5-0.5b-instruct_ppo_gsm8k_resp512.csv"), n_boot=30
+    )
     s = series[0]
     alone = forecast(s, upto_fraction=0.25, n_boot=40)
     fc = forecast(s, upto_fraction=0.25, n_boot=40, reference=refs)
@@ -119,6 +126,8 @@ def test_bad_reference_is_named() -> None:
         references(42)
     with pytest.raises(EntropyLawError, match="tidy long table"):
         references([np.zeros(3)])
+    with pytest.raises(EntropyLawError, match="prepare_run"):
+        references(el.simulate(seed=0, n_steps=20))
     with pytest.raises(EntropyLawError, match="no such file"):
         references("/no/such/folder")
     assert len(ReferenceSet(())) == 0

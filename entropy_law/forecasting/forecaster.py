@@ -316,7 +316,7 @@ def forecast(
     if reference is not None:
         from .informed import use_reference
 
-        res = use_reference(res, s_up, reference, kind=kind)
+        res = use_reference(res, s_up, reference, kind=kind, prepare=prepare_run)
     axis = series.x_axis
     if axis is None:
         return res
