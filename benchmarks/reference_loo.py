@@ -106,7 +106,9 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
                 "coverage refs": d["ref_covered"].astype(float).mean(),
                 "coverage alone": d["alone_covered"].astype(float).mean(),
                 "refs used": f"{int(d['ref_used'].sum())}/{len(d)}",
-                "target vs alone (0.7x at 10%, 0.85x at 25%)": "met" if ref <= TARGETS[f] * alone else "missed",
+                "target vs alone (0.7x at 10%, 0.85x at 25%)": "met"
+                if ref <= TARGETS[f] * alone
+                else "missed",
                 "<= last value": ("met" if ref <= lv else "missed") if f == 0.1 else "",
                 "coverage 0.80-0.95": "met"
                 if 0.8 <= d["ref_covered"].astype(float).mean() <= 0.95

@@ -92,7 +92,8 @@ def apply_reference(res, s, prior, rng):
     own = _own_estimates(res, s)
     post = {}
     for p in ("a", "h_inf", "log_tau"):
-        post[p] = _posterior(*own.get(p, (math.nan, math.nan)), prior.mean[p], prior.sd[p])
+        own_value, own_sd = own.get(p, (math.nan, math.nan))
+        post[p] = _posterior(own_value, own_sd, prior.mean[p], prior.sd[p])
     draws = {p: m + sd * rng.standard_normal(n) for p, (m, sd) in post.items()}
     draws["h_inf"] = np.maximum(draws["h_inf"], 0.0)
     grid = _grid(upto, horizon)

@@ -49,6 +49,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from os import PathLike
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,7 +82,7 @@ class ReferenceRun:
     """One finished run fitted alone: ``params[name] = (value, standard error)``."""
 
     run: str
-    series: object = field(repr=False)
+    series: Any = field(repr=False)  # a RunSeries (forecasting.forecaster)
     params: dict[str, tuple[float, float]]
     regime: str
 
