@@ -106,9 +106,7 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
                 "coverage refs": d["ref_covered"].astype(float).mean(),
                 "coverage alone": d["alone_covered"].astype(float).mean(),
                 "refs used": f"{int(d['ref_used'].sum())}/{len(d)}",
-                "target vs alone (0.7x at 10%, 0.85x at 25%)": "met"
-                if ref <= TARGETS[f] * alone
-                else "missed",
+                "vs alone": "met" if ref <= TARGETS[f] * alone else "missed",
                 "<= last value": ("met" if ref <= lv else "missed") if f == 0.1 else "",
                 "coverage 0.80-0.95": "met"
                 if 0.8 <= d["ref_covered"].astype(float).mean() <= 0.95
@@ -179,11 +177,29 @@ def main() -> None:
         acceptance(df).to_markdown(**fmt),
         "",
         "### Per group\n",
-        "Targets per group as for the pool (10%: <= 0.7x the run-alone median |error| and <= the "
-        "last value's; 25%: <= 0.85x; coverage 0.80-0.95). With 3-8 runs a group's coverage moves "
-        "in steps of 1/3-1/8.\n",
+        "Targets per group as for the pool (`vs alone`: 10% <= 0.7x the run-alone median |error|, "
+        "25% <= 0.85x; `<= last value` at 10%; coverage 0.80-0.95). With 3-8 runs a group's "
+        "coverage moves in steps of 1/3-1/8.\n",
         summarise(df).to_markdown(**fmt),
         "",
+    ]
+    per = summarise(df)
+    missed = [
+        f"{r['group']} at {r['cut']} ({', '.join(c for c in per.columns[-3:] if r[c] == 'missed')})"
+        for _, r in per.iterrows()
+        if "missed" in (r[c] for c in per.columns[-3:])
+    ]
+    out += [
+        "Targets missed per group: " + ("; ".join(missed) or "none") + ".\n",
+        "Reading: the pooled targets are met; per group, the TRL rho sweep is not helped (a third "
+        "of its runs collapse to reward 0 late, at random across rho and seed, so its siblings "
+        "cannot tell which), and where the run-alone error is already at the noise (async "
+        "qwen2-7b at 25%: 0.003) the fleet adds its own spread. Two choices were made after a "
+        "first run of this benchmark, so it is not an independent test of them: the check's "
+        "bias is the weighted median (the mean gave a pooled 10% ratio of 1.08) and the model "
+        "spread is a Student t (a normal one gave 25% coverage 0.76). Per-group coverage in the "
+        "3-5-run groups misses both ways (0.67 or 1.0: one run is a third of the group), the "
+        "spread being measured on 2-4 references.\n",
     ]
     text = "\n".join(out)
     print(text)
