@@ -94,6 +94,14 @@ def apply_reference(res, s, prior, rng):
     for p in ("a", "h_inf", "log_tau"):
         own_value, own_sd = own.get(p, (math.nan, math.nan))
         post[p] = _posterior(own_value, own_sd, prior.mean[p], prior.sd[p])
+    missing = [p for p, (m, sd) in post.items() if not (math.isfinite(m) and math.isfinite(sd))]
+    if missing:  # no reference fitted a decay (none decays) and the run cannot say either
+        why = f"no prior and no estimate from the run for {', '.join(missing)}"
+        return replace(
+            res,
+            reference=replace(prior, usable=False, reason=why),
+            warnings=res.warnings + (f"references not used: {why}",),
+        )
     draws = {p: m + sd * rng.standard_normal(n) for p, (m, sd) in post.items()}
     draws["h_inf"] = np.maximum(draws["h_inf"], 0.0)
     grid = _grid(upto, horizon)
