@@ -22,14 +22,19 @@ entropy decaying exponentially from its current level :math:`H_{now}`:
 
 The sigmoid's shape (:math:`B`, :math:`C_{mid}`) comes from the prior alone; given the
 shape the sigmoid is linear in :math:`(R_0, A)`, which are solved by least squares on the
-run's slice. When that second opinion is finite and inside the metric's range, the value
-at the horizon is the mean of the two changes (as ``method="combined"`` does).
+run's slice. When the slice has ``SIGMOID_MIN_POINTS`` points, covers
+``SIGMOID_MIN_PROGRESS`` of the prior shape's rise and the fit is finite and inside the
+metric's range, the change is the mean of the two (:mod:`.prior_forecast`).
 
-The interval at the horizon pairs the posterior draws with the noise of the current level
-and a model spread: the RMS error of the prior's own forecast scored on the references
-from the same cut (``check_on_references``), or, without such a check, the run's own
-level-forecast spread. The result has ``method="reference"`` and status ``ok``; the
-ceiling is :math:`L_{now} - a(e^{H_\infty} - e^{H_{now}})` and the saturation step is read
+The prior forecast's weighted median error on the references, from the same cut to the
+same horizon (:func:`~entropy_law.forecasting.prior_forecast.check_on_references`), shrunk
+by its signal-to-noise factor, is subtracted (``ReferencePrior.correction``). The value
+at the horizon pairs the posterior draws with a model spread: the spread of those errors
+about their median (``ReferencePrior.model_sd``), drawn as a Student t with
+``n_check - 1`` degrees of freedom; it already holds the noise of the level now and of the
+final window. Without such a check, the run's own level-forecast spread. The result has
+``method="reference"`` and status ``ok``; the ceiling is
+:math:`L_{now} - a(e^{H_\infty} - e^{H_{now}})` and the saturation step is read
 from the informed path.
 """
 

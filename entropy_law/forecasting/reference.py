@@ -33,8 +33,10 @@ error. For a run cut at ``upto`` (:func:`build_prior`):
    is ``DEFAULT_REL_SD`` of the value, ``DEFAULT_SD`` on log scales.)
 3. **Check on the references.** The prior's own forecast (its mean parameters, each
    reference left out of its own prior) is scored on every reference from the same cut
-   to the same horizon; the weighted RMS of those errors is the model spread of the
-   informed forecast (:mod:`entropy_law.forecasting.informed`).
+   to the same horizon (:mod:`entropy_law.forecasting.reference_prior`); their weighted
+   median, shrunk, corrects the informed forecast and their spread about it is its model
+   spread (:attr:`ReferencePrior.correction`, :attr:`ReferencePrior.model_sd`,
+   :mod:`entropy_law.forecasting.informed`).
 
 Why empirical Bayes: the references are fitted once and reused for every new run and
 cut, the posterior is closed-form per parameter (precision weighting), and a reference
@@ -178,7 +180,8 @@ class ReferencePrior:
             if self.n_check:
                 out.append(
                     f"prior's forecast checked on {self.n_check} reference(s): RMS error "
-                    f"{self.check_rms:.3g}, bias {self.check_bias:+.3g}"
+                    f"{self.check_rms:.3g}, median {self.check_bias:+.3g} "
+                    f"(correction {-self.correction:+.3g})"
                 )
         out += [f"reference {r!r} down-weighted: {why}" for r, why in self.downweighted.items()]
         return out
