@@ -40,6 +40,8 @@ OUTPUTS = {
 FIGURES = [("forecast", "--grid"), ("compare", "--forest"), ("backtest", "--plot")]
 #: commands that cut the runs (the forecast options), checked before any work
 CUTS = ["forecast", "report"]
+#: commands taking finished runs as a prior (``--reference PATH``, issue 15)
+REFERENCE = ("forecast", "check", "watch")
 #: arguments (besides the one under test) that make the command otherwise valid
 NEEDS = {"check": ["--min-ceiling", "0.5"], "watch": ["--once"]}
 
@@ -76,6 +78,14 @@ def test_bad_choice(command: str, real_runs_dir) -> None:
     paths = [path, path] if command == "compare" else [path]
     res, text = _run([command, *paths, *extra, option, "bogus"])
     _assert_usage_error(res, text, option)
+
+
+@pytest.mark.parametrize("command", REFERENCE)
+def test_missing_reference(command: str, real_runs_dir, tmp_path) -> None:
+    path = str(real_runs_dir / RUN)
+    missing = str(tmp_path / "no-such-references")
+    res, text = _run([command, path, *NEEDS.get(command, []), "--reference", missing])
+    _assert_usage_error(res, text, "--reference")
 
 
 @pytest.mark.parametrize(("command", "option"), [(c, o) for c in sorted(OUTPUTS) for o in OUTPUTS[c]])

@@ -32,6 +32,7 @@ class CheckSettings:
     step: str | None = None  # load options (entropy_law.loaders.options)
     aggregate: str = "mean"
     logging_steps: int | None = None
+    reference: str | None = None  # finished runs whose prior informs each forecast
 
     def __post_init__(self) -> None:
         if self.min_ceiling is None and self.min_saturation_step is None:

@@ -132,6 +132,7 @@ def _forecast_one(table: pd.DataFrame, st: CheckSettings) -> ForecastResult:
         entropy=st.entropy,
         reward=st.reward,
         kind=st.kind,
+        reference=st.reference,
     )
     res = forecast(table, sigmoid=st.sigmoid == "always", **kw)
     if (

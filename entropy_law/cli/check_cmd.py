@@ -18,7 +18,17 @@ from ..checking.report import FORMATS, append_step_summary, render
 from ..checking.result import CheckSettings
 from ..checking.runner import check
 from ..errors import EntropyLawError
-from .common import Aggregate, Kind, LoggingStepsOpt, StepOpt, check_inputs, check_output, fail, note
+from .common import (
+    Aggregate,
+    Kind,
+    LoggingStepsOpt,
+    ReferenceOpt,
+    StepOpt,
+    check_inputs,
+    check_output,
+    fail,
+    note,
+)
 from .output import Bar
 
 
@@ -124,6 +134,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         logging_steps: LoggingStepsOpt = None,
+        reference: ReferenceOpt = None,
     ) -> None:
         """Forecast every run and flag those confidently below the bar.
 
@@ -151,6 +162,7 @@ def register(app: typer.Typer) -> None:
             step=step,
             aggregate=aggregate,
             logging_steps=logging_steps,
+            reference=None if reference is None else str(reference),
             jobs=jobs,
             format=fmt,
         )
@@ -173,6 +185,11 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc), json_doc=_failure_doc() if wants_json else None) from None
         failure_doc = _failure_doc() if out_fmt == "json" else None
         check_inputs(paths, failure_doc)
+        if settings.reference is not None and not Path(settings.reference).exists():
+            raise fail(
+                f"--reference {settings.reference}: no such file or folder of finished runs.",
+                json_doc=failure_doc,
+            )
         check_output(output, "--output", failure_doc)
         if used is not None:
             note(f"settings from {used}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
@@ -159,6 +160,15 @@ LoggingStepsOpt = Annotated[
         "--logging-steps",
         help="The Trainer's logging_steps, for HF/TRL console logs whose tqdm counters "
         "do not give the steps.",
+    ),
+]
+ReferenceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--reference",
+        help="Finished runs of the same model and data (a file or folder): their fits form a "
+        "prior for the early forecast; runs that do not resemble the run are down-weighted.",
+        show_default=False,
     ),
 ]
 BoundsOpt = Annotated[

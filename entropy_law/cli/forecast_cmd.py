@@ -17,6 +17,7 @@ from .common import (
     BoundsOpt,
     KindOpt,
     LoggingStepsOpt,
+    ReferenceOpt,
     StepOpt,
     captured_warnings,
     check_output,
@@ -131,6 +132,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         csv: CsvOpt = None,
         parquet: ParquetOpt = None,
+        reference: ReferenceOpt = None,
     ) -> None:
         """Forecast each run's ceiling, saturation step and value at a horizon.
 
@@ -147,6 +149,8 @@ def register(app: typer.Typer) -> None:
         check_figure_path(grid, "--grid", doc)
         check_exports(csv, parquet, doc)
         detail = detail or output.level() > 0  # -v before the command means the same
+        if reference is not None and not reference.exists():
+            raise fail(f"--reference {reference}: no such file or folder of finished runs.", json_doc=doc)
         records = []
         with guard(doc), example_path() as ex:
             bounded = parse_bounds(bounds)
@@ -179,6 +183,7 @@ def register(app: typer.Typer) -> None:
                         seed=seed,
                         level=level,
                         bounded=bounded,
+                        reference=None if reference is None else str(reference),
                     )
             except Exception as exc:  # one run's failure never stops the others
                 msg = str(exc) if isinstance(exc, EntropyLawError) else internal_error(exc)

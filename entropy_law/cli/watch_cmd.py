@@ -22,7 +22,7 @@ from ..errors import EntropyLawError
 from ..live.collector import LiveForecast
 from ..live.rules import StopRules
 from ..live.watcher import EXIT_ON, Watcher, fires
-from .common import KindOpt, echo_err, fail, warn
+from .common import KindOpt, ReferenceOpt, echo_err, fail, warn
 
 
 def _f(x: float, fmt: str = ".4g") -> str:
@@ -89,6 +89,7 @@ def register(app: typer.Typer) -> None:
         reward: Annotated[str | None, typer.Option(help="Performance metric key (detected).")] = None,
         kind: KindOpt = "auto",
         n_boot: Annotated[int, typer.Option(help="Bootstrap size of each forecast.")] = 40,
+        reference: ReferenceOpt = None,
     ) -> None:
         """Follow logs while they are written; re-forecast when new steps arrive.
 
@@ -103,8 +104,13 @@ def register(app: typer.Typer) -> None:
         if every <= 0:
             raise fail(f"--every {every}: expected a positive number of seconds.")
         rules = StopRules(min_ceiling=min_ceiling, min_saturation_step=min_saturation_step)
+        if reference is not None and not reference.exists():
+            raise fail(f"--reference {reference}: no such file or folder of finished runs.")
+        ref = None if reference is None else str(reference)
         try:
-            w = Watcher(paths, rules=rules, entropy=entropy, reward=reward, kind=kind, n_boot=n_boot)
+            w = Watcher(
+                paths, rules=rules, entropy=entropy, reward=reward, kind=kind, n_boot=n_boot, reference=ref
+            )
         except EntropyLawError as exc:
             raise fail(str(exc)) from None
         plain = json_lines or not sys.stdout.isatty()

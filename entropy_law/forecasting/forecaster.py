@@ -218,6 +218,7 @@ def forecast(
     combine: bool = True,
     x: str | None = None,
     groups="auto",
+    reference=None,
 ) -> ForecastResult:
     """Forecast one run from its slice up to *upto_step* (see the module docstring).
 
@@ -256,6 +257,11 @@ def forecast(
         (:mod:`entropy_law.table.entropy_groups`), ``None`` skips it. The result's
         ``entropy_groups`` says which groups still explore and flags a global collapse
         that hides a group's exploration (:mod:`entropy_law.forecasting.groups`).
+    reference : DataFrame, sequence of DataFrames or ReferenceSet, optional
+        Finished runs of the same model and data: their fits form an empirical-Bayes prior
+        on the law's slope, the entropy floor and decay, and the sigmoid's shape
+        (:mod:`entropy_law.forecasting.reference`, :mod:`entropy_law.forecasting.informed`);
+        ``result.reference`` reports the prior, the weights and the down-weighted runs.
     """
     _check_forecast_args(locals())
     series = (
@@ -307,6 +313,10 @@ def forecast(
     s_up = series.upto(upto)
     eg = entropy_by_group(s_up.groups, s_up.e_step, s_up.e_val, n_boot=n_boot, level=level, seed=seed)
     res = replace(res, detection=series.detection, entropy_groups=eg, held_out=series.after(upto))
+    if reference is not None:
+        from .informed import use_reference
+
+        res = use_reference(res, s_up, reference, kind=kind, prepare=prepare_run)
     axis = series.x_axis
     if axis is None:
         return res

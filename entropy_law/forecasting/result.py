@@ -149,6 +149,7 @@ class ForecastResult:
     #: ``(e_step, e_val, p_step, p_val)`` logged after ``upto_step`` (not used by the
     #: forecast; drawn "held out" by :meth:`plot`); empty when the table ended at the cut
     held_out: tuple = field(repr=False, default=())
+    reference: Any = None  # ReferencePrior (forecasting.reference) when references were given
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -202,6 +203,7 @@ class ForecastResult:
             "detection": self.detection,
             "entropy_budget": None if self.budget is None else self.budget.to_dict(),
             "entropy_groups": None if self.entropy_groups is None else self.entropy_groups.to_dict(),
+            "reference": None if self.reference is None else self.reference.to_dict(),
             "compute": None
             if self.compute is None
             else {
@@ -261,7 +263,9 @@ class ForecastResult:
             lines.append(f"  entropy budget   {self.budget.phrase()}")
         if self.entropy_groups is not None:
             lines += [f"  {ln}" for ln in self.entropy_groups.lines()]
-        lines += [f"  warning: {w}" for w in self.warnings]
+        if self.reference is not None:
+            lines += [f"  {ln}" for ln in self.reference.describe()]
+        lines += [f"  warning: {w}" for w in self.warnings if "down-weighted" not in w]
         return "\n".join(ln for ln in lines if ln)
 
     __str__ = report

@@ -68,6 +68,9 @@ class LiveForecaster:
     level, seed, horizon
         Passed to :func:`entropy_law.forecast` (``horizon`` is overridden by
         ``rules.plateau_steps``).
+    reference : optional
+        Finished runs informing each forecast (``forecast(reference=...)``; a path is
+        loaded and fitted once).
     """
 
     def __init__(
@@ -83,12 +86,14 @@ class LiveForecaster:
         level: float = 0.9,
         seed: int = 0,
         horizon: int | None = None,
+        reference=None,
     ) -> None:
         if sigmoid not in ("fallback", "always", "never"):
             raise MetricError(f"sigmoid={sigmoid!r} must be 'fallback', 'always' or 'never'.", role="reward")
         self.run, self.entropy, self.reward, self.kind = run, entropy, reward, kind
         self.n_boot, self.sigmoid, self.level, self.seed, self.horizon = n_boot, sigmoid, level, seed, horizon
         self.rules = rules or StopRules(level=level)
+        self.reference = reference
         self._data: dict[str, tuple[list[int], list[float]]] = {}
         self.last_step = -1
 
@@ -146,7 +151,9 @@ class LiveForecaster:
         horizon = self.rules.horizon(last) or self.horizon
         if horizon is not None and horizon <= last:
             horizon = None
-        kw: dict[str, Any] = dict(n_boot=self.n_boot, level=self.level, seed=self.seed, horizon=horizon)
+        kw: dict[str, Any] = dict(
+            n_boot=self.n_boot, level=self.level, seed=self.seed, horizon=horizon, reference=self.reference
+        )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = forecast(s, sigmoid=self.sigmoid == "always", **kw)

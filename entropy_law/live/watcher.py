@@ -45,7 +45,7 @@ class Watcher:
         Evaluated on every forecast (``LiveForecast.stop_reason``).
     **options
         Passed to :class:`~entropy_law.live.collector.LiveForecaster` (``entropy``, ``reward``,
-        ``kind``, ``n_boot``, ``sigmoid``, ``level``, ``seed``, ``horizon``).
+        ``kind``, ``n_boot``, ``sigmoid``, ``level``, ``seed``, ``horizon``, ``reference``).
     """
 
     def __init__(self, paths: Sequence[str | os.PathLike], *, rules: StopRules | None = None, **options):
