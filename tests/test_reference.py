@@ -154,3 +154,21 @@ def test_prior_strength_follows_disagreement(sim_group) -> None:
     wide = use_reference(alone, s.upto(upto), scattered).reference
     assert wide.sd["a"] > 3 * tight.sd["a"], (wide.sd["a"], tight.sd["a"])
     assert math.isfinite(tight.between_sd["a"])
+
+
+@pytest.mark.slow
+def test_informed_forecast_from_few_points_gets_a_verdict(sim_group) -> None:
+    """With three validation points of its own the run alone is "too few points"; with its
+    siblings as references the forecast stands on their prior, so the verdict must come from
+    the fleet-informed gain (the simulator run is far below its plateau that early: improving),
+    not repeat "too few points" beside a forecast the tool does make."""
+    series, refs = sim_group
+    s = series[0]
+    upto = int(s.p_step[2])  # three own performance points
+    alone = forecast(s, upto_step=upto, horizon=s.last_step, n_boot=60)
+    assert alone.verdict == "unforecastable" and "too few points" in alone.verdict_reason
+    fc = forecast(s, upto_step=upto, horizon=s.last_step, n_boot=60, reference=refs.without(s.run))
+    assert fc.method == "reference"
+    assert fc.verdict == "improving", fc.verdict_reason
+    assert "fleet-informed gain" in fc.verdict_reason
+    assert fc.expected_gain.ci[0] > 0

@@ -103,6 +103,13 @@ def with_verdict(res: ForecastResult, lvl: LevelForecast | None, series) -> Fore
     a = res.at_horizon
     gain = Estimate(float(a.value) - L, (float(a.ci[0]) - L, float(a.ci[1]) - L), a.level)
     verdict, reason = judge_run(
-        res.status, lvl, gain, np.asarray(series.p_val), np.asarray(series.e_val), res.bounds, res.trajectory
+        res.status,
+        lvl,
+        gain,
+        np.asarray(series.p_val),
+        np.asarray(series.e_val),
+        res.bounds,
+        res.trajectory,
+        informed=res.method == "reference",
     )
     return replace(res, verdict=verdict, verdict_reason=reason, expected_gain=gain)

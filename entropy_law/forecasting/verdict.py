@@ -64,9 +64,17 @@ def judge_run(
     e_val: np.ndarray,
     bounds,
     trajectory=None,
+    informed: bool = False,
 ) -> tuple[str, str]:
-    """``(verdict, reason)`` for one forecast (module docstring)."""
+    """``(verdict, reason)`` for one forecast (module docstring).
+
+    *informed* marks a fleet-informed forecast (``method="reference"``): with fewer than
+    ``MIN_POINTS`` points of its own the run is judged on the references' forecast alone
+    (:func:`_judge_informed`) instead of being called too short.
+    """
     p_val, e_val = np.asarray(p_val, float), np.asarray(e_val, float)
+    if informed and status == "ok" and len(p_val) < MIN_POINTS:
+        return _judge_informed(gain, p_val, bounds)
     if status == "insufficient_data" or len(p_val) < MIN_POINTS or lvl is None:
         return (
             "unforecastable",
@@ -114,6 +122,27 @@ def judge_run(
     if status in ("entropy_controlled", "law_not_holding", "too_early"):
         reason += f"; {flat_why}"
     return "unforecastable", reason
+
+
+def _judge_informed(gain: Estimate, p_val: np.ndarray, bounds) -> tuple[str, str]:
+    """Verdict of a fleet-informed forecast made from fewer than ``MIN_POINTS`` own points.
+
+    Too few points to measure the run's own slope or noise, so only the gain predicted by the
+    references speaks: ``improving`` when its whole interval is above zero and the gain itself
+    above ``MIN_DROP / 2`` of the scale; ``plateaued`` when the whole interval lies within
+    ``MIN_DROP`` of zero; otherwise ``unforecastable`` (the references cannot decide yet).
+    A fall cannot be called from so few points, so ``degrading`` is never returned here.
+    """
+    scale = (bounds[1] - bounds[0]) if bounds is not None else max(float(np.ptp(p_val)), 1e-12)
+    g, (lo, hi) = float(gain.value), (float(gain.ci[0]), float(gain.ci[1]))
+    ev = f"fleet-informed gain to the horizon {g:+.3g} [{lo:+.3g}, {hi:+.3g}] from {len(p_val)} own point(s)"
+    if not (math.isfinite(g) and math.isfinite(lo) and math.isfinite(hi)):
+        return "unforecastable", f"too few points ({len(p_val)}) and no finite fleet-informed gain"
+    if lo > 0 and g > MIN_DROP * scale / 2:
+        return "improving", ev
+    if max(abs(lo), abs(hi)) <= MIN_DROP * scale:
+        return "plateaued", ev
+    return "unforecastable", f"too few points of its own and the references cannot decide: {ev}"
 
 
 def _entropy_spent(e_val: np.ndarray, trajectory) -> tuple[bool, str]:
