@@ -179,6 +179,26 @@ def test_console_numpy_reprs_nan_and_eval_dicts(tmp_path):
     assert wide.loc[20, "reward"] == 0.3
 
 
+def test_console_dicts_of_recent_transformers_quote_their_floats(tmp_path):
+    # transformers 5 (ProgressCallback, PrinterCallback) prints every float as f"{v:.4g}": a
+    # string; ints and text stay as they are
+    text = (
+        "{'loss': '-0.0451', 'num_tokens': '621', 'entropy': '2.287', 'reward': '0.2188', "
+        "'note': 'abc', 'step_time': '1.5e-05', 'epoch': '0.01562'}\n"
+        "{'loss': '-0.002324', 'entropy': '2.318', 'reward': 'nan', 'epoch': '0.03125'}\n"
+    )
+    p = tmp_path / "run.log"
+    p.write_text(text)
+    assert discover(p)[0][0].reader.name == "hf-console"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = el.load(p, logging_steps=1)
+    wide = t.pivot_table(index="step", columns="metric", values="value")
+    assert wide["entropy"].tolist() == [2.287, 2.318]
+    assert wide.loc[1, "num_tokens"] == 621 and wide.loc[1, "step_time"] == 1.5e-05
+    assert "note" not in wide and np.isnan(wide.loc[2, "reward"])
+
+
 def test_verl_initial_validation_dict_is_not_a_trainer_log(tmp_path):
     p = tmp_path / "verl.txt"
     p.write_text(

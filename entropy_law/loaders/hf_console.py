@@ -8,8 +8,10 @@ tqdm progress bars and whatever else the job printed (a second process, vLLM, wa
 Which text is a logged dict
     a one-line ``{'key': value, ...}`` with at least two numeric values and one of the
     keys the Trainer always adds (``epoch``) or logs (``loss``, ``learning_rate``,
-    ``grad_norm``, ``eval_*``). Values may be numbers, ``nan``/``inf`` or numpy reprs
-    (``np.float64(0.25)``); text values are skipped. A dict whose keys are only the
+    ``grad_norm``, ``eval_*``). Values may be numbers, ``nan``/``inf``, numpy reprs
+    (``np.float64(0.25)``) or numbers in quotes (``'0.2188'``: recent transformers print
+    every float as ``f"{v:.4g}"``, so such values carry 4 significant digits); other text
+    values are skipped. A dict whose keys are only the
     end-of-training summary (``train_runtime``, ``train_loss``, ...) is a run attribute.
     Dicts with a key starting ``eval_`` are evaluation dicts; the others are training dicts.
 
@@ -58,6 +60,8 @@ _LOGGING_STEPS = re.compile(r"""(?:["']?logging[_-]steps["']?\s*[=:]\s*|--loggin
 
 def _number(text: str) -> float | None:
     text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        text = text[1:-1].strip()  # transformers >= 4.5x prints floats as strings: f"{v:.4g}"
     m = _WRAPPED.match(text)
     if m:
         text = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
