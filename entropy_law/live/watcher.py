@@ -126,12 +126,15 @@ class Watcher:
         for root in self.paths:
             files = [root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())
             for f in files:
-                if f in self.tails or f in self._ignored or _shadowed(f):
+                if f in self.tails or f in self._ignored:
                     continue
                 if root.is_dir() and "latest-run" in f.relative_to(root).parts:
                     continue  # W&B's symlink to the newest run folder: that run is read there
                 t = tail_for(f)
-                if t is None:
+                if t is None:  # not a followable name (model weights, ...): never look again
+                    self._ignored.add(f)
+                    continue
+                if _shadowed(f):
                     continue
                 self.tails[f] = t
                 base = _run_base(f, t)
