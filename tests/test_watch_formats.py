@@ -157,6 +157,10 @@ def test_console_tail_trainer_dicts_steps_from_the_progress_bar(tmp_path):
         (8, {"loss": 0.2, "entropy": 0.4, "reward": 0.5, "epoch": 0.2}),
         (8, {"eval_reward": 0.3}),
     ]
+    with f.open("a") as fh:  # the bar is not drawn at every step (mininterval): 10 then the redraw at 12
+        fh.write(bar.format(p=25, n=10) + "\r" + " " * 20 + "\r")
+        fh.write("{'loss': 0.3, 'entropy': 0.3, 'epoch': 0.3}\n" + bar.format(p=30, n=12) + "\r")
+    assert t.poll() == [(12, {"loss": 0.3, "entropy": 0.3, "epoch": 0.3})]
     assert t.bytes_read == f.stat().st_size and t.pending_bytes == 0
 
     g = tmp_path / "stdout.log"  # stdout alone: logging_steps from the printed arguments

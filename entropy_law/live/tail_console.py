@@ -9,10 +9,11 @@ carry no step; the first rule that applies gives it, decided when the first trai
 arrives:
 
 1. **tqdm counters**, when the capture holds the progress bar (stdout and stderr in one
-   file, ``2>&1``): the main bar (the one whose total is ``Total optimization steps``, else
-   the most common total so far) is redrawn at the count = ``global_step`` right after each
-   printed dict, so the *i*-th distinct redraw count is the *i*-th dict's step; a dict waits
-   until its redraw has been read;
+   file, ``2>&1``): ``tqdm.write`` clears the bar (a run of spaces), prints the dict and
+   redraws the main bar (the one whose total is ``Total optimization steps``, else the most
+   common total so far) at the count = ``global_step``; a bar drawn right after a clear, or
+   twice in a row at one count, is such a redraw, and the *i*-th distinct redraw count is the
+   *i*-th dict's step. A dict waits until its redraw has been read;
 2. **logging_steps** found in the text read so far (``logging_steps=N``): dict *i* (from 1)
    is step ``N * i``;
 3. the dict's index, with one :class:`DataWarning` saying so.
@@ -51,6 +52,7 @@ class ConsoleTail(VerlConsoleTail):
         self._total: int | None = None  # "Total optimization steps"
         self._totals: Counter = Counter()
         self._last_bar: tuple[int, int] | None = None
+        self._cleared = False  # the last piece was tqdm's clear (spaces)
         self._redraws: list[int] = []  # distinct redraw counts of the main bar, per total
         self._redraws_by_total: dict[int, list[int]] = {}
         self._queue: list[dict[str, float]] = []  # dicts waiting for their step
@@ -66,6 +68,8 @@ class ConsoleTail(VerlConsoleTail):
         for raw in _EOL.split(buf[:end]):
             line = raw.decode("utf-8", errors="replace")
             if not line.strip():
+                if line:  # tqdm.write clears the bar with spaces before it writes a message
+                    self._cleared = True
                 continue
             rec = self._line(line, 0)  # verl
             if rec is not None:
@@ -84,11 +88,13 @@ class ConsoleTail(VerlConsoleTail):
         for m in _BAR.finditer(line):
             count, total = int(m.group(2)), int(m.group(3))
             self._totals[total] += 1
-            if self._last_bar == (count, total):  # drawn twice in a row: a redraw after a dict
+            # a redraw after a printed dict: drawn right after tqdm.write's clear, or drawn twice
+            # in a row (the bar is not drawn at every step: tqdm's mininterval)
+            if self._cleared or self._last_bar == (count, total):
                 seen = self._redraws_by_total.setdefault(total, [])
                 if not seen or count > seen[-1]:
                     seen.append(count)
-            self._last_bar = (count, total)
+            self._last_bar, self._cleared = (count, total), False
         if "{'" in line:
             for d in parse_dicts(line):
                 if set(d) <= SUMMARY_KEYS | {"epoch"}:
