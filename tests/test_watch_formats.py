@@ -252,3 +252,31 @@ def test_watch_follows_a_running_trl_job_console_wandb_and_checkpoints(tmp_path)
     s = wb.series()
     assert s is not None and s.e_step.tolist() == list(range(1, steps + 1))
     np.testing.assert_allclose(s.e_val, [want[k] for k in s.e_step.tolist()], rtol=1e-12)
+
+
+def test_console_tail_reads_real_trl_logs_like_the_loader(corpus_dir, tmp_path):
+    # public TRL console captures (../shared/corpus/raw; SOURCES.md): the tail, fed the file in
+    # random pieces as if it were being written, finds the loader's steps and values
+    logs = [corpus_dir / "raw" / "juncylu_trl_grpo_qwen2.5vl3b_aokvqa" / "run_terminal.md"]
+    logs += sorted((corpus_dir / "raw" / "sun_trl_grpo_rho_sweep_gsm8k").glob("*.log"))[:3]
+    rng = np.random.default_rng(5)
+    for src in logs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = el.load(src)
+        want = {(int(s), m): v for s, m, v in zip(ref["step"], ref["metric"], ref["value"])}
+        data = src.read_bytes()
+        dst = tmp_path / src.name
+        dst.write_bytes(b"")
+        t = ConsoleTail(dst)
+        got: list = []
+        cuts = np.sort(rng.choice(np.arange(1, len(data)), size=40, replace=False)).tolist() + [len(data)]
+        prev = 0
+        for c in cuts:
+            with dst.open("ab") as fh:
+                fh.write(data[prev:c])
+            prev = c
+            got += t.poll()
+        assert t.rule == "tqdm", src.name
+        assert _points(got) == want, src.name
+        assert t.bytes_read == len(data)
