@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/forecast_accuracy.py [--quick] [--jobs 2] [--no-write] [--save rows.csv]
                                            [--only SUBSTRING] [--no-sim]
+    python benchmarks/forecast_accuracy.py --trl-corpus DIR   # the TRL collection alone
 
 Collections: every tidy run in ../shared/real_runs and ../shared/corpus/tidy (the
 metric the forecaster detects by default, as ``entropy-law forecast`` would use it) and
@@ -208,10 +209,20 @@ def main() -> None:
     ap.add_argument("--no-sim", action="store_true")
     ap.add_argument("--only", help="only runs whose name contains this")
     ap.add_argument("--save", help="also save every backtest row to this CSV")
+    ap.add_argument(
+        "--trl-corpus",
+        metavar="DIR",
+        help="backtest only the TRL GRPOTrainer runs in DIR, generated there when missing "
+        "(benchmarks/trl_corpus.py; its own section, benchmarks/_trl_collection.py)",
+    )
     opt = ap.parse_args()
     import entropy_law as el
 
     n_boot = 100 if opt.quick else 200
+    if opt.trl_corpus:
+        from _trl_collection import main as trl_main
+
+        return trl_main(opt, n_boot, _job, table_by, acceptance)
     jobs = []
     for coll, folder in (("real_runs", SHARED / "real_runs"), ("corpus", SHARED / "corpus" / "tidy")):
         for p in sorted(folder.glob("*.csv")):

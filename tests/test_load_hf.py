@@ -179,6 +179,50 @@ def test_console_numpy_reprs_nan_and_eval_dicts(tmp_path):
     assert wide.loc[20, "reward"] == 0.3
 
 
+def test_console_steps_from_redraws_after_a_clear_when_the_bar_skips_steps(tmp_path):
+    # a fast run: tqdm (mininterval) draws the bar at some steps only, so a printed dict is
+    # followed by one draw after tqdm.write's clear, not by the same count twice; long TRL
+    # dicts (60 keys) printed unbuffered between the clear and the redraw
+    def bar(n):
+        return f"\r {100 * n // 40}%|##        | {n}/40 [00:01<00:03,  9.5it/s]"
+
+    text, want = "", []
+    for step in range(1, 41):
+        if step % 3 == 0:
+            text += bar(step)  # an ordinary draw, at some steps only
+        if step % 4 == 0:
+            d = {"loss": 0.01 * step, "entropy": 1.0 / step, **{f"k{i}": float(i) for i in range(60)}}
+            text += "\r" + " " * 46 + "\r" + repr({k: f"{v:.4g}" for k, v in d.items()}) + "\n" + bar(step)
+            want.append(step)
+    p = tmp_path / "fast.log"
+    p.write_text(text + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the steps are found, no fallback warning
+        t = el.load(p)
+    assert t[t.metric == "entropy"]["step"].tolist() == want
+    assert t.attrs["run_meta"]["fast"]["step_rule"].startswith("tqdm counters")
+
+
+def test_console_dicts_of_recent_transformers_quote_their_floats(tmp_path):
+    # transformers 5 (ProgressCallback, PrinterCallback) prints every float as f"{v:.4g}": a
+    # string; ints and text stay as they are
+    text = (
+        "{'loss': '-0.0451', 'num_tokens': '621', 'entropy': '2.287', 'reward': '0.2188', "
+        "'note': 'abc', 'step_time': '1.5e-05', 'epoch': '0.01562'}\n"
+        "{'loss': '-0.002324', 'entropy': '2.318', 'reward': 'nan', 'epoch': '0.03125'}\n"
+    )
+    p = tmp_path / "run.log"
+    p.write_text(text)
+    assert discover(p)[0][0].reader.name == "hf-console"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = el.load(p, logging_steps=1)
+    wide = t.pivot_table(index="step", columns="metric", values="value")
+    assert wide["entropy"].tolist() == [2.287, 2.318]
+    assert wide.loc[1, "num_tokens"] == 621 and wide.loc[1, "step_time"] == 1.5e-05
+    assert "note" not in wide and np.isnan(wide.loc[2, "reward"])
+
+
 def test_verl_initial_validation_dict_is_not_a_trainer_log(tmp_path):
     p = tmp_path / "verl.txt"
     p.write_text(

@@ -15,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from entropy_law.cli import app
-from entropy_law.live.tail import JsonlTail, TfeventsTail, TrainerStateTail, VerlConsoleTail, tail_for
+from entropy_law.live.readers import tail_for
+from entropy_law.live.tail import JsonlTail, TfeventsTail, TrainerStateTail, VerlConsoleTail
 from entropy_law.live.watcher import Watcher
 from entropy_law.loaders.tensorboard import read_events
 

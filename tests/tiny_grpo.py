@@ -113,8 +113,14 @@ def trainer(
     lr: float = 3e-4,
     prompts_per_step: int = 8,
     num_generations: int = 8,
+    console: bool = False,
+    **config,
 ):
-    """A ``GRPOTrainer`` on digit reversal, ready to ``.train()``."""
+    """A ``GRPOTrainer`` on digit reversal, ready to ``.train()``.
+
+    *console*: keep transformers' console output (the progress bar on stderr and each logged
+    dict printed on stdout), as a job whose output is captured to a file shows it. *config*:
+    more ``GRPOConfig`` settings (``save_steps=...``)."""
     import torch
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
@@ -124,7 +130,7 @@ def trainer(
     net = model(seed)
     sft(net, tok, steps=sft_steps, seed=seed)
     data = Dataset.from_dict({"prompt": prompts(512, seed + 2)})  # fixed size: see NOTES.md
-    args = GRPOConfig(
+    settings = dict(
         output_dir=str(out_dir),
         per_device_train_batch_size=prompts_per_step * num_generations,
         num_generations=num_generations,
@@ -138,9 +144,10 @@ def trainer(
         save_strategy="no",
         use_cpu=True,
         seed=seed,
-        disable_tqdm=True,
+        disable_tqdm=not console,
         dataloader_num_workers=0,
     )
+    args = GRPOConfig(**{**settings, **config})
     from transformers import PrinterCallback
 
     tr = GRPOTrainer(
@@ -151,5 +158,6 @@ def trainer(
         processing_class=tok,
         callbacks=list(callbacks),
     )
-    tr.remove_callback(PrinterCallback)  # no console dump of every step's metrics
+    if not console:
+        tr.remove_callback(PrinterCallback)  # no console dump of every step's metrics
     return tr

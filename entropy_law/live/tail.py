@@ -6,7 +6,7 @@ check that each byte of a growing file is read once. A partly written last recor
 whose length or CRC is not all there, a JSON line without its newline, a console line cut
 mid-write) is never an error: its bytes are kept in memory and completed by the next read.
 
-Readers (:func:`tail_for` picks one by file name):
+Readers (:func:`entropy_law.live.readers.tail_for` picks one by file name):
 
 ``TfeventsTail``      TensorBoard ``events.out.tfevents.*``: records framed and CRC-checked by
                       :mod:`entropy_law.loaders._tfrecord`, scalars decoded by
@@ -14,11 +14,14 @@ Readers (:func:`tail_for` picks one by file name):
                       is skipped with a :class:`~entropy_law.errors.TruncatedLogWarning`;
 ``JsonlTail``         JSON Lines, one object per step (verl's file logger ``{"step", "data"}``
                       or flat/nested objects with a ``step`` / ``global_step`` / ``_step`` key);
-``VerlConsoleTail``   verl console logs (``step:12 - actor/entropy:0.53 - ...``);
+``VerlConsoleTail``   verl console logs (``step:12 - actor/entropy:0.53 - ...``); its subclass
+                      :class:`~entropy_law.live.tail_console.ConsoleTail` also reads the dicts
+                      Hugging Face ``Trainer`` / TRL print (the reader of ``.log`` files);
 ``TrainerStateTail``  TRL / transformers ``trainer_state.json``: a small JSON document
                       rewritten as a whole, so it is re-read (by the loader,
                       :mod:`entropy_law.loaders.hf_trainer_state`) when its size or mtime
-                      changes, and only the ``log_history`` rows not yet returned are new.
+                      changes, and only the ``log_history`` rows not yet returned are new;
+``WandbTail``         W&B ``run-<id>.wandb`` transaction logs (:mod:`entropy_law.live.tail_wandb`).
 
 :meth:`Tail.poll` returns ``[(step, {metric: value}), ...]`` in file order.
 """
@@ -28,7 +31,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import warnings
 from pathlib import Path
 
@@ -39,7 +41,7 @@ from ..loaders._tfrecord import BAD_LENGTH, frame_records
 from ..loaders.hf_trainer_state import read as read_trainer_state
 from ..loaders.verl_console import _ANSI, _STEP, _value
 
-__all__ = ["Tail", "TfeventsTail", "JsonlTail", "VerlConsoleTail", "TrainerStateTail", "tail_for", "Record"]
+__all__ = ["Tail", "TfeventsTail", "JsonlTail", "VerlConsoleTail", "TrainerStateTail", "Record"]
 
 Record = tuple[int, dict[str, float]]
 _STEP_KEYS = ("step", "global_step", "_step", "trainer/global_step", "training_iteration")
@@ -263,21 +265,3 @@ class TrainerStateTail(Tail):
             if math.isfinite(value):
                 out.setdefault(int(step), {})[str(key)] = float(value)
         return list(out.items())
-
-
-_TFEVENTS = re.compile(r"events\.out\.tfevents\.")
-
-
-def tail_for(path: str | os.PathLike) -> Tail | None:
-    """The reader for *path* by its name (None: not a format ``watch`` follows)."""
-    p = Path(path)
-    name = p.name.lower()
-    if _TFEVENTS.search(p.name):
-        return TfeventsTail(p)
-    if name == "trainer_state.json":
-        return TrainerStateTail(p)
-    if name.endswith((".jsonl", ".ndjson")):
-        return JsonlTail(p)
-    if name.endswith((".log", ".out", ".txt")):
-        return VerlConsoleTail(p)
-    return None

@@ -2,29 +2,82 @@
 
 :class:`Watcher` is the library behind ``entropy-law watch``. Each :meth:`Watcher.poll`
 re-scans the paths for followable files (new event files appear when a trainer starts; see
-:func:`entropy_law.live.tail.tail_for`), reads what was appended to each
+:func:`entropy_law.live.readers.tail_for`), reads what was appended to each
 (:mod:`entropy_law.live.tail`) and feeds it to one :class:`~entropy_law.live.collector.LiveForecaster`
 per run. A run is a file's folder for TensorBoard event files and ``trainer_state.json``
-(several event files of one folder are one run), the file itself for JSONL and console logs.
+(several event files of one folder are one run; the ``checkpoint-N`` folders of one output
+folder are one run, named by that folder, each checkpoint adding the steps after the last
+one read), the W&B run folder for ``run-<id>.wandb`` and ``files/output.log`` (the console log
+is followed only when the ``.wandb`` history cannot be read: no ``wandb`` package), the file
+itself for JSONL and console logs. A file that turns out not to be in its format is dropped
+with a :class:`~entropy_law.errors.DataWarning`.
 :meth:`Watcher.forecast` re-forecasts the runs whose performance metric gained points.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import LoadError
+from ..errors import DataWarning, LoadError
 from .collector import LiveForecast, LiveForecaster
+from .readers import tail_for
 from .rules import StopRules
-from .tail import Tail, TfeventsTail, TrainerStateTail, tail_for
+from .tail import Tail, TfeventsTail, TrainerStateTail
 
 __all__ = ["Watcher", "EXIT_ON"]
 
 #: ``--exit-on`` choices: check's flag rule, or a verdict word
 EXIT_ON = ("flag", "plateaued", "degrading")
+_CHECKPOINT = re.compile(r"checkpoint-\d+$")
+
+
+def _wandb_folder(f: Path) -> Path | None:
+    """The W&B run folder *f* lies in (``run-<id>.wandb`` or ``files/output.log``), or None."""
+    if f.suffix == ".wandb" and f.name.startswith("run-"):
+        return f.parent
+    if f.name == "output.log" and f.parent.name == "files" and (f.parent.parent / "files").is_dir():
+        folder = f.parent.parent
+        if _is_wandb_run(folder):
+            return folder
+    return None
+
+
+def _is_wandb_run(folder: Path) -> bool:
+    return any(folder.glob("run-*.wandb")) or (folder / "files" / "wandb-metadata.json").is_file()
+
+
+def _shadowed(f: Path) -> bool:
+    """A file ``watch`` does not follow although its name fits: W&B's own files (debug logs,
+    ``requirements.txt``, ...) and a W&B run's console log when its ``.wandb`` history can be
+    read instead."""
+    if f.parent.name == "wandb" and f.name.startswith("debug"):
+        return True  # wandb/debug.log, wandb/debug-internal.log
+    for up in (f.parent, f.parent.parent, f.parent.parent.parent):
+        if up.name.startswith(("run-", "offline-run-")) and _is_wandb_run(up):
+            if f.parent != up and f.relative_to(up).as_posix() != "files/output.log":
+                return True
+            break
+    folder = _wandb_folder(f)
+    if folder is None or f.suffix == ".wandb" or not any(folder.glob("run-*.wandb")):
+        return False
+    from .tail_wandb import wandb_available
+
+    return wandb_available()
+
+
+def _run_base(f: Path, t: Tail) -> Path:
+    """The path a file's run is named after (see the module docstring)."""
+    folder = _wandb_folder(f)
+    if folder is not None:
+        return folder
+    if isinstance(t, TrainerStateTail) and _CHECKPOINT.match(f.parent.name):
+        return f.parent.parent
+    return f.parent if isinstance(t, TfeventsTail | TrainerStateTail) else f
 
 
 @dataclass
@@ -61,6 +114,8 @@ class Watcher:
         self.tails: dict[Path, Tail] = {}
         self.runs: dict[str, _Run] = {}
         self._run_of: dict[Path, str] = {}
+        self._ignored: set[Path] = set()
+        self._state_steps: dict[str, int] = {}  # last step read from checkpoint-*/trainer_state.json
 
     @property
     def bytes_read(self) -> int:
@@ -71,14 +126,18 @@ class Watcher:
         for root in self.paths:
             files = [root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())
             for f in files:
-                if f in self.tails:
+                if f in self.tails or f in self._ignored:
                     continue
+                if root.is_dir() and "latest-run" in f.relative_to(root).parts:
+                    continue  # W&B's symlink to the newest run folder: that run is read there
                 t = tail_for(f)
-                if t is None:
+                if t is None:  # not a followable name (model weights, ...): never look again
+                    self._ignored.add(f)
+                    continue
+                if _shadowed(f):
                     continue
                 self.tails[f] = t
-                by_folder = isinstance(t, TfeventsTail | TrainerStateTail)
-                base = f.parent if by_folder else f
+                base = _run_base(f, t)
                 try:
                     name = str(base.relative_to(root)) if root.is_dir() else base.name
                 except ValueError:
@@ -96,11 +155,24 @@ class Watcher:
         """Read what is new in every followed file; returns the number of new records."""
         self._scan()
         n = 0
-        for f, t in self.tails.items():
-            recs = t.poll()
+        for f, t in list(self.tails.items()):
+            try:
+                recs = t.poll()
+            except LoadError as exc:  # not the format its name says: stop following it
+                warnings.warn(f"{exc} No longer following this file.", DataWarning, stacklevel=2)
+                del self.tails[f]
+                self._ignored.add(f)
+                continue
             if not recs:
                 continue
-            run = self._run(self._run_of[f])
+            name = self._run_of[f]
+            run = self._run(name)
+            if isinstance(t, TrainerStateTail) and _CHECKPOINT.match(f.parent.name):
+                # each checkpoint-N/trainer_state.json repeats the history of the earlier ones
+                done = self._state_steps.get(name, -1)
+                recs = [r for r in recs if r[0] > done]
+                if recs:
+                    self._state_steps[name] = max(done, max(s for s, _ in recs))
             for step, vals in recs:
                 run.live.add(step, vals)
             n += len(recs)

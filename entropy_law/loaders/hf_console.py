@@ -8,18 +8,21 @@ tqdm progress bars and whatever else the job printed (a second process, vLLM, wa
 Which text is a logged dict
     a one-line ``{'key': value, ...}`` with at least two numeric values and one of the
     keys the Trainer always adds (``epoch``) or logs (``loss``, ``learning_rate``,
-    ``grad_norm``, ``eval_*``). Values may be numbers, ``nan``/``inf`` or numpy reprs
-    (``np.float64(0.25)``); text values are skipped. A dict whose keys are only the
+    ``grad_norm``, ``eval_*``). Values may be numbers, ``nan``/``inf``, numpy reprs
+    (``np.float64(0.25)``) or numbers in quotes (``'0.2188'``: recent transformers print
+    every float as ``f"{v:.4g}"``, so such values carry 4 significant digits); other text
+    values are skipped. A dict whose keys are only the
     end-of-training summary (``train_runtime``, ``train_loss``, ...) is a run attribute.
     Dicts with a key starting ``eval_`` are evaluation dicts; the others are training dicts.
 
 Steps (the dicts carry none), first rule that applies:
-    1. **tqdm counters**: when tqdm.write prints a dict it clears the bar and redraws it at
-       the same count, so each logging event shows the main bar (the one whose total is
-       ``Total optimization steps``, else the most common total) twice in a row at the
-       count = ``global_step``. If the distinct redraw counts, in order, are as many as
-       the training dicts and increasing, they are the steps. (stdout and stderr are
-       buffered apart, so the *position* of a dict among the bars is not used.)
+    1. **tqdm counters**: when tqdm.write prints a dict it clears the bar (a run of spaces)
+       and redraws it at the same count, so each logging event shows the main bar (the one
+       whose total is ``Total optimization steps``, else the most common total) right after a
+       clear, or twice in a row, at the count = ``global_step``. If the distinct redraw
+       counts, in order, are as many as the training dicts and increasing, they are the
+       steps. (stdout and stderr are buffered apart, so the *position* of a dict among the
+       bars is not used.)
     2. **logging_steps** given by the caller (``el.load(..., logging_steps=N)``, CLI
        ``--logging-steps N``), else found in the text (``logging_steps=N``,
        ``"logging_steps": N``, ``--logging-steps N``): the *i*-th training dict (from 1)
@@ -58,6 +61,8 @@ _LOGGING_STEPS = re.compile(r"""(?:["']?logging[_-]steps["']?\s*[=:]\s*|--loggin
 
 def _number(text: str) -> float | None:
     text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        text = text[1:-1].strip()  # transformers >= 4.5x prints floats as strings: f"{v:.4g}"
     m = _WRAPPED.match(text)
     if m:
         text = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
@@ -83,21 +88,34 @@ def parse_dicts(text: str) -> list[dict[str, float]]:
     return out
 
 
+def _after_clear(text: str, start: int) -> bool:
+    """True when the bar drawn at *start* follows tqdm.write's clear (``\\r`` + spaces + ``\\r``)
+    with only the written message, if any, in between (no other bar draw)."""
+    j = text.rfind("\r", 0, start)  # the bar's own carriage return
+    if j < 0 or text[j + 1 : start].strip(" "):
+        return False
+    k = text.rfind("\r", 0, j)  # the clear's closing one (the message has none)
+    i = text.rfind("\r", 0, k) if k >= 0 else -1
+    return i >= 0 and k - i > 8 and not text[i + 1 : k].strip(" ")
+
+
 def tqdm_steps(text: str) -> tuple[list[int], int | None]:
     """The distinct redraw counts of the main training bar, in order, and its total."""
-    bars = [(int(m.group(2)), int(m.group(3))) for m in _BAR.finditer(text)]
+    bars = [(int(m.group(2)), int(m.group(3)), _after_clear(text, m.start())) for m in _BAR.finditer(text)]
     if not bars:
         return [], None
     tm = _TOTAL.search(text)
     total = int(tm.group(1).replace(",", "")) if tm else None
-    totals = Counter(t for _c, t in bars)
+    totals = Counter(t for _c, t, _cl in bars)
     if total is None or total not in totals:
         total = totals.most_common(1)[0][0]
-    main = [c for c, t in bars if t == total]
+    main = [(c, cl) for c, t, cl in bars if t == total]
     redraw: list[int] = []
-    for a, b in zip(main, main[1:]):
-        if a == b and (not redraw or a > redraw[-1]):
-            redraw.append(a)
+    for (a, _), (b, cleared) in zip([(-1, False), *main], main):
+        # drawn twice in a row, or right after tqdm.write's clear (the bar is not drawn at
+        # every step: tqdm's mininterval)
+        if (a == b or cleared) and (not redraw or b > redraw[-1]):
+            redraw.append(b)
     return redraw, total
 
 
