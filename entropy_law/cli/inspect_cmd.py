@@ -52,7 +52,14 @@ def inspect_data(
         }
         counts = dict(zip(sub["metric"], sub["n"]))
         try:
-            d = choose(names, entropy=entropy, reward=reward, run=str(run), counts=counts)
+            d = choose(
+                names,
+                entropy=entropy,
+                reward=reward,
+                run=str(run),
+                counts=counts,
+                meta=run_meta.get(str(run)),
+            )
             entry.update(
                 {"entropy": d.entropy, "reward": d.reward, "detection": d.reason, "detection_error": None}
             )
