@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 import typer
 
 from ..errors import EntropyLawError, MetricError
-from ..forecasting.compute_axis import compute_keys
 from ..loaders import formats, scan
+from ..table.compute_keys import compute_keys
 from ..table.metrics import candidates, choose
 from ..table.tidy import metric_summary
 from .common import AggregateOpt, LoggingStepsOpt, StepOpt, captured_warnings, dump_json, guard, warn_skipped
