@@ -10,10 +10,11 @@ import statistics
 import sys
 import time
 import warnings
-
-if sys.argv[1]:
-    sys.path.insert(0, sys.argv[1])
 from pathlib import Path
+
+# this source tree by default: run as a script, sys.path[0] is benchmarks/, and the
+# installed package (an editable install of another checkout) would win otherwise
+sys.path.insert(0, sys.argv[1] or str(Path(__file__).resolve().parents[1]))
 
 import entropy_law as el
 from entropy_law.checking.result import CheckSettings

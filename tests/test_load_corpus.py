@@ -22,6 +22,7 @@ import pytest
 import entropy_law as el
 from entropy_law.errors import MetricError
 from entropy_law.loaders import discover, scan
+from entropy_law.table import entropy_reward
 from entropy_law.table.metrics import choose
 
 RTOL = 1e-12
@@ -42,9 +43,16 @@ SOURCES = {
         "val-core/openai/gsm8k/reward/mean@1",
         1.0,
     ),
-    # two validation sets logged equally often: detection lists both (SOURCES.md: "either
-    # can be the performance metric"); the tidy CSV holds GSM8K
-    "diqiu_qwen2-7b_math_gpg": ("verl-log", "actor/entropy", "critic/score/mean", None, 1.0),
+    # two validation sets logged equally often (SOURCES.md: "either can be the performance
+    # metric"); the printed config's data.train_files lists gsm8k first, which breaks the
+    # tie (entropy_law.table.train_data); the tidy CSV holds GSM8K
+    "diqiu_qwen2-7b_math_gpg": (
+        "verl-log",
+        "actor/entropy",
+        "critic/score/mean",
+        "val-core/openai/gsm8k/reward/mean@1",
+        1.0,
+    ),
     "jiang_opd_run-20251129_221801-i80f2v90": (
         "wandb-console",
         "actor/entropy",
@@ -126,24 +134,39 @@ def test_corpus_source_reproduces_tidy(corpus_dir, source):
             table = el.load(raw)
         assert table["run"].nunique() == 1
         counts = table["metric"].value_counts().to_dict()
+        meta = table.attrs["run_meta"][table["run"].iloc[0]]
         want = pd.read_csv(csv).set_index("step")
-        if perf_key is None:
-            with pytest.raises(MetricError, match="several performance metrics") as exc:
-                choose(list(counts), counts=counts)
-            assert sorted(exc.value.candidates) == [
-                "val-core/DigitalLearningGmbH/MATH-lighteval/reward/mean@1",
-                "val-core/openai/gsm8k/reward/mean@1",
-            ]
-            d = choose(list(counts), counts=counts, reward="val-core/openai/gsm8k/reward/mean@1")
-        else:
-            d = choose(list(counts), counts=counts)
-            assert d.reward == perf_key, d.reason
+        d = choose(list(counts), counts=counts, meta=meta)
+        assert d.reward == perf_key, d.reason
+        # what the commands see: entropy_reward and prepare_run pass the run's attributes
+        assert entropy_reward(table).attrs["metrics"][table["run"].iloc[0]] == (ent_key, perf_key)
         assert d.entropy == ent_key, d.reason
         assert choose(list(counts), counts=counts, kind="train").reward == train_key
         _check_column(_series(table, ent_key), want["entropy"], f"{csv.name}: entropy")
         _check_column(_series(table, train_key), want["reward"], f"{csv.name}: reward")
         if want["val_acc"].notna().any():
             _check_column(_series(table, d.reward) * scale, want["val_acc"], f"{csv.name}: val_acc")
+
+
+def test_diqiu_tie_broken_by_training_data_and_unbroken_without_it(corpus_dir):
+    """diqiu validates on GSM8K and MATH equally often: the printed verl config's
+    ``data.train_files`` (gsm8k first, then math) breaks the tie and the reason says so;
+    without the run's attributes the tie stands and detection raises."""
+    path = corpus_dir / "raw" / "diqiu_qwen2-7b_math_gpg" / "qwen2-7b_math.log"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = el.load(path)
+    counts = table["metric"].value_counts().to_dict()
+    d = choose(list(counts), counts=counts, meta=table.attrs["run_meta"]["qwen2-7b_math"])
+    assert d.reward == "val-core/openai/gsm8k/reward/mean@1"
+    assert "config.data.train_files[0] = '/data/share8/ml/data/gsm8k/train.parquet'" in d.reason
+    assert "MATH-lighteval matches config.data.train_files[1]" in d.reason
+    with pytest.raises(MetricError, match="several performance metrics") as exc:
+        choose(list(counts), counts=counts)
+    assert sorted(exc.value.candidates) == [
+        "val-core/DigitalLearningGmbH/MATH-lighteval/reward/mean@1",
+        "val-core/openai/gsm8k/reward/mean@1",
+    ]
 
 
 def test_trl_markdown_log_without_tidy_csv(corpus_dir):

@@ -55,6 +55,23 @@ def test_inspect_does_not_import_scipy_or_matplotlib():
     assert not loaded & {"scipy", "matplotlib", "lmfit"}, sorted(loaded & {"scipy", "matplotlib"})
 
 
+def test_inspect_does_not_import_the_forecasting_stack():
+    """inspect reads and describes runs: the fitting, trajectory and forecasting modules
+    (about a tenth of its imports) are not needed, compute keys live in entropy_law.table."""
+    wrapper = (
+        "import sys, json\n"
+        "from entropy_law.cli import main\n"
+        "sys.argv = ['entropy-law', 'inspect', 'sample_runs/csv']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, env=_ENV)
+    loaded = set(json.loads(proc.stderr.strip().splitlines()[-1]))
+    assert "entropy_law.loaders" in loaded and "entropy_law.table.compute_keys" in loaded
+    stack = ("entropy_law.forecasting", "entropy_law.fitting", "entropy_law.trajectory")
+    assert not [m for m in loaded if m.startswith(stack)], sorted(m for m in loaded if m.startswith(stack))
+
+
 def test_every_public_name_resolves():
     for name in el.__all__:
         assert getattr(el, name) is not None, name

@@ -114,13 +114,15 @@ def trainer(
     prompts_per_step: int = 8,
     num_generations: int = 8,
     console: bool = False,
+    eval_prompts: int = 0,
     **config,
 ):
     """A ``GRPOTrainer`` on digit reversal, ready to ``.train()``.
 
     *console*: keep transformers' console output (the progress bar on stderr and each logged
     dict printed on stdout), as a job whose output is captured to a file shows it. *config*:
-    more ``GRPOConfig`` settings (``save_steps=...``)."""
+    more ``GRPOConfig`` settings (``save_steps=...``). *eval_prompts*: an evaluation set of
+    that many held-out prompts (use with ``eval_strategy="steps", eval_steps=N``)."""
     import torch
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
@@ -155,6 +157,7 @@ def trainer(
         reward_funcs=[partial_reward],
         args=args,
         train_dataset=data,
+        eval_dataset=Dataset.from_dict({"prompt": prompts(eval_prompts, seed + 3)}) if eval_prompts else None,
         processing_class=tok,
         callbacks=list(callbacks),
     )

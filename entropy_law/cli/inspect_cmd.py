@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 import typer
 
 from ..errors import EntropyLawError, MetricError
-from ..forecasting.compute_axis import compute_keys
 from ..loaders import formats, scan
+from ..table.compute_keys import compute_keys
 from ..table.metrics import candidates, choose
 from ..table.tidy import metric_summary
 from .common import AggregateOpt, LoggingStepsOpt, StepOpt, captured_warnings, dump_json, guard, warn_skipped
@@ -52,7 +52,14 @@ def inspect_data(
         }
         counts = dict(zip(sub["metric"], sub["n"]))
         try:
-            d = choose(names, entropy=entropy, reward=reward, run=str(run), counts=counts)
+            d = choose(
+                names,
+                entropy=entropy,
+                reward=reward,
+                run=str(run),
+                counts=counts,
+                meta=run_meta.get(str(run)),
+            )
             entry.update(
                 {"entropy": d.entropy, "reward": d.reward, "detection": d.reason, "detection_error": None}
             )

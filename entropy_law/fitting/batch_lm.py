@@ -89,19 +89,29 @@ def lm_batch(
     live = np.isfinite(chi)
     done = ~live
     eye = np.eye(P)
+    # J^T J and J^T r per row, kept while the row's theta is unchanged: a rejected step
+    # (about one in five) retries from the same point with a larger lambda, so its
+    # Jacobian is not evaluated again (the arithmetic is the same as recomputing it)
+    AA, gg = np.empty((B, P, P)), np.empty((B, P))
+    fresh = np.zeros(B, dtype=bool)
     for _ in range(max_iter):
         act = np.nonzero(~done)[0]
         if act.size == 0:
             break
-        th, ra = theta[act], r[act]
-        with np.errstate(all="ignore"):
-            J = jac(u[act] if per_row_u else u, *(th[:, j, None] for j in range(P)))  # (b, n, P)
-            if sw is not None:
-                J = J * sw[act][:, :, None]
-        J = np.where(np.isfinite(J), J, 0.0)
-        Jt = J.transpose(0, 2, 1)
-        A = Jt @ J
-        g = (Jt @ ra[:, :, None])[:, :, 0]
+        th = theta[act]
+        need = act[~fresh[act]]
+        if need.size:
+            tn = theta[need]
+            with np.errstate(all="ignore"):
+                J = jac(u[need] if per_row_u else u, *(tn[:, j, None] for j in range(P)))  # (b, n, P)
+                if sw is not None:
+                    J = J * sw[need][:, :, None]
+            J = np.where(np.isfinite(J), J, 0.0)
+            Jt = J.transpose(0, 2, 1)
+            AA[need] = Jt @ J
+            gg[need] = (Jt @ r[need][:, :, None])[:, :, 0]
+            fresh[need] = True
+        A, g = AA[act], gg[act]
         held = ((th <= lo) & (g > 0)) | ((th >= hi) & (g < 0))
         free = ~held
         A = A * (free[:, :, None] & free[:, None, :]) + eye * held[:, :, None]
@@ -121,6 +131,7 @@ def lm_batch(
         )
         ok = act[better]
         theta[ok], r[ok], chi[ok] = new[better], r_new[better], chi_new[better]
+        fresh[ok] = False
         lam[ok] = np.maximum(lam[ok] / 10.0, 1e-12)
         lam[act[~better]] *= 10.0
         # a rejected step whose own linear model promises less than rtol of chi^2 ends the

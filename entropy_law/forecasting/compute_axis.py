@@ -14,7 +14,8 @@ units of the logged column *KEY*:
   the last logged step it is extrapolated linearly at the mean rate (units per step) of
   the last 10% of logged steps (at least two points), with a note. ``inf`` stays ``inf``.
 
-:data:`COMPUTE_KEYS` lists the columns :func:`compute_keys` recognises (for ``inspect``).
+:data:`COMPUTE_KEYS` lists the columns :func:`compute_keys` recognises (for ``inspect``;
+defined in :mod:`entropy_law.table.compute_keys`, re-exported here).
 """
 
 from __future__ import annotations
@@ -27,30 +28,12 @@ import pandas as pd
 
 from ..errors import MetricError
 from ..fitting.results import Estimate
+from ..table.compute_keys import COMPUTE_KEYS, compute_keys
 from ..table.tidy import require_metric
 
 __all__ = ["COMPUTE_KEYS", "ComputeAxis", "compute_keys", "compute_axis"]
 
-COMPUTE_KEYS = (
-    "perf/total_num_tokens",
-    "num_tokens",
-    "train/num_tokens",
-    "_runtime",
-    "train/train_runtime",
-    "progress/done_frac",
-    "env/all/total_ac_tokens",
-    "samples",
-    "train/samples",
-    "gpu_hours",
-    "wall_time",
-)
 TAIL = 0.1
-
-
-def compute_keys(names) -> list[str]:
-    """The usual compute columns among *names*, in :data:`COMPUTE_KEYS` order."""
-    names = set(names)
-    return [k for k in COMPUTE_KEYS if k in names]
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,10 @@ def prepare_run(
             f"{runs[:10]}. Select one, e.g. table[table.run == {runs[0]!r}]."
         )
     counts = table["metric"].value_counts().to_dict()
-    d = choose(list(counts), entropy=entropy, reward=reward, kind=kind, run=str(runs[0]), counts=counts)
+    meta = (table.attrs.get("run_meta") or {}).get(str(runs[0]))
+    d = choose(
+        list(counts), entropy=entropy, reward=reward, kind=kind, run=str(runs[0]), counts=counts, meta=meta
+    )
     ent, rew = d.entropy, d.reward
     e = table[table["metric"] == ent].sort_values("step")
     p = table[table["metric"] == rew].sort_values("step")

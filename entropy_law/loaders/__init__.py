@@ -305,9 +305,14 @@ def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
     if not frames:
         detail = "; ".join(f"{pth}: {msg}" for pth, msg in errors[:5])
         raise LoadError(p, f"none of the {len(units)} log(s) found could be read ({detail}).")
-    table = pd.concat(frames, ignore_index=True)
-    table = dedupe_run_names(table)
-    table = tidy(table, origin=str(p), warn=False)
+    if len(frames) == 1:
+        # one source, already tidy: concatenating, renaming and tidying again change nothing
+        # (a quarter of loading a small file; check and watch load runs one by one)
+        table = frames[0]
+    else:
+        table = pd.concat(frames, ignore_index=True)
+        table = dedupe_run_names(table)
+        table = tidy(table, origin=str(p), warn=False)
     runs = set(table["run"].unique())
     table.attrs["run_meta"] = {r: m for r, m in run_meta.items() if r in runs}
     reasons = {s: skip_reason(Path(s)) for s in skipped}

@@ -30,7 +30,7 @@ from ..errors import DataWarning, LoadError
 from .base import Reader
 from .verl_config import printed_config
 
-__all__ = ["READER", "read", "sniff_dir", "console_files"]
+__all__ = ["READER", "read", "sniff_dir", "console_files", "folder_meta"]
 
 
 def console_files(path: Path) -> tuple[Path, Path | None, Path | None] | None:
@@ -62,6 +62,19 @@ def _yaml(path: Path):
         return str(path)
 
 
+def folder_meta(meta_file: Path | None, cfg: Path | None) -> dict:
+    """``wandb_metadata`` and ``wandb_config`` of a run folder (its path when unreadable)."""
+    meta: dict = {}
+    if meta_file is not None:
+        try:
+            meta["wandb_metadata"] = json.loads(meta_file.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, ValueError):
+            meta["wandb_metadata"] = str(meta_file)
+    if cfg is not None:
+        meta["wandb_config"] = _yaml(cfg)
+    return meta
+
+
 def read(path: Path) -> pd.DataFrame:
     """Read the run's ``output.log`` (rules above)."""
     from .hf_console import READER as HF
@@ -87,13 +100,7 @@ def read(path: Path) -> pd.DataFrame:
     df = reader.read(log)
     meta = dict(df.attrs.get("meta") or {})
     meta["note"] = note
-    if meta_file is not None:
-        try:
-            meta["wandb_metadata"] = json.loads(meta_file.read_text(encoding="utf-8", errors="replace"))
-        except (OSError, ValueError):
-            meta["wandb_metadata"] = str(meta_file)
-    if cfg is not None:
-        meta["wandb_config"] = _yaml(cfg)
+    meta.update(folder_meta(meta_file, cfg))
     if "config" not in meta and reader is VERL:
         conf = printed_config(log.read_text(encoding="utf-8", errors="replace"))
         if conf is not None:

@@ -33,6 +33,9 @@ Conventions
 * values: numbers are kept exactly (JSON floats round-trip). Media and other W&B objects
   (dicts with ``_type``) and ``null`` are skipped silently; other non-numbers (text,
   booleans, lists) are skipped with one :class:`DataWarning` that counts them per key.
+* attributes (``table.attrs["run_meta"][run]``): ``files/wandb-metadata.json`` as
+  ``wandb_metadata`` and ``files/config.yaml`` as ``wandb_config`` (parsed when PyYAML is
+  installed), where present.
 * run name: the ``display_name`` of the run record in the ``.wandb`` file, else its
   ``run_id``, else the folder name.
 * damage: a truncated ``.wandb`` file or a bad checksum keeps every intact record, skips
@@ -305,7 +308,14 @@ def read_run(path: Path, *, step: str = "_step") -> pd.DataFrame:
             f"no history row holds the step key {step!r}; use "
             "step='_step' or a key that is logged on every row.",
         )
-    return rows.frame(name or folder.name, origin)
+    out = rows.frame(name or folder.name, origin)
+    from .wandb_console import folder_meta
+
+    files = folder / "files"
+    out.attrs["meta"] = folder_meta(
+        *(p if p.is_file() else None for p in (files / "wandb-metadata.json", files / "config.yaml"))
+    )
+    return out
 
 
 def read(path: Path) -> pd.DataFrame:

@@ -50,9 +50,18 @@ def entropy_reward(
         )
     frames = []
     chosen, why = {}, {}
+    run_meta = long.attrs.get("run_meta") or {}
     for run, sub in long.groupby("run", sort=True):
         counts = sub["metric"].value_counts().to_dict()
-        d = choose(list(counts), entropy=entropy, reward=reward, kind=kind, run=str(run), counts=counts)
+        d = choose(
+            list(counts),
+            entropy=entropy,
+            reward=reward,
+            kind=kind,
+            run=str(run),
+            counts=counts,
+            meta=run_meta.get(str(run)),
+        )
         ent, rew = d.entropy, d.reward
         chosen[str(run)] = (ent, rew)
         why[str(run)] = d.reason

@@ -42,8 +42,11 @@ Logged throughout
     metric gives way to the training reward.
 
 With ``kind="auto"`` a validation metric wins over the training reward. Two validation
-metrics that tie on every rule above (one per dataset, logged equally often) are
-ambiguous: the error lists them and says how to choose (``reward=`` / ``--reward``).
+metrics that tie on every rule above (one per dataset, logged equally often) are broken by
+the run's training data when its attributes name it (``meta=``, e.g. verl's printed
+``data.train_files``): the validation set of the earliest-listed training file wins
+(:mod:`entropy_law.table.train_data`), and the reason says so. Otherwise the tie is
+ambiguous: the error lists the metrics and says how to choose (``reward=`` / ``--reward``).
 :func:`choose` returns the choice with a sentence saying why.
 """
 
@@ -56,6 +59,7 @@ from dataclasses import dataclass, field
 from .. import _validate as v
 from ..errors import MetricError
 from .tidy import require_metric
+from .train_data import break_tie
 
 __all__ = [
     "ENTROPY_KEYS",
@@ -227,23 +231,31 @@ def _choose_entropy(names, found, counts, where) -> tuple[str, str]:
     )
 
 
-def _choose_val(val: list[str], counts, where) -> tuple[str, str] | None:
+def _choose_val(val: list[str], counts, where, meta) -> tuple[str, str] | None:
     if not val:
         return None
     ranked = sorted(val, key=lambda k: _val_key(k, counts))
     best = ranked[0]
     ties = [k for k in ranked if _val_key(k, counts) == _val_key(best, counts)]
+    tie_why = ""
     if len(ties) > 1:
-        raise MetricError(
-            f"several performance metrics fit{where}: {ties}. Pass reward=KEY "
-            "(CLI: --reward KEY) to choose one.",
-            role="reward",
-            candidates=ties,
-        )
+        winner, tie_why = break_tie(ties, meta)
+        if winner is None:
+            raise MetricError(
+                f"several performance metrics fit{where}: {ties} ({tie_why}). Pass reward=KEY "
+                "(CLI: --reward KEY) to choose one.",
+                role="reward",
+                candidates=ties,
+            )
+        best = winner
+        ranked = [best] + [k for k in ranked if k != best]
     why = f"{best} ({_TIER_WHY[_tier(best) or 0]}{_pts(counts, best)}"
     others = [k for k in ranked[1:]]
     sparse_lost = [k for k in others if _sparse(counts, k) and not _sparse(counts, best)]
-    if sparse_lost:
+    if tie_why:
+        rivals = [k for k in ties if k != best]
+        why += f"; tied on every rule with {rivals}, chosen because {tie_why}"
+    elif sparse_lost:
         why += (
             f"; preferred over {sparse_lost[:3]}, logged at {SPARSE_MAX} step(s) or fewer, "
             "because it is logged throughout the run"
@@ -261,6 +273,7 @@ def choose(
     kind: str = "auto",
     run: str = "",
     counts: Mapping[str, int] | None = None,
+    meta: Mapping | None = None,
 ) -> Detection:
     """Pick the entropy and performance metrics of one run and say why.
 
@@ -276,6 +289,9 @@ def choose(
         The run's name, for messages.
     counts : mapping, optional
         Points per metric; enables the "logged throughout" rule.
+    meta : mapping, optional
+        The run's attributes (``table.attrs["run_meta"][run]``); the training data they
+        name breaks a tie between validation metrics (module docstring).
 
     Raises
     ------
@@ -302,7 +318,7 @@ def choose(
     train = [k for k in found["train"] if k != entropy]
     dense_train = [k for k in train if not _sparse(counts, k)] or train
     if kind in ("auto", "val"):
-        picked = _choose_val(val, counts, where)
+        picked = _choose_val(val, counts, where, meta)
         if picked is not None:
             if (
                 kind == "auto"
@@ -337,10 +353,11 @@ def detect(
     kind: str = "auto",
     run: str = "",
     counts: Mapping[str, int] | None = None,
+    meta: Mapping | None = None,
 ) -> tuple[str, str]:
     """Return the ``(entropy, reward)`` metric keys for a run with metrics *names*.
 
     As :func:`choose`, without the reasons.
     """
-    d = choose(names, entropy=entropy, reward=reward, kind=kind, run=run, counts=counts)
+    d = choose(names, entropy=entropy, reward=reward, kind=kind, run=run, counts=counts, meta=meta)
     return d.entropy, d.reward

@@ -57,7 +57,11 @@ class DecayFamily:
 
 def _cols(*cols) -> np.ndarray:
     """Jacobian columns stacked last: ``(n, P)``, or ``(B, n, P)`` for batched params."""
-    return np.stack(np.broadcast_arrays(*cols), axis=-1)
+    shape = np.broadcast_shapes(*(np.shape(c) for c in cols))
+    out = np.empty((*shape, len(cols)))
+    for j, c in enumerate(cols):
+        out[..., j] = c
+    return out
 
 
 def _exp(u, h_inf, h0, tau):
@@ -70,14 +74,17 @@ def _exp_jac(u, h_inf, h0, tau):
 
 
 def _power(u, h_inf, h0, tau, alpha):
-    return h_inf + (h0 - h_inf) * np.power(1.0 + u / (alpha * tau), -alpha)
+    # (1 + x)^-alpha as exp(-alpha log1p(x)): one log and one exp, the Jacobian's own terms
+    return h_inf + (h0 - h_inf) * np.exp(-alpha * np.log1p(u / (alpha * tau)))
 
 
 def _power_jac(u, h_inf, h0, tau, alpha):
     x = u / (alpha * tau)
-    g = np.power(1.0 + x, -alpha)
+    lx = np.log1p(x)
+    g = np.exp(-alpha * lx)
     a = (h0 - h_inf) * g
-    return _cols(1 - g, g, a * u / (tau**2 * (1 + x)), a * (x / (1 + x) - np.log1p(x)))
+    inv = 1.0 / (1.0 + x)
+    return _cols(1 - g, g, a * u * inv / tau**2, a * (x * inv - lx))
 
 
 def _stretched(u, h_inf, h0, tau, beta):

@@ -28,7 +28,8 @@ of the low-frequency noise.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -120,7 +121,7 @@ def fit_trajectory(
     fits = [_fit_full(f, u, H) for f in fams]
     params = np.full((K, P), np.nan)
     for k, (fam, r) in enumerate(zip(fams, fits)):
-        params[k, : len(fam.param_names)] = [r.params[p].value for p in fam.param_names]
+        params[k, : len(fam.param_names)] = [r.params[p] for p in fam.param_names]
     ic = np.array([r.bic if weighting == "bic" else r.aic for r in fits])
     best = int(np.argmin(ic))
     w = _ic_weights(ic[None, :])[0] if weighting != "best" else np.eye(K)[best]
@@ -252,31 +253,33 @@ def _apply_start(t, H, start):
     return t[keep], H[keep]
 
 
-def _residual(params, fam, u, y):
-    return fam.func(u, *[params[p].value for p in fam.param_names]) - y
+@dataclass(frozen=True)
+class _FullFit:
+    """The full-data least-squares fit of one family, in scaled time (internal)."""
+
+    params: dict[str, float]
+    stderr: dict[str, float | None]
+    chisqr: float
+    aic: float
+    bic: float
+    success: bool
+    message: str
 
 
-def _jacobian(params, fam, u, y):
-    return fam.jac(u, *[params[p].value for p in fam.param_names])
+MAX_NFEV_FULL = 2000  # iterations allowed to the best start when it has not converged in 200
 
 
-def _make_params(fam: DecayFamily, values: Mapping[str, float]):
-    import lmfit  # lazy: lmfit pulls in scipy.stats, about 1 s of start-up
+def _fit_full(fam: DecayFamily, u, y) -> _FullFit:
+    r"""Least-squares fit from the data-driven guess and two alternative time scales.
 
-    ps = lmfit.Parameters()
-    for p in fam.param_names:
-        lo, hi = fam.bounds[p]
-        inside = np.clip(values[p], lo + 1e-9, hi * (1 - 1e-9) if np.isfinite(hi) else np.inf)
-        ps.add(p, value=float(inside), min=lo, max=hi)
-    return ps
-
-
-def _fit_full(fam: DecayFamily, u, y):
-    """Least-squares fit from the data-driven guess and two alternative time scales.
-
-    The three starts are solved together by :func:`fit_batch`; lmfit then polishes the
-    best one (a few evaluations from the optimum) and supplies the standard errors and
-    information criteria of the result.
+    The three starts are solved together by :func:`fit_batch` (relative tolerance 1e-10 on
+    chi-square); a best start that has not converged in 200 iterations continues alone up
+    to :data:`MAX_NFEV_FULL`. Standard errors and information criteria are computed as
+    lmfit computes them (``leastsq`` with ``scale_covar``): the covariance
+    :math:`(J^T J)^{-1}\,\chi^2/(n - p)` from the analytic Jacobian at the optimum, and
+    :math:`n\ln(\chi^2/n) + 2p` (AIC) or :math:`+ p\ln n` (BIC). (Before issue 14 an lmfit
+    polish from the batched optimum supplied them; ``tests/test_trajectory_solver.py``
+    checks that dropping it changes nothing beyond the solver tolerance.)
     """
     g = fam.guess(u, y)
     tkey = fam.time_params[0]
@@ -285,17 +288,45 @@ def _fit_full(fam: DecayFamily, u, y):
     )
     lo, hi = fam.bounds_arrays()
     starts = np.clip(starts, lo + 1e-9, np.where(np.isfinite(hi), hi * (1 - 1e-9), np.inf))
-    theta, chi, _ = fit_batch(fam, u, np.broadcast_to(y, (len(starts), y.size)), starts)
+    theta, chi, conv = fit_batch(fam, u, np.broadcast_to(y, (len(starts), y.size)), starts)
     ok = np.all(np.isfinite(theta), axis=1) & np.isfinite(chi)
-    pick = theta[int(np.argmin(np.where(ok, chi, np.inf)))] if ok.any() else starts[0]
-    import lmfit
+    if not ok.any():
+        return _summary(fam, u, y, starts[0], False, "no start gave a finite fit")
+    i = int(np.argmin(np.where(ok, chi, np.inf)))
+    pick, done = theta[i], bool(conv[i])
+    if not done:
+        more, chi2, conv2 = fit_batch(fam, u, y[None, :], pick, max_iter=MAX_NFEV_FULL)
+        if np.all(np.isfinite(more[0])) and chi2[0] <= chi[i]:
+            pick, done = more[0], bool(conv2[0])
+    why = (
+        "converged (batched Levenberg-Marquardt)" if done else f"not converged in {MAX_NFEV_FULL} iterations"
+    )
+    return _summary(fam, u, y, pick, done, why)
 
-    return lmfit.minimize(
-        _residual,
-        _make_params(fam, dict(zip(fam.param_names, pick))),
-        method="leastsq",
-        args=(fam, u, y),
-        Dfun=_jacobian,
+
+def _summary(fam: DecayFamily, u, y, theta, success: bool, message: str) -> _FullFit:
+    names = fam.param_names
+    n, k = y.size, len(names)
+    with np.errstate(all="ignore"):
+        chisqr = float(np.sum((fam.func(u, *theta) - y) ** 2))
+        J = np.asarray(fam.jac(u, *theta), dtype=float)
+    ll = n * math.log(chisqr / n) if chisqr > 0 else -math.inf
+    stderr: dict[str, float | None] = dict.fromkeys(names)
+    if n > k and np.all(np.isfinite(J)) and math.isfinite(chisqr):
+        try:
+            cov = np.linalg.inv(J.T @ J) * (chisqr / (n - k))
+        except np.linalg.LinAlgError:
+            cov = None
+        if cov is not None and np.all(np.isfinite(np.diag(cov))) and np.all(np.diag(cov) >= 0):
+            stderr = {p: float(math.sqrt(cov[j, j])) for j, p in enumerate(names)}
+    return _FullFit(
+        {p: float(v) for p, v in zip(names, theta)},
+        stderr,
+        chisqr,
+        ll + 2 * k,
+        ll + math.log(n) * k,
+        success and math.isfinite(chisqr),
+        message,
     )
 
 
@@ -305,7 +336,7 @@ def _boot_family(fam, full, u, ystar):
     One vectorised bounded Levenberg–Marquardt over all draws (:func:`fit_batch`); a draw
     whose fit is not finite keeps the full-data parameters and counts as failed.
     """
-    start = np.array([full.params[p].value for p in fam.param_names], dtype=float)
+    start = np.array([full.params[p] for p in fam.param_names], dtype=float)
     out, chisq, _ = fit_batch(fam, u, ystar, start, max_iter=MAX_NFEV_BOOT)
     bad = ~(np.all(np.isfinite(out), axis=1) & np.isfinite(chisq))
     if bad.any():
@@ -321,15 +352,15 @@ def _ic_weights(ic: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _family_fit(fam: DecayFamily, r, weight: float, T: float, H) -> FamilyFit:
+def _family_fit(fam: DecayFamily, r: _FullFit, weight: float, T: float, H) -> FamilyFit:
     conv = {p: (T if p in fam.time_params else 1.0) for p in fam.param_names}
-    params = {p: float(r.params[p].value * conv[p]) for p in fam.param_names}
+    params = {p: float(r.params[p] * conv[p]) for p in fam.param_names}
     if "alpha" in params:  # report the power law's s = alpha*tau too
         params["s"] = params["alpha"] * params["tau"]
-    stderr = {
-        p: (None if r.params[p].stderr is None else float(r.params[p].stderr * conv[p]))
-        for p in fam.param_names
-    }
+    stderr: dict[str, float | None] = {}
+    for p in fam.param_names:
+        se = r.stderr[p]
+        stderr[p] = None if se is None else float(se * conv[p])
     sst = float(np.sum((H - H.mean()) ** 2))
     r2 = 1.0 - r.chisqr / sst if sst > 0 else math.nan
     return FamilyFit(
