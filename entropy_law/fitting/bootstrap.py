@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._defaults import N_BOOT
 from ..errors import FitError
 from .block_length import auto_block_length
 from .counts import _block_tables, block_sums, count_matrix, iid_counts
@@ -147,7 +148,7 @@ def linear_draws(
     *,
     weights=None,
     method: str = "block",
-    n_boot: int = 2000,
+    n_boot: int = N_BOOT,
     block_length: int | str = "auto",
     rng: np.random.Generator | None = None,
     extrapolate: bool = True,
