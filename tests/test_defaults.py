@@ -109,6 +109,10 @@ def test_the_same_call_twice_gives_identical_output():
     tr1, tr2 = el.fit_trajectory(t, H), el.fit_trajectory(t, H)
     assert tr1.seed == SEED
     np.testing.assert_array_equal(tr1.floor_draws, tr2.floor_draws)
+    from entropy_law.fitting.bootstrap import linear_draws
+
+    d1, d2 = linear_draws(np.exp(H), t), linear_draws(np.exp(H), t)
+    np.testing.assert_array_equal(d1.slope, d2.slope)
 
 
 def _cli(*args: str):
