@@ -33,7 +33,7 @@ def _uptime() -> str:
 
 
 def _timed_callback():
-    """EntropyLawCallback (defaults: every=50, n_boot=40) that also times its own hooks."""
+    """EntropyLawCallback (defaults: every=50, n_boot=N_BOOT_FLEET) that also times its own hooks."""
     from entropy_law.integrations.trl import EntropyLawCallback
 
     class Timed(EntropyLawCallback):

@@ -13,12 +13,12 @@ needs; ``el.<name>``, ``from entropy_law import <name>``, ``dir(el)`` and ``__al
 as if everything had been imported up front.
 """
 
-from __future__ import annotations
-
-import importlib
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+# No ``from __future__ import annotations`` and only private module names here: every
+# global of this module shows up as ``el.<name>``; ``__dir__`` lists only the public ones.
+import importlib as _importlib
+import sys as _sys
+import types as _types
+import typing as _typing
 
 #: public name -> (defining module, name there)
 _EXPORTS: dict[str, tuple[str, str]] = {
@@ -139,12 +139,12 @@ def _version() -> str:
         return "0+unknown"
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name == "__version__":
-        value: Any = _version()
+        value: _typing.Any = _version()
     elif name in _EXPORTS:
         module, attr = _EXPORTS[name]
-        value = getattr(importlib.import_module(module, __name__), attr)
+        value = getattr(_importlib.import_module(module, __name__), attr)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value  # later look-ups skip this function
@@ -152,10 +152,21 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names, the module's dunders and the subpackages already imported (no helpers)."""
+    names = set(__all__)
+    for name, value in globals().items():
+        if name.startswith("__") and name.endswith("__"):
+            names.add(name)
+        elif (
+            not name.startswith("_")
+            and isinstance(value, _types.ModuleType)
+            and value.__name__.startswith(__name__ + ".")
+        ):
+            names.add(name)
+    return sorted(names)
 
 
-class _Package(types.ModuleType):
+class _Package(_types.ModuleType):
     """Keep a public name bound to the function when its subpackage is imported.
 
     Importing ``entropy_law.simulate`` binds the attribute ``simulate`` of this package to
@@ -163,15 +174,15 @@ class _Package(types.ModuleType):
     win, so it still does.
     """
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWED and isinstance(value, types.ModuleType):
+    def __setattr__(self, name: str, value: _typing.Any) -> None:
+        if name in _SHADOWED and isinstance(value, _types.ModuleType):
             value = getattr(value, _EXPORTS[name][1])
         super().__setattr__(name, value)
 
 
-sys.modules[__name__].__class__ = _Package
+_sys.modules[__name__].__class__ = _Package
 
-if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
+if _typing.TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from .checking.result import CheckResult, CheckSettings
     from .checking.runner import check
     from .errors import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._defaults import N_BOOT_FLEET, SEED
 from .config import CheckConfigError
 
 __all__ = ["CheckSettings", "Reason", "RunCheck", "CheckResult", "STATUSES"]
@@ -23,9 +24,9 @@ class CheckSettings:
     horizon: int | None = None
     level: float = 0.9
     strict: bool = False
-    n_boot: int = 100
+    n_boot: int = N_BOOT_FLEET
     sigmoid: str = "fallback"
-    seed: int = 0
+    seed: int = SEED
     entropy: str | None = None
     reward: str | None = None
     kind: str = "auto"

@@ -31,16 +31,18 @@ configuration errors.
 Speed
 -----
 By default ``check`` forecasts with the entropy law alone (``sigmoid="fallback"``) and
-``n_boot=100`` joint resamples, and fits the ScaleRL sigmoid only for runs the law does
-not cover (entropy held flat or rising, or the law not holding), where otherwise the
-forecast would be the last value. ``sigmoid="always"`` gives the ``forecast`` command's
-combined forecast (slower, a few seconds a run). Both give the **same ceiling** as
-``forecast``'s default: when the law is claimed the headline ceiling is the law's
-:math:`-a\,e^{H_\infty} + b'` (the sigmoid only enters the value at the horizon), and when
-it is not, both fit the sigmoid and use it only if it passes the sanity gates of
-:mod:`entropy_law.forecasting.gates`; only the intervals differ, by bootstrap noise
-(``n_boot`` 100 here, 300 in ``forecast``). Thresholds and settings can live in
-``[tool.entropy-law.check]`` of a ``pyproject.toml`` (see :func:`read_config`).
+``n_boot=100`` joint resamples (:data:`entropy_law._defaults.N_BOOT_FLEET`), and fits the
+ScaleRL sigmoid only for runs the law does not cover (entropy held flat or rising, or the
+law not holding), where otherwise the forecast would be the last value.
+``sigmoid="always"`` gives the ``forecast`` command's combined forecast (slower, a few
+seconds a run). Both give the **same ceiling** as ``forecast``'s default: when the law is
+claimed the headline ceiling is the law's :math:`-a\,e^{H_\infty} + b'` (the sigmoid only
+enters the value at the horizon), and when it is not, both fit the sigmoid and use it only
+if it passes the sanity gates of :mod:`entropy_law.forecasting.gates`; only the intervals
+differ, by bootstrap noise (``n_boot`` 100 here, ``N_BOOT`` = 1000 in ``forecast``;
+``sigmoid="always", n_boot=1000`` gives exactly the ``forecast`` command's numbers).
+Thresholds and settings can live in ``[tool.entropy-law.check]`` of a ``pyproject.toml``
+(see :func:`read_config`).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from .._defaults import N_BOOT, SEED
 from ..errors import EntropyLawError
 from ..forecasting.backtest import backtest
 from . import output
@@ -39,8 +40,8 @@ def register(app: typer.Typer) -> None:
         reward: Reward = None,
         kind: Kind = "auto",
         given_entropy: Annotated[bool, typer.Option("--given-entropy", help="The paper's protocol.")] = False,
-        n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = 400,
-        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = N_BOOT,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = SEED,
         as_json: Json = False,
         plot: Annotated[
             Path | None,

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from .._defaults import N_BOOT_FLEET, SEED
 from ..checking.config import read_config
 from ..checking.report import FORMATS, append_step_summary, render
 from ..checking.result import CheckSettings
@@ -102,7 +103,8 @@ def register(app: typer.Typer) -> None:
             bool | None, typer.Option("--strict/--no-strict", help="Also fail (exit 1) on inconclusive runs.")
         ] = None,
         n_boot: Annotated[
-            int | None, typer.Option(help="Joint bootstrap resamples per forecast \\[default: 100].")
+            int | None,
+            typer.Option(help=f"Joint bootstrap resamples per forecast \\[default: {N_BOOT_FLEET}]."),
         ] = None,
         sigmoid: Annotated[
             str | None,
@@ -112,7 +114,7 @@ def register(app: typer.Typer) -> None:
                 "\\[default: fallback]."
             ),
         ] = None,
-        seed: Annotated[int | None, typer.Option(help="Random seed \\[default: 0].")] = None,
+        seed: Annotated[int | None, typer.Option(help=f"Random seed \\[default: {SEED}].")] = None,
         entropy: Annotated[
             str | None, typer.Option(help="Entropy metric key (detected when omitted).")
         ] = None,

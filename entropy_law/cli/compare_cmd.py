@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from .._defaults import N_BOOT, SEED
 from ..errors import EntropyLawError
 from ..fleet.compare import compare
 from ..forecasting.forecaster import forecast
@@ -91,8 +92,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         entropy: Annotated[str | None, typer.Option(help="Entropy metric key.")] = None,
         reward: Annotated[str | None, typer.Option(help="Performance metric key.")] = None,
-        n_boot: Annotated[int, typer.Option(help="Bootstrap resamples per run.")] = 300,
-        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        n_boot: Annotated[int, typer.Option(help="Bootstrap resamples per run.")] = N_BOOT,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = SEED,
         level: Annotated[float, typer.Option(help="Interval level.")] = 0.9,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
         plot: Annotated[

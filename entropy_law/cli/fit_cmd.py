@@ -19,6 +19,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from .._defaults import N_BOOT, SEED
 from ..errors import EntropyLawError
 from ..fitting.laws import LAWS
 from . import output
@@ -65,13 +66,8 @@ def fit_command(
         typer.Option("--reward", help="Performance metric key, e.g. val_acc (detected when omitted)."),
     ] = None,
     law: Annotated[LawName, typer.Option("--law", help="Law to fit.")] = _DEFAULT_LAW,
-    n_boot: Annotated[
-        int | None,
-        typer.Option("--n-boot", min=1, help="Bootstrap resamples (default 2000; 200 for lmfit laws)."),
-    ] = None,
-    seed: Annotated[
-        int | None, typer.Option("--seed", min=0, help="Random seed (recorded in the output).")
-    ] = None,
+    n_boot: Annotated[int, typer.Option("--n-boot", min=1, help="Bootstrap resamples (every law).")] = N_BOOT,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (recorded in the output).")] = SEED,
     level: Annotated[float, typer.Option("--level", help="Confidence level.")] = 0.95,
     resample: Annotated[Resample, typer.Option("--resample", help="Bootstrap scheme.")] = Resample.block,
     from_step: Annotated[int | None, typer.Option("--from-step", help="First step used.")] = None,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from .._defaults import N_BOOT, SEED
 from ..errors import EntropyLawError
 from ..forecasting.forecaster import forecast, prepare_run
 from ..forecasting.headline import summary_table
@@ -100,8 +101,8 @@ def register(app: typer.Typer) -> None:
                 "entropy actually logged (needs logged steps after the slice).",
             ),
         ] = False,
-        n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = 400,
-        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = N_BOOT,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = SEED,
         level: Annotated[float, typer.Option(help="Interval level.")] = 0.9,
         as_json: Json = False,
         plot: Annotated[

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from .._defaults import N_BOOT, SEED
 from . import output
 from .common import (
     AggregateOpt,
@@ -44,8 +45,8 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--reward", help="Performance metric key (detected when omitted).")
         ] = None,
         kind: KindOpt = "auto",
-        n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = 200,
-        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = N_BOOT,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = SEED,
         level: Annotated[float, typer.Option(help="Interval level.")] = 0.9,
         step: StepOpt = None,
         aggregate: AggregateOpt = "mean",

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from .._defaults import N_BOOT_FLEET
 from .._json import jsonable
 from ..errors import EntropyLawError
 from ..live.collector import LiveForecast
@@ -88,7 +89,9 @@ def register(app: typer.Typer) -> None:
         entropy: Annotated[str | None, typer.Option(help="Entropy metric key (detected).")] = None,
         reward: Annotated[str | None, typer.Option(help="Performance metric key (detected).")] = None,
         kind: KindOpt = "auto",
-        n_boot: Annotated[int, typer.Option(help="Bootstrap size of each forecast.")] = 40,
+        n_boot: Annotated[
+            int, typer.Option(help="Bootstrap size of each forecast (small, as check's: one per new log).")
+        ] = N_BOOT_FLEET,
         reference: ReferenceOpt = None,
     ) -> None:
         """Follow logs while they are written; re-forecast when new steps arrive.

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._defaults import N_BOOT, SEED
 from ..errors import FitError
 from .block_length import auto_block_length
 from .counts import _block_tables, block_sums, count_matrix, iid_counts
@@ -147,7 +148,7 @@ def linear_draws(
     *,
     weights=None,
     method: str = "block",
-    n_boot: int = 2000,
+    n_boot: int = N_BOOT,
     block_length: int | str = "auto",
     rng: np.random.Generator | None = None,
     extrapolate: bool = True,
@@ -171,8 +172,9 @@ def linear_draws(
     block_length : int or "auto"
         For ``"block"``; ``"auto"`` applies :func:`auto_block_length` to the residuals
         of the full-data fit.
-    rng : numpy.random.Generator
-        Source of randomness.
+    rng : numpy.random.Generator, optional
+        Source of randomness; default ``np.random.default_rng(SEED)`` (the package-wide
+        default seed, so the same call gives the same draws).
     extrapolate : bool
         For ``"block"``: correct the block-length bias by extrapolation (module
         docstring). Needs ``2l <= n // 2``; skipped otherwise.
@@ -182,7 +184,7 @@ def linear_draws(
     _check_method(method)
     x, y, w = _xyw(x, y, weights)
     n = x.size
-    rng = np.random.default_rng() if rng is None else rng
+    rng = np.random.default_rng(SEED) if rng is None else rng
     b0, b1 = _wls(x, y, w)
     resid = y - (b0 + b1 * x)
     if method == "block":

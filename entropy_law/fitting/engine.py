@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate as v
+from .._defaults import N_BOOT, SEED
 from .._validate import fit_argument_error as _bad_argument
 from ..errors import FitError
 from . import bootstrap as bs
@@ -43,11 +44,8 @@ from .laws import Law, get_law
 from .results import Estimate, FitResult, FitSettings
 from .transient import resolve_transient
 
-__all__ = ["fit_arrays", "DEFAULT_N_BOOT", "DEFAULT_N_BOOT_NONLINEAR"]
+__all__ = ["fit_arrays"]
 
-DEFAULT_N_BOOT = 2000
-#: lmfit-class laws: every resample is refitted (batched Levenberg-Marquardt), hence fewer.
-DEFAULT_N_BOOT_NONLINEAR = 200
 _ER_COLUMNS = ("step", "entropy", "reward")
 #: Largest |performance| fitted: beyond it sums of squares overflow float64 (1e300 rewards did).
 MAX_ABS_VALUE = 1e100
@@ -64,10 +62,10 @@ def fit_arrays(
     upto_step: int | None = None,
     drop_transient: bool | str | int = False,
     resample: str = "block",
-    n_boot: int | None = None,
+    n_boot: int = N_BOOT,
     block_length: int | str = "auto",
     level: float = 0.95,
-    seed: int | None = None,
+    seed: int | None = SEED,
     at_entropy: float | Sequence[float] | None = None,
     bounded: str | tuple[float, float] | None = "auto",
     weights=None,
@@ -91,14 +89,16 @@ def fit_arrays(
         :mod:`entropy_law.fitting.transient`; an int drops that many leading points.
     resample : {"block", "pairs", "residual"}
         Bootstrap scheme (:mod:`entropy_law.fitting.bootstrap`).
-    n_boot : int, optional
-        Resamples; default 2000 for linear laws, 200 for lmfit laws.
+    n_boot : int
+        Bootstrap resamples (default :data:`entropy_law._defaults.N_BOOT`, for every law;
+        ``None`` also means the default).
     block_length : int or "auto"
         Moving-block length; ``"auto"`` = Politis–White on the residuals.
     level : float
         Confidence level of every interval.
-    seed : int, optional
-        Seed of ``np.random.default_rng``; drawn (and recorded) when omitted.
+    seed : int or None
+        Seed of ``np.random.default_rng`` (default :data:`entropy_law._defaults.SEED`, so the
+        same call gives the same result); ``None`` draws a fresh seed, recorded in the result.
     at_entropy : float or sequence, optional
         Entropies at which to report the law's value with its interval.
     bounded : "auto", (low, high) or None
@@ -110,7 +110,7 @@ def fit_arrays(
     _check_options(resample, level, n_boot, block_length, seed)
     for name, value in (("from_step", from_step), ("upto_step", upto_step)):
         v.step("fit_arrays", name, value, _bad_argument)
-    n_boot = int(n_boot or (DEFAULT_N_BOOT if law.linear else DEFAULT_N_BOOT_NONLINEAR))
+    n_boot = N_BOOT if n_boot is None else int(n_boot)
     seed = int(np.random.default_rng().integers(2**32)) if seed is None else int(seed)
     x = v.numbers_1d("fit_arrays", "H", H, _bad_argument)
     y = v.numbers_1d("fit_arrays", "R", R, _bad_argument)

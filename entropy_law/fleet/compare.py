@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._defaults import N_BOOT, SEED
 from ..errors import EntropyLawError
 from ..fitting.results import Estimate
 from ..forecasting.forecaster import forecast
@@ -57,8 +58,8 @@ def compare(
     upto_fraction: float | None = None,
     horizon: int | None = None,
     level: float = 0.9,
-    n_boot: int = 300,
-    seed: int | None = 0,
+    n_boot: int = N_BOOT,
+    seed: int | None = SEED,
     entropy: str | None = None,
     reward: str | None = None,
     kind: str = "auto",

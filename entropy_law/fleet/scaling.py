@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._defaults import N_BOOT, SEED
 from ..errors import DataWarning, EntropyLawError
 from ..fitting.results import Estimate, FitResult
 from .compare import interval_draws
@@ -176,8 +177,8 @@ def fit_scaling(
     *,
     predict=None,
     level: float = 0.9,
-    n_boot: int = 2000,
-    seed: int | None = 0,
+    n_boot: int = N_BOOT,
+    seed: int | None = SEED,
     interval_level: float | None = None,
 ) -> ScalingResult:
     """Fit the log-linear dependence of ``a`` and ``b`` on model size across runs.

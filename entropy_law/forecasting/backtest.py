@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate as v
+from .._defaults import N_BOOT, SEED
 from ..errors import EntropyLawError
 from ..fitting.engine import fit_arrays
 from .core import TAIL, saturation_steps, smooth, tail_mask
@@ -47,7 +48,9 @@ def _realised(s: RunSeries, fraction: float) -> tuple[float, float]:
     return final, float(sat)
 
 
-def given_entropy(s: RunSeries, upto: int, *, anchor: str = "fit", level: float = 0.9, seed: int = 0) -> dict:
+def given_entropy(
+    s: RunSeries, upto: int, *, anchor: str = "fit", level: float = 0.9, seed: int = SEED
+) -> dict:
     """The paper's protocol on one cut: predict later performance from logged entropy.
 
     ``anchor="fit"`` is the paper's (the fitted ``b``); ``"level"`` re-anchors ``b`` at the
@@ -67,7 +70,7 @@ def given_entropy(s: RunSeries, upto: int, *, anchor: str = "fit", level: float 
         early["entropy"].to_numpy(),
         early["reward"].to_numpy(),
         early["step"].to_numpy(),
-        n_boot=200,
+        n_boot=200,  # only the point estimates a, b are used: the bootstrap size does not matter
         level=level,
         seed=seed,
     )
@@ -99,8 +102,8 @@ def backtest(
     kind: str = "auto",
     saturation_fraction: float = 0.95,
     level: float = 0.9,
-    n_boot: int = 400,
-    seed: int = 0,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
     anchor: str = "level",
 ) -> pd.DataFrame:
     """Backtest one run at each fraction; one row per fraction (module docstring).

@@ -82,6 +82,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate as v
+from .._defaults import N_BOOT, SEED
 from ..errors import EntropyLawError
 from ..table.align import align_arrays
 from ..table.metrics import choose
@@ -155,10 +156,16 @@ def prepare_run(
     v.metric_name("prepare_run", "entropy", entropy)
     v.metric_name("prepare_run", "reward", reward)
     v.metric_name("prepare_run", "x", x)
+    if isinstance(table, pd.DataFrame) and "step" in table.columns and "metric" not in table.columns:
+        from ..table.wide import is_ambiguous, warn_ambiguous, wide_to_long
+
+        if val := is_ambiguous(table, entropy, reward):  # pd.read_csv of a log: val_acc wins
+            warn_ambiguous(table, val, "forecast", stacklevel=3)
+        table = wide_to_long(table)
     if not isinstance(table, pd.DataFrame) or not {"run", "step", "metric", "value"} <= set(table.columns):
         raise EntropyLawError(
-            "forecast() needs a tidy long table (run, step, metric, value) "
-            "of one run, as returned by entropy_law.load()."
+            "forecast() needs a tidy long table (run, step, metric, value) of one run, as "
+            "returned by entropy_law.load(), or a wide table (step and one column per metric)."
         )
     runs = table["run"].unique().tolist()
     if len(runs) != 1:
@@ -213,9 +220,9 @@ def forecast(
     reward: str | None = None,
     kind: str = "auto",
     anchor: str = "level",
-    n_boot: int = 300,
+    n_boot: int = N_BOOT,
     level: float = 0.9,
-    seed: int | None = 0,
+    seed: int | None = SEED,
     bounded="auto",
     sigmoid: bool = True,
     combine: bool = True,
@@ -228,7 +235,10 @@ def forecast(
     Parameters
     ----------
     table : DataFrame or RunSeries
-        A tidy long table of one run (``entropy_law.load``) or a :class:`RunSeries`.
+        A tidy long table of one run (``entropy_law.load``), a wide table of one run (``step``
+        and one column per metric, as ``pd.read_csv`` gives it; the metrics are detected as
+        for a long table, so a validation column such as ``val_acc`` wins over ``reward``), or
+        a :class:`RunSeries`.
     upto_step, upto_fraction : optional
         Use the steps up to this step, or up to this fraction of the logged steps
         (default: everything logged).
@@ -243,7 +253,8 @@ def forecast(
     anchor : {"level", "fit"}
         Predict the change from the current level (default) or the fitted level.
     n_boot, level, seed
-        Joint bootstrap size, interval level and seed.
+        Joint bootstrap size, interval level and seed (defaults
+        :data:`entropy_law._defaults.N_BOOT` and ``SEED``, the same as the CLI's).
     bounded : "auto", (low, high) or None
         Range of the metric; forecasts are clipped to it.
     sigmoid : bool

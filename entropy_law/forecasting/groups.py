@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._defaults import SEED
 from ..fitting.results import Estimate
 from ..trajectory.fit import MIN_POINTS, fit_trajectory
 from ..trajectory.regime import classify_regime
@@ -151,7 +152,9 @@ def _group(name, key, t, H, n_boot, level, seed) -> GroupEntropy:
     return GroupEntropy(name, key, n, H0, H_now, regime, why, floor, frac, bool(exploring))
 
 
-def entropy_by_group(groups, e_step, e_val, *, n_boot=GROUP_BOOT, level=0.9, seed=0) -> EntropyGroups | None:
+def entropy_by_group(
+    groups, e_step, e_val, *, n_boot=GROUP_BOOT, level=0.9, seed=SEED
+) -> EntropyGroups | None:
     """Fit every group of a run's slice and decide the flag (module docstring).
 
     Parameters

@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._defaults import N_BOOT_FLEET, SEED
 from ..errors import EntropyLawError
 
 __all__ = [
@@ -193,7 +194,9 @@ def _sd_of(draws) -> float:
     return float(np.std(d, ddof=1)) if d.size > 2 else math.nan
 
 
-def summarize_reference(series, *, n_boot: int = 100, seed: int = 0, sigmoid: bool = True) -> ReferenceRun:
+def summarize_reference(
+    series, *, n_boot: int = N_BOOT_FLEET, seed: int = SEED, sigmoid: bool = True
+) -> ReferenceRun:
     """Fit one finished run alone: law slope, exponential decay, sigmoid shape."""
     from ..fitting.engine import fit_arrays
     from ..trajectory.fit import fit_trajectory
@@ -241,7 +244,14 @@ def summarize_reference(series, *, n_boot: int = 100, seed: int = 0, sigmoid: bo
 
 
 def references(
-    reference, *, entropy=None, reward=None, kind="auto", n_boot: int = 100, seed: int = 0, prepare=None
+    reference,
+    *,
+    entropy=None,
+    reward=None,
+    kind="auto",
+    n_boot: int = N_BOOT_FLEET,
+    seed: int = SEED,
+    prepare=None,
 ) -> ReferenceSet:
     """Fit reference runs once: a tidy long table of one or more runs (``el.load``), a
     sequence of such tables or :class:`~entropy_law.forecasting.forecaster.RunSeries`, or a

@@ -8,6 +8,7 @@ modules never import the forecaster that calls them).
 
 from __future__ import annotations
 
+from .._defaults import N_BOOT_FLEET, SEED
 from .forecaster import prepare_run
 from .reference import ReferenceSet, references
 
@@ -15,7 +16,7 @@ __all__ = ["reference_set"]
 
 
 def reference_set(
-    tables, *, entropy=None, reward=None, kind="auto", n_boot: int = 100, seed: int = 0
+    tables, *, entropy=None, reward=None, kind="auto", n_boot: int = N_BOOT_FLEET, seed: int = SEED
 ) -> ReferenceSet:
     """Fit every run of *tables* (a tidy long table of runs, a list of them, or a path) as a
     reference, once; pass the result to ``el.forecast(run, reference=...)`` for many runs.

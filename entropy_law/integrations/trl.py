@@ -15,7 +15,8 @@ What it does
   missing a key is fine.
 * **Forecasts** with :func:`entropy_law.forecast` every ``every`` new performance points (one
   per logged step, or per evaluation when the performance is an eval metric), with a small
-  bootstrap (``n_boot=40``: 0.2-1 s on a shared 2-core CPU). A forecast that would push the
+  bootstrap (``n_boot`` 100, ``entropy_law._defaults.N_BOOT_FLEET`` as in ``check``: 0.2-1 s
+  on a shared 2-core CPU). A forecast that would push the
   time spent forecasting above ``max_overhead`` of the training wall time so far waits for
   a later log (``max_overhead=None`` turns this off).
 * **Logs its answer into the trainer's own metrics** through ``trainer.log`` (a record of
@@ -61,6 +62,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         f"(import failed: {exc})."
     ) from exc
 
+from .._defaults import N_BOOT_FLEET, SEED
 from .._json import jsonable
 from ..live.collector import LiveForecast, LiveForecaster
 from ..live.rules import StopRules
@@ -110,7 +112,7 @@ class EntropyLawCallback(TrainerCallback):
         entropy: str | None = None,
         reward: str | None = None,
         kind: str = "auto",
-        n_boot: int = 40,
+        n_boot: int = N_BOOT_FLEET,
         max_overhead: float | None = 0.03,
         min_ceiling: float | None = None,
         min_saturation_step: int | None = None,
@@ -119,7 +121,7 @@ class EntropyLawCallback(TrainerCallback):
         stop_on_degrading: bool = False,
         status_file: str | os.PathLike | None = None,
         level: float = 0.9,
-        seed: int = 0,
+        seed: int = SEED,
         horizon: int | None = None,
         sigmoid: str = "fallback",
         run: str | None = None,

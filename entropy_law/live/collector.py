@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._defaults import N_BOOT_FLEET, SEED
 from ..errors import MetricError
 from ..forecasting.forecaster import RunSeries, forecast
 from ..forecasting.result import ForecastResult
@@ -60,7 +61,8 @@ class LiveForecaster:
     entropy, reward, kind
         Metric keys; detected as in :func:`entropy_law.table.metrics.detect` when omitted.
     n_boot : int
-        Joint bootstrap size of each forecast (small: a forecast must stay cheap).
+        Joint bootstrap size of each forecast (default :data:`entropy_law._defaults.N_BOOT_FLEET`,
+        as ``check``: a forecast made at every new log must stay cheap).
     sigmoid : {"fallback", "always", "never"}
         As in ``check``: fit the ScaleRL sigmoid only when the law is not claimed (default).
     rules : StopRules, optional
@@ -80,11 +82,11 @@ class LiveForecaster:
         entropy: str | None = None,
         reward: str | None = None,
         kind: str = "auto",
-        n_boot: int = 40,
+        n_boot: int = N_BOOT_FLEET,
         sigmoid: str = "fallback",
         rules: StopRules | None = None,
         level: float = 0.9,
-        seed: int = 0,
+        seed: int = SEED,
         horizon: int | None = None,
         reference=None,
     ) -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._defaults import N_BOOT, SEED
 from ..errors import EntropyLawError
 from ..fitting.block_length import auto_block_length
 from ..fitting.bootstrap import moving_block_indices
@@ -54,10 +55,10 @@ def fit_trajectory(
     *,
     families: Sequence[str] = ("exp", "power"),
     weighting: str = "aic",
-    n_boot: int = 500,
+    n_boot: int = N_BOOT,
     block_length: int | str = "auto",
     level: float = 0.9,
-    seed: int | None = None,
+    seed: int | None = SEED,
     start: float | str | None = None,
 ) -> TrajectoryResult:
     r"""Fit decay families to an entropy series and bootstrap the path H(t).
@@ -72,13 +73,15 @@ def fit_trajectory(
         Akaike/Bayes weights :math:`w_k \propto e^{-\Delta_k/2}` for a model average, or
         only the family with the lowest AIC.
     n_boot : int
-        Moving-block residual bootstrap draws (0 skips the bootstrap).
+        Moving-block residual bootstrap draws (0 skips the bootstrap; default
+        :data:`entropy_law._defaults.N_BOOT`).
     block_length : int or "auto"
         Block length; ``"auto"`` chooses it from the residual autocorrelation.
     level : float
         Level of the floor interval (percentile interval of ``floor_draws``).
     seed : int, optional
-        Seed of the ``numpy.random.Generator``; the same seed gives the same draws.
+        Seed of the ``numpy.random.Generator`` (default :data:`entropy_law._defaults.SEED`);
+        the same seed gives the same draws.
     start : float, "peak" or None
         Fit only ``t >= start``; ``"peak"`` starts at the maximum of the running median in
         the first half (skips an initial entropy rise). ``t0`` is the first time used.
