@@ -15,6 +15,7 @@ from ..trajectory.fit import fit_trajectory
 from .budget import entropy_budget
 from .fallback import fallback_result, level_estimate, with_verdict
 from .gates import sigmoid_gate
+from .inrun import inrun_error
 from .level import level_forecast, noise_scale, shrink_shift
 from .result import ForecastResult, ForecastSettings, SigmoidOpinion, contain
 
@@ -105,7 +106,9 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     bounds = resolve_bounds(bounded, s.p_val, name=s.reward)
     notes: list[str] = []
     p_step, p_val = s.p_step, s.p_val
-    tail = tail_mask(p_step, first, upto)
+    # the level's window: the last 10% of the performance points' own span (the "last
+    # value" baseline's window), so a forecast on the level ties that baseline exactly
+    tail = tail_mask(p_step, p_step[0], p_step[-1]) if len(p_step) else np.zeros(0, bool)
     last_value = float(np.mean(p_val[tail])) if len(p_val) else np.nan
     head = p_step <= first + TAIL * (upto - first)
     start = float(np.mean(p_val[head])) if head.any() else (float(p_val[0]) if len(p_val) else np.nan)
@@ -201,7 +204,11 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         # current level stands in for one, half the gap to it as in the combination
         model_sd_h = 0.5 * abs(float(R_pt[ih]) - last_value)
     shift = shrink_shift(float(R_pt[ih]) - last_value, float(np.nanstd(R[:, ih])))
-    at_h = R[:, ih] + shift + math.hypot(sig_final, model_sd_h) * rng.standard_normal(n)
+    # in-run calibration of the law-based forecast (forecasting.inrun): what the law would
+    # have missed from the middle of this slice joins the predictive spread
+    window = (float(p_step[tail].min()), float(p_step[tail].max()))
+    sd_in = inrun_error(s, first, window, lvl.rmse, lvl.phi) if lvl is not None else 0.0
+    at_h = R[:, ih] + shift + math.hypot(sig_final, model_sd_h, sd_in) * rng.standard_normal(n)
     sat = saturation_steps(p_step, obs_smooth, grid, R_law, start, ceil, st.saturation_fraction)
     sat_pt = saturation_steps(
         p_step, obs_smooth, grid, R_law_pt[None, :], start, [ceil_pt], st.saturation_fraction
@@ -276,8 +283,8 @@ def _law_draws(s, st, lf, tr, grid, tail, last_value, sig_level, rng) -> dict:
     paths = np.exp(tr.sample_paths(grid, n))  # (n, G) of exp(H)
     floor = np.asarray(tr.floor_draws[:n], float)
     if st.anchor == "level":
-        w_lo = s.p_step[tail].min()
-        e_now = (s.e_step >= w_lo) & (s.e_step <= st.upto_step)
+        w_lo, w_hi = s.p_step[tail].min(), s.p_step[tail].max()
+        e_now = (s.e_step >= w_lo) & (s.e_step <= w_hi)
         if not e_now.any():
             e_now[-1] = True
         t_now = s.e_step[e_now].astype(float)
