@@ -13,7 +13,7 @@ from ..fitting.laws import get_law
 from ..fitting.results import Estimate
 from ..trajectory.fit import fit_trajectory
 from .budget import entropy_budget
-from .fallback import fallback_result, level_estimate, with_verdict
+from .fallback import fallback_result, level_estimate, level_with_sigmoid, with_verdict
 from .gates import sigmoid_gate
 from .inrun import inrun_error
 from .level import level_forecast, noise_scale, shrink_shift
@@ -232,9 +232,14 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     at_horizon = est(at_h, level, float(R_pt[ih]) + shift, bounds)
     if status == "too_early" and lvl is not None:
         # the law's numbers are reported but not acted on: the horizon value is the
-        # current level with its in-run calibrated interval (forecasting.level)
-        at_horizon = level_estimate(lvl, level, bounds, len(p_val))
-        message += " The value at the horizon is the current level."
+        # current level with its in-run calibrated interval (forecasting.level), combined
+        # with the sigmoid when it passes its gates, as in every fallback (forecasting.fallback)
+        if sig_ok and sig is not None:
+            at_horizon = level_with_sigmoid(lvl, sig, level, bounds, len(p_val))
+            message += " The value at the horizon is the current level combined with the sigmoid's."
+        else:
+            at_horizon = level_estimate(lvl, level, bounds, len(p_val))
+            message += " The value at the horizon is the current level."
     band = np.column_stack([np.r_[R_pt], *percentile_interval(R, level)])
     res = ForecastResult(
         status=status,
