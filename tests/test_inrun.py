@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from entropy_law.forecasting.forecaster import RunSeries, forecast
-from entropy_law.forecasting.inrun import HALF_DATA, inrun_error
+from entropy_law.forecasting.inrun import HALF_DATA, inrun_backtest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import _baselines
@@ -37,25 +37,44 @@ def _window(s):
 
 def test_inrun_error_is_zero_when_the_law_forecast_its_own_second_half():
     s = _series()
+    bt = inrun_backtest(s, 1, _window(s), 0.0, 0.0)
     # noiseless law and exponential decay: the half-slice refit recovers both, so the
     # forecast of the current level from the middle is exact; 1e-6 allows the trajectory
     # fit's convergence tolerance
-    assert inrun_error(s, 1, _window(s), 0.0, 0.0) < 1e-6
+    assert abs(bt.law_error) < 1e-6 and bt.sd < 1e-6
+    # the level, meanwhile, missed the whole rise since the middle: its window at the
+    # origin (step 50.5) holds steps 46-50, the current one steps 91-100
+    lvl_err = float(np.mean(s.p_val[45:50])) - float(np.mean(s.p_val[90:]))
+    assert bt.level_error == pytest.approx(lvl_err, abs=1e-12) and bt.law_beats_level
 
 
 def test_inrun_error_recovers_a_planted_miss():
     d = 0.05
     s = _series(offset=d)
+    bt = inrun_backtest(s, 1, _window(s), 0.0, 0.0)
     # the second half sits d above the law the first half implies: the backtest misses by
-    # d, reported as d / sqrt(2) (the half-data factor); 1e-6 as above
-    assert inrun_error(s, 1, _window(s), 0.0, 0.0) == pytest.approx(HALF_DATA * d, abs=1e-6)
+    # -d, and the calibrated spread is d / sqrt(2) (the half-data factor); 1e-6 as above
+    assert bt.law_error == pytest.approx(-d, abs=1e-6)
+    assert bt.sd == pytest.approx(HALF_DATA * d, abs=1e-6)
     # the noise of the two levels is removed: noise that explains the miss leaves nothing
-    assert inrun_error(s, 1, _window(s), 1.0, 0.0) == 0.0
+    assert inrun_backtest(s, 1, _window(s), 1.0, 0.0).sd == 0.0
 
 
-def test_inrun_error_is_zero_without_enough_points():
+def test_level_beats_a_law_that_misses_the_direction():
+    # performance flat after the middle while the law (fitted on a first half that rose)
+    # forecasts a further rise: the level's in-run error is smaller than the law's
+    s = _series()
+    mid = s.p_step > 50
+    s.p_val[mid] = s.p_val[~mid][-1]
+    bt = inrun_backtest(s, 1, _window(s), 0.0, 0.0)
+    lvl_err = float(np.mean(s.p_val[45:50])) - float(s.p_val[49])  # steps 46-50 vs flat
+    assert bt.level_error == pytest.approx(lvl_err, abs=1e-12)
+    assert bt.law_error > 2 * abs(bt.level_error) and not bt.law_beats_level
+
+
+def test_inrun_backtest_needs_enough_points():
     s = _series(n=20, every=5)  # 4 performance points: fewer than 2 x 3
-    assert inrun_error(s, 1, _window(s), 0.0, 0.0) == 0.0
+    assert inrun_backtest(s, 1, _window(s), 0.0, 0.0) is None
 
 
 def test_level_window_is_the_last_value_baseline_window():

@@ -15,7 +15,7 @@ from ..trajectory.fit import fit_trajectory
 from .budget import entropy_budget
 from .fallback import fallback_result, level_estimate, level_with_sigmoid, with_verdict
 from .gates import sigmoid_gate
-from .inrun import inrun_error
+from .inrun import inrun_backtest
 from .level import level_forecast, noise_scale, shrink_shift
 from .result import ForecastResult, ForecastSettings, SigmoidOpinion, contain
 
@@ -203,11 +203,15 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         # a single model has no second opinion to measure its model uncertainty: the
         # current level stands in for one, half the gap to it as in the combination
         model_sd_h = 0.5 * abs(float(R_pt[ih]) - last_value)
-    shift = shrink_shift(float(R_pt[ih]) - last_value, float(np.nanstd(R[:, ih])))
-    # in-run calibration of the law-based forecast (forecasting.inrun): what the law would
-    # have missed from the middle of this slice joins the predictive spread
+    # in-run backtest from the middle of the slice (forecasting.inrun): what the law would
+    # have missed joins the predictive spread; where the law beat the level there and the
+    # change is beyond the level's noise, the change is kept in full, else it is shrunk
     window = (float(p_step[tail].min()), float(p_step[tail].max()))
-    sd_in = inrun_error(s, first, window, lvl.rmse, lvl.phi) if lvl is not None else 0.0
+    inrun = inrun_backtest(s, first, window, lvl.rmse, lvl.phi) if lvl is not None else None
+    sd_in = inrun.sd if inrun is not None else 0.0
+    delta = float(R_pt[ih]) - last_value
+    skilled = inrun is not None and lvl is not None and inrun.law_beats_level and abs(delta) > lvl.s_now
+    shift = 0.0 if skilled else shrink_shift(delta, float(np.nanstd(R[:, ih])))
     at_h = R[:, ih] + shift + math.hypot(sig_final, model_sd_h, sd_in) * rng.standard_normal(n)
     sat = saturation_steps(p_step, obs_smooth, grid, R_law, start, ceil, st.saturation_fraction)
     sat_pt = saturation_steps(

@@ -29,18 +29,26 @@ forecast it calibrates. The error is **not** scaled up with the longer gap to th
 misplaced level, not a growing drift, and on the simulator the in-run errors over half a
 slice were already larger than the errors at the horizon three slices later
 (``docs/benchmarks.md``).
+
+The same origin gives the **level's** in-run error, :math:`L_o - L_{now}` (the current
+level used as the forecast, the fallback's rule). When the law beat it,
+:math:`|e| < |L_o - L_{now}|`, the law has shown skill on this run's own history
+(:attr:`InrunBacktest.law_beats_level`); the forecaster then keeps a forecast change
+beyond the level's noise in full instead of shrinking it
+(:mod:`entropy_law.forecasting.forecaster`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..table.align import align_arrays
 from .level import _tail_mean, noise_scale
 
-__all__ = ["inrun_error", "ORIGIN"]
+__all__ = ["InrunBacktest", "inrun_backtest", "ORIGIN"]
 
 ORIGIN = 0.5  # the backtest's origin, as a fraction of the slice
 MIN_POINTS = 3  # aligned points the first half needs for the law's two parameters
@@ -49,8 +57,31 @@ HALF_DATA = 1 / math.sqrt(2)  # estimation error of a half-slice fit relative to
 TAIL = 0.10
 
 
-def inrun_error(s, first: float, window: tuple[float, float], rmse: float, phi: float) -> float:
-    r""":math:`\sigma_{in}` of the module docstring for the slice *s*; 0 when not computable.
+@dataclass(frozen=True)
+class InrunBacktest:
+    """The law's and the level's errors forecasting the current level from the middle of
+    the slice, and the noise of the two levels (module docstring)."""
+
+    law_error: float
+    level_error: float
+    noise: float
+
+    @property
+    def sd(self) -> float:
+        r""":math:`\sigma_{in}`: the law's error, noise removed, times the half-data factor."""
+        return HALF_DATA * math.sqrt(max(0.0, self.law_error**2 - self.noise**2))
+
+    @property
+    def law_beats_level(self) -> bool:
+        """Whether the law forecast the current level better than the level itself did."""
+        return abs(self.law_error) < abs(self.level_error)
+
+
+def inrun_backtest(
+    s, first: float, window: tuple[float, float], rmse: float, phi: float
+) -> InrunBacktest | None:
+    r"""The in-run backtest of the module docstring for the slice *s*; ``None`` when the
+    first half cannot carry it (too few points, no law, no trajectory).
 
     Parameters
     ----------
@@ -70,19 +101,19 @@ def inrun_error(s, first: float, window: tuple[float, float], rmse: float, phi: 
     e_step, e_val = np.asarray(s.e_step, float), np.asarray(s.e_val, float)
     now = (p_step >= window[0]) & (p_step <= window[1])
     if len(p_step) < 2 * MIN_POINTS or not now.any():
-        return 0.0
+        return None
     o = first + ORIGIN * (window[1] - first)
     ke, kp = e_step <= o, p_step <= o
     _, h, y = align_arrays(e_step[ke], e_val[ke], p_step[kp], p_val[kp])
     h, y = np.asarray(h, float), np.asarray(y, float)
     if len(y) < MIN_POINTS or ke.sum() < MIN_ENTROPY or not np.ptp(h) > 0:
-        return 0.0
+        return None
     a = -float(np.polyfit(np.exp(h), y, 1)[0])
     if not a > 0:  # the law does not hold on the first half: no law forecast to score
-        return 0.0
+        return None
     tr = fit_trajectory(e_step[ke], e_val[ke], n_boot=0)
     if tr.status == "insufficient_data":
-        return 0.0
+        return None
     L_o, n_o = _tail_mean(p_step, p_val, first, o)
     t_o = p_step[kp & (p_step >= o - TAIL * (o - first))]
     t_o = t_o if len(t_o) else np.array([o])
@@ -90,8 +121,8 @@ def inrun_error(s, first: float, window: tuple[float, float], rmse: float, phi: 
         x_now = float(np.mean(np.exp(tr.predict(p_step[now]))))
         x_o = float(np.mean(np.exp(tr.predict(t_o))))
     pred = L_o - a * (x_now - x_o)
-    if not math.isfinite(pred):
-        return 0.0
+    if not (math.isfinite(pred) and math.isfinite(L_o)):
+        return None
     L_now, n_now = float(np.mean(p_val[now])), int(now.sum())
-    s_now, s_o = noise_scale(rmse, phi, n_now), noise_scale(rmse, phi, n_o)
-    return HALF_DATA * math.sqrt(max(0.0, (pred - L_now) ** 2 - s_now**2 - s_o**2))
+    noise = math.hypot(noise_scale(rmse, phi, n_now), noise_scale(rmse, phi, n_o))
+    return InrunBacktest(pred - L_now, L_o - L_now, noise)
