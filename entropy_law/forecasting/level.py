@@ -2,8 +2,8 @@ r"""The fallback forecast: the current level with a predictive interval calibrat
 
 When the entropy law is not claimed (too few points, entropy held up, law not holding,
 interval too wide) the forecast at the horizon is the **current level**
-:math:`L_{now}`, the mean of the slice's last 10% (the "last value" baseline, so a
-fallback is never worse than it). Its predictive interval is
+:math:`L_{now}`, the mean of the last 10% of the span of the slice's evaluations (the
+"last value" baseline's window, so a fallback ties it exactly). Its predictive interval is
 
 .. math::
 
