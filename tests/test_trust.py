@@ -214,11 +214,6 @@ def test_benchmark_baselines_recover_planted_curves():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue-11 coverage target missed on the simulator at the 25% cut (0.71 in "
-    "docs/benchmarks.md; 20 of 30 here): law-only forecasts of still-rising runs under-cover",
-)
 def test_horizon_intervals_cover_on_simulated_runs():
     hits, n_int = 0, 0
     for seed in range(30):
@@ -232,9 +227,10 @@ def test_horizon_intervals_cover_on_simulated_runs():
             n_int += 1
             hits += lo <= real <= hi
             assert lo <= bt["forecast"].iloc[0] <= hi
-    # 90% intervals over ~30 runs: Binomial(30, 0.9) has 97% of its mass in [24, 30]; we
-    # allow 22..30 because the law-based intervals of the simulator's 25% cut were measured
-    # at 83% coverage (docs/benchmarks.md), i.e. a true rate near 0.85 is expected
+    # the issue's target is 80-95% coverage. A true rate of 0.8 gives >= 22 of 30 with
+    # probability 0.87 (Binomial(30, 0.8)), so 22/30 is the lower tolerance. Measured here:
+    # 24 of 30 (20 before the in-run backtest of forecasting/inrun.py); the misses are
+    # law-only forecasts of lr=0.05 runs, biased low (docs/benchmarks.md)
     assert n_int >= 25
     assert hits >= 22 / 30 * n_int, (hits, n_int)
 

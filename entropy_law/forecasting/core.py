@@ -13,8 +13,9 @@ from ..fitting.laws import get_law
 from ..fitting.results import Estimate
 from ..trajectory.fit import fit_trajectory
 from .budget import entropy_budget
-from .fallback import fallback_result, level_estimate, with_verdict
+from .fallback import fallback_result, level_estimate, level_with_sigmoid, with_verdict
 from .gates import sigmoid_gate
+from .inrun import inrun_backtest
 from .level import level_forecast, noise_scale, shrink_shift
 from .result import ForecastResult, ForecastSettings, SigmoidOpinion, contain
 
@@ -105,7 +106,9 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     bounds = resolve_bounds(bounded, s.p_val, name=s.reward)
     notes: list[str] = []
     p_step, p_val = s.p_step, s.p_val
-    tail = tail_mask(p_step, first, upto)
+    # the level's window: the last 10% of the performance points' own span (the "last
+    # value" baseline's window), so a forecast on the level ties that baseline exactly
+    tail = tail_mask(p_step, p_step[0], p_step[-1]) if len(p_step) else np.zeros(0, bool)
     last_value = float(np.mean(p_val[tail])) if len(p_val) else np.nan
     head = p_step <= first + TAIL * (upto - first)
     start = float(np.mean(p_val[head])) if head.any() else (float(p_val[0]) if len(p_val) else np.nan)
@@ -200,8 +203,16 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         # a single model has no second opinion to measure its model uncertainty: the
         # current level stands in for one, half the gap to it as in the combination
         model_sd_h = 0.5 * abs(float(R_pt[ih]) - last_value)
-    shift = shrink_shift(float(R_pt[ih]) - last_value, float(np.nanstd(R[:, ih])))
-    at_h = R[:, ih] + shift + math.hypot(sig_final, model_sd_h) * rng.standard_normal(n)
+    # in-run backtest from the middle of the slice (forecasting.inrun): what the law would
+    # have missed joins the predictive spread; where the law beat the level there and the
+    # change is beyond the level's noise, the change is kept in full, else it is shrunk
+    window = (float(p_step[tail].min()), float(p_step[tail].max()))
+    inrun = inrun_backtest(s, first, window, lvl.rmse, lvl.phi) if lvl is not None else None
+    sd_in = inrun.sd if inrun is not None else 0.0
+    delta = float(R_pt[ih]) - last_value
+    skilled = inrun is not None and lvl is not None and inrun.law_beats_level and abs(delta) > lvl.s_now
+    shift = 0.0 if skilled else shrink_shift(delta, float(np.nanstd(R[:, ih])))
+    at_h = R[:, ih] + shift + math.hypot(sig_final, model_sd_h, sd_in) * rng.standard_normal(n)
     sat = saturation_steps(p_step, obs_smooth, grid, R_law, start, ceil, st.saturation_fraction)
     sat_pt = saturation_steps(
         p_step, obs_smooth, grid, R_law_pt[None, :], start, [ceil_pt], st.saturation_fraction
@@ -225,9 +236,14 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     at_horizon = est(at_h, level, float(R_pt[ih]) + shift, bounds)
     if status == "too_early" and lvl is not None:
         # the law's numbers are reported but not acted on: the horizon value is the
-        # current level with its in-run calibrated interval (forecasting.level)
-        at_horizon = level_estimate(lvl, level, bounds, len(p_val))
-        message += " The value at the horizon is the current level."
+        # current level with its in-run calibrated interval (forecasting.level), combined
+        # with the sigmoid when it passes its gates, as in every fallback (forecasting.fallback)
+        if sig_ok and sig is not None:
+            at_horizon = level_with_sigmoid(lvl, sig, level, bounds, len(p_val))
+            message += " The value at the horizon is the current level combined with the sigmoid's."
+        else:
+            at_horizon = level_estimate(lvl, level, bounds, len(p_val))
+            message += " The value at the horizon is the current level."
     band = np.column_stack([np.r_[R_pt], *percentile_interval(R, level)])
     res = ForecastResult(
         status=status,
@@ -276,8 +292,8 @@ def _law_draws(s, st, lf, tr, grid, tail, last_value, sig_level, rng) -> dict:
     paths = np.exp(tr.sample_paths(grid, n))  # (n, G) of exp(H)
     floor = np.asarray(tr.floor_draws[:n], float)
     if st.anchor == "level":
-        w_lo = s.p_step[tail].min()
-        e_now = (s.e_step >= w_lo) & (s.e_step <= st.upto_step)
+        w_lo, w_hi = s.p_step[tail].min(), s.p_step[tail].max()
+        e_now = (s.e_step >= w_lo) & (s.e_step <= w_hi)
         if not e_now.any():
             e_now[-1] = True
         t_now = s.e_step[e_now].astype(float)

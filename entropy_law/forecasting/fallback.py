@@ -48,6 +48,16 @@ def level_estimate(
     return contain(point, lo, hi, level, bounds)
 
 
+def level_with_sigmoid(lvl: LevelForecast, sig, level: float, bounds, n_points: int) -> Estimate:
+    """The level forecast combined with a gated sigmoid's horizon value (module docstring)."""
+    from scipy.stats import norm
+
+    gap = float(sig.at_horizon.value) - lvl.point
+    sd_sig = (float(sig.at_horizon.ci[1]) - float(sig.at_horizon.ci[0])) / (2 * norm.ppf((1 + level) / 2))
+    move = gap / 2 + shrink_shift(gap / 2, sd_sig)
+    return level_estimate(lvl, level, bounds, n_points, shift=move, extra_sd=abs(gap) / 2)
+
+
 def fallback_result(
     *,
     status: str,
@@ -71,12 +81,7 @@ def fallback_result(
         flat = contain(common["last_value"], math.nan, math.nan, level)
         at_h, ceiling, method, sat, path = flat, flat, "last_value", _NAN, None
     elif sig_ok and sig is not None:
-        from scipy.stats import norm
-
-        gap = float(sig.at_horizon.value) - lvl.point
-        sd_sig = (float(sig.at_horizon.ci[1]) - float(sig.at_horizon.ci[0])) / (2 * norm.ppf((1 + level) / 2))
-        move = gap / 2 + shrink_shift(gap / 2, sd_sig)
-        at_h = level_estimate(lvl, level, bounds, n, shift=move, extra_sd=abs(gap) / 2)
+        at_h = level_with_sigmoid(lvl, sig, level, bounds, n)
         ceiling, method, sat, path = sig.A, "sigmoid", sig.saturation_step, sig.path
     else:
         at_h = level_estimate(lvl, level, bounds, n)

@@ -19,7 +19,7 @@ current level rather than the level itself:
 
     \hat R(t) = L_{now} - a\,\big(e^{H(t)} - \overline{e^{H}}_{now}\big)
 
-where :math:`L_{now}` is the mean performance over the last 10% of the slice (the
+where :math:`L_{now}` is the mean performance over the last 10% of the slice's evaluations (the
 "last value" baseline) and :math:`\overline{e^{H}}_{now}` the mean of :math:`e^{H}` over
 the same steps. This equals the law with its intercept re-estimated at the current
 point, :math:`b' = L_{now} + a\,\overline{e^{H}}_{now}`. It keeps the law's slope and the
@@ -34,7 +34,10 @@ when it passes the sanity gates of :mod:`entropy_law.forecasting.gates`. Then
 the horizon is the mean of the two, paired draw by draw, with half the gap between them
 added as a model-uncertainty spread; the ceiling and the saturation step stay the law's
 (the ceiling ``check`` reports too). A model's forecast change from the current level is
-shrunk by its signal-to-noise factor (:func:`entropy_law.forecasting.level.shrink_shift`).
+shrunk by its signal-to-noise factor (:func:`entropy_law.forecasting.level.shrink_shift`),
+unless the law beat the current level in the in-run backtest from the middle of the slice
+and the change exceeds the level's noise (:mod:`entropy_law.forecasting.inrun`), which
+also adds its in-run error to the predictive spread.
 
 Reported quantities (each an :class:`~entropy_law.fitting.results.Estimate` at ``level``):
 
@@ -51,7 +54,8 @@ Reported quantities (each an :class:`~entropy_law.fitting.results.Estimate` at `
 ``at_horizon``       the performance at the horizon step (default ``2 x upto_step``).
                      Its interval is *predictive*: it adds the noise of the mean of the
                      last 10% of evaluations and of the current level (residual spread
-                     inflated for lag-1 autocorrelation) to the bootstrap spread;
+                     inflated for lag-1 autocorrelation) and the in-run error
+                     (:mod:`.inrun`) to the bootstrap spread;
 ``sigmoid``          the ScaleRL sigmoid fitted to performance against step, its
                      asymptote ``A`` and its own saturation step: a second opinion.
 
@@ -62,7 +66,8 @@ Statuses
                        metric's range (bounded) or of the observed spread, or the forecast
                        rests on fewer than ``MIN_LAW_ONLY_POINTS`` (6) aligned points: the
                        law's values are reported but should not be acted on, and the value
-                       at the horizon is the current level (:mod:`.level`);
+                       at the horizon is the fallback's (the current level, with a gated
+                       sigmoid: :mod:`.fallback`);
 ``law_not_holding``    ``a <= 0`` or the law fit failed;
 ``entropy_controlled`` the entropy is held flat, rises or rebounds (an entropy bonus,
                        clip-higher, an adaptive controller): the law is not claimed;

@@ -2,8 +2,8 @@ r"""The fallback forecast: the current level with a predictive interval calibrat
 
 When the entropy law is not claimed (too few points, entropy held up, law not holding,
 interval too wide) the forecast at the horizon is the **current level**
-:math:`L_{now}`, the mean of the slice's last 10% (the "last value" baseline, so a
-fallback is never worse than it). Its predictive interval is
+:math:`L_{now}`, the mean of the last 10% of the span of the slice's evaluations (the
+"last value" baseline's window, so a fallback ties it exactly). Its predictive interval is
 
 .. math::
 
@@ -120,7 +120,9 @@ class LevelForecast:
 def level_forecast(p_step, p_val, first: float, upto: float, horizon: float, *, bounds=None) -> LevelForecast:
     """Fallback forecast of the metric at *horizon* from the slice (module docstring)."""
     p_step, p_val = np.asarray(p_step, float), np.asarray(p_val, float)
-    L, n_tail = _tail_mean(p_step, p_val, first, upto)
+    # the current level: the last 10% of the performance points' own span (the "last
+    # value" baseline's window); the origins below use the slice's steps
+    L, n_tail = _tail_mean(p_step, p_val, p_step[0], p_step[-1]) if len(p_step) else (math.nan, 0)
     rmse, phi = residual_noise(p_val)
     every = float(np.median(np.diff(p_step))) if len(p_step) > 1 else 1.0
     n_final = max(1, int(round(TAIL * (horizon - first) / max(every, 1e-12))))
