@@ -14,3 +14,42 @@ def test_infinite_interval_end_reads_unbounded():
     # A saturation step beyond the search grid printed '280 [220, inf]'.
     assert str(Estimate(280.0, (220.0, math.inf), 0.9)) == "280 [220, unbounded]"
     assert "nan" not in str(Estimate(1.0, (math.nan, 2.0), 0.9))
+
+
+def _sample_forecast():
+    from conftest import REPO
+
+    import entropy_law as el
+
+    table = el.load(REPO / "sample_runs" / "csv" / "grpo-baseline.csv")
+    return el.forecast(table, n_boot=40, seed=0)
+
+
+def test_summary_table_left_aligns_run_names_and_verdicts():
+    # Long run names were right-aligned by DataFrame.to_string, pushing every row ~100
+    # columns to the right (seen on ../shared/corpus with 100-character run names).
+    import dataclasses
+
+    from entropy_law.forecasting.headline import summary_table
+
+    res = _sample_forecast()
+    long = dataclasses.replace(res, run="a-much-longer-run-name/with/folders/in/it")
+    lines = summary_table([res, long]).splitlines()
+    assert lines[0].startswith("run ")
+    assert lines[1].startswith(res.run + " ")  # the short name starts at column 0
+    assert lines[2].startswith(long.run + " ")
+    assert all(not ln.endswith(" ") for ln in lines)
+
+
+def test_gain_uses_the_levels_precision_not_scientific_notation():
+    # A TRL console reward of 2.2 printed a gain of '+1.255e-09'; a -0.63 level '+0.0001511'.
+    import dataclasses
+
+    from entropy_law.forecasting.headline import _fmt_gain
+
+    res = dataclasses.replace(_sample_forecast(), bounds=None, last_value=2.2)
+    assert _fmt_gain(res, 1.255e-09) == "+0.000"
+    assert _fmt_gain(res, -1e-9) == "+0.000"  # no '-0.000', which reads as a drop
+    assert _fmt_gain(dataclasses.replace(res, last_value=-0.6349), 1.511e-4) == "+0.0002"
+    assert _fmt_gain(dataclasses.replace(res, last_value=33.0), 0.0) == "+0.00"
+    assert _fmt_gain(dataclasses.replace(res, bounds=(0.0, 1.0)), 0.0374) == "+0.037"
