@@ -141,6 +141,9 @@ def register(app: typer.Typer) -> None:
                 for name, fc in new.items():
                     if plain:
                         out = {"run": name, **fc.summary.to_dict(), "stop_reason": fc.stop_reason}
+                        if ref is not None:  # which references informed it, and how much
+                            r_ = fc.result.reference
+                            out["reference"] = None if r_ is None else r_.to_dict()
                         print(json.dumps(jsonable(out)) if json_lines else _line(name, fc), flush=True)
                     r = fires(fc, exit_on)
                     if r is not None and not code:
