@@ -289,3 +289,15 @@ def test_forest_and_grid_of_twelve_real_runs_stay_readable(real_runs_dir):
     fig = el.compare(fcs).plot()  # more than four runs: a panel each
     assert len(fig.axes) == 12
     _no_overlap(fig, [a.title for a in fig.axes])
+
+
+def test_too_early_marker_sits_on_a_current_level_line():
+    # At 25% of a sample run (too_early) the headline's value at the horizon is the current
+    # level; the plot drew that marker in full colour off the greyed law path, with nothing
+    # leading to it, so it read as a second, contradicting forecast.
+    fc = el.forecast(el.load("sample_runs/csv/grpo-baseline.csv"), upto_fraction=0.25, n_boot=N_BOOT)
+    assert fc.status == "too_early" and fc.path is not None  # the case under test
+    assert fc.at_horizon.value == pytest.approx(fc.last_value)
+    ax_r = fc.plot().axes[0]
+    assert any("the current level" in t for t in _legend(ax_r)), _legend(ax_r)
+    assert any("law path (not claimed)" in t for t in _legend(ax_r))
