@@ -53,3 +53,19 @@ def test_gain_uses_the_levels_precision_not_scientific_notation():
     assert _fmt_gain(dataclasses.replace(res, last_value=-0.6349), 1.511e-4) == "+0.0002"
     assert _fmt_gain(dataclasses.replace(res, last_value=33.0), 0.0) == "+0.00"
     assert _fmt_gain(dataclasses.replace(res, bounds=(0.0, 1.0)), 0.0374) == "+0.037"
+
+
+def test_a_sigmoid_only_plateau_says_whose_it_is():
+    # ../shared/corpus/raw/bihan_qwen2.5-7b_gsm8k_ppo_resumed (entropy_controlled, method
+    # sigmoid) printed 'unforecastable: entropy held up ..., so no ceiling is implied; ...;
+    # plateau 0.878 [0.873, 0.880]': a ceiling right after saying there is none.
+    import dataclasses
+
+    from entropy_law.forecasting.headline import headline, summary_row
+
+    res = _sample_forecast()
+    assert res.method != "sigmoid" and "sigmoid" not in headline(res)
+    sig = dataclasses.replace(res, method="sigmoid")
+    assert "; sigmoid plateau " in headline(sig)
+    assert summary_row(sig)["plateau"].endswith(" (sigmoid)")
+    assert not summary_row(res)["plateau"].endswith(" (sigmoid)")

@@ -63,6 +63,16 @@ def _ceiling_claimed(res) -> bool:
     return claims(res).ceiling is None
 
 
+def _whose(res) -> str:
+    """`` (sigmoid)`` when the plateau is the ScaleRL sigmoid's alone, not the law's.
+
+    A run whose entropy is held up (or where the law does not hold) can still get the
+    sigmoid's asymptote; its verdict then says the law implies no ceiling, so the plateau
+    beside it must say whose it is.
+    """
+    return " (sigmoid)" if res.method == "sigmoid" else ""
+
+
 def summary_row(res) -> dict[str, Any]:
     """Summary columns of one forecast: run, step, now, plateau [lo, hi], gain, 95% step, verdict.
 
@@ -81,7 +91,7 @@ def summary_row(res) -> dict[str, Any]:
         "run": res.run,
         "step": int(upto),
         "now": _fmt(res, res.last_value),
-        "plateau": f"{_fmt(res, res.ceiling.value)} {_interval(res, *res.ceiling.ci)}".strip()
+        "plateau": (f"{_fmt(res, res.ceiling.value)} {_interval(res, *res.ceiling.ci)}".strip() + _whose(res))
         if claimed
         else "not claimed",
         "gain": gain,
@@ -103,7 +113,8 @@ def headline(res) -> str:
     parts = [f"{res.run}: {_verdict(res)}", f"now {_fmt(res, res.last_value)} at step {int(st.upto_step)}"]
     claimed = _ceiling_claimed(res)
     if claimed and math.isfinite(c.value):
-        parts.append(f"plateau {_fmt(res, c.value)} {_interval(res, *c.ci)}".strip())
+        what = "sigmoid plateau" if res.method == "sigmoid" else "plateau"
+        parts.append(f"{what} {_fmt(res, c.value)} {_interval(res, *c.ci)}".strip())
     elif not claimed:
         parts.append("no plateau claimed")
     if math.isfinite(g.value):
