@@ -1,4 +1,5 @@
-"""``inspect`` lists the entropy groups of a log that splits entropy (issue 15 item 4)."""
+"""``inspect`` lists the entropy groups of a log that splits entropy, and ``check`` notes a
+run whose global entropy collapses while a group still explores (issue 15 item 4)."""
 
 import json
 
@@ -31,3 +32,16 @@ def test_inspect_without_groups_lists_none(tmp_path):
     res = CliRunner().invoke(app, ["inspect", str(path), "--json"])
     assert json.loads(res.stdout)["runs"][0]["entropy_groups"] == []
     assert "entropy by group" not in CliRunner().invoke(app, ["inspect", str(path)]).stdout
+
+
+def test_check_notes_hidden_exploration(tmp_path):
+    # check computed entropy_groups in its JSON but its text table said nothing about them
+    path = tmp_path / "planted.csv"
+    simulate(seed=0, **PLANTED).to_csv(path, index=False)
+    args = ["check", str(path), "--min-ceiling", "0.3", "--no-progress", "--n-boot", "60", "--jobs", "1"]
+    out = CliRunner().invoke(app, args).stdout
+    assert "sim: entropy collapsing overall but still exploring in planning" in out, out
+    plain = tmp_path / "plain.csv"
+    simulate(seed=0).to_csv(plain, index=False)
+    out = CliRunner().invoke(app, [*args[:1], str(plain), *args[2:]]).stdout
+    assert "still exploring" not in out, out
