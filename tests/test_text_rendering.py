@@ -2,6 +2,9 @@
 
 import math
 
+from typer.testing import CliRunner
+
+from entropy_law.cli import app
 from entropy_law.fitting.results import Estimate
 
 
@@ -69,3 +72,11 @@ def test_a_sigmoid_only_plateau_says_whose_it_is():
     assert "; sigmoid plateau " in headline(sig)
     assert summary_row(sig)["plateau"].endswith(" (sigmoid)")
     assert not summary_row(res)["plateau"].endswith(" (sigmoid)")
+
+
+def test_watch_names_the_unfollowable_path_plainly(tmp_path):
+    # it printed "no followable log under [PosixPath('/.../exp1a__rho0.10_seed42.log')]"
+    log = tmp_path / "notes.txt"
+    log.write_text("nothing to follow here\n")
+    res = CliRunner().invoke(app, ["watch", str(log), "--once"])
+    assert "PosixPath" not in res.output and f"no followable log under {log}" in res.output, res.output

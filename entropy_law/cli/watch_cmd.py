@@ -163,7 +163,11 @@ def register(app: typer.Typer) -> None:
             waiting = w.waiting()
             echo_err(
                 "no forecast yet: "
-                + (f"metrics not recognised in {waiting}" if waiting else f"no followable log under {paths}")
+                + (
+                    f"metrics not recognised in {waiting}"
+                    if waiting
+                    else f"no followable log under {', '.join(map(str, paths))}"
+                )
             )
         if code:
             echo_err(f"exit-on {exit_on}: {why}")
