@@ -239,7 +239,7 @@ class ForecastResult:
             f"intervals {lv}; metrics {st.entropy} / {st.reward}",
             f"  ceiling          {self.ceiling}",
             f"  law ceiling      {self.law_ceiling}   (-a exp(H_inf) + b')",
-            f"  hard ceiling     {self.hard_ceiling}   (b - a, entropy fully collapsed)",
+            f"  hard ceiling     {self.hard_ceiling}   (b' - a, entropy fully collapsed)",
             f"  saturation step  {self.saturation_step}   "
             f"({st.saturation_fraction:.0%} of the way to the ceiling)",
             f"  at step {st.horizon:<8} {self.at_horizon}",
