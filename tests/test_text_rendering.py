@@ -80,3 +80,20 @@ def test_watch_names_the_unfollowable_path_plainly(tmp_path):
     log.write_text("nothing to follow here\n")
     res = CliRunner().invoke(app, ["watch", str(log), "--once"])
     assert "PosixPath" not in res.output and f"no followable log under {log}" in res.output, res.output
+
+
+def test_a_floor_at_its_lower_bound_reads_zero():
+    # verdicts printed 'entropy has covered 74% of the way to its floor 1e-09' and the detail
+    # 'entropy floor 1e-09 [0, 0.0662]' (the trajectory fit's lower bound, i.e. no floor)
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from entropy_law.forecasting.result import _floor_text
+    from entropy_law.forecasting.verdict import _entropy_spent
+
+    traj = SimpleNamespace(regime="decaying", floor=Estimate(1e-9, (0.0, 0.0662), 0.9))
+    _, why = _entropy_spent(np.linspace(1.0, 0.2, 40), traj)
+    assert why.endswith("of the way to its floor ~0") and "e-0" not in why, why
+    assert _floor_text(traj.floor) == "~0 [0, 0.0662]"
+    assert _floor_text(Estimate(0.0379, (0.0198, 0.0432), 0.9)) == "0.0379 [0.0198, 0.0432]"
