@@ -97,3 +97,20 @@ def test_a_floor_at_its_lower_bound_reads_zero():
     assert why.endswith("of the way to its floor ~0") and "e-0" not in why, why
     assert _floor_text(traj.floor) == "~0 [0, 0.0662]"
     assert _floor_text(Estimate(0.0379, (0.0198, 0.0432), 0.9)) == "0.0379 [0.0198, 0.0432]"
+
+
+def test_backtest_text_says_na_not_nan():
+    # 'backtest' printed 'sigmoid_error NaN' per cut and 'sigmoid NaN' in the aggregate for
+    # cuts too early to fit a sigmoid (q3b_fsdp_base at 10%)
+    import pandas as pd
+
+    from entropy_law.cli.backtest_cmd import _backtest_text
+
+    df = pd.DataFrame(
+        {"run": ["r"], "fraction": [0.1], "upto_step": [10], "status": ["insufficient_data"],
+         "realised": [0.87], "forecast": [0.86], "covered": [True], "error": [-0.018],
+         "last_value_error": [-0.018], "sigmoid_error": [math.nan]}
+    )  # fmt: skip
+    agg = pd.DataFrame({"fraction": ["all"], "median_abs_error_sigmoid": [math.nan]})
+    text = _backtest_text(df, agg)
+    assert "NaN" not in text and "nan" not in text and "n/a" in text, text
