@@ -301,3 +301,17 @@ def test_too_early_marker_sits_on_a_current_level_line():
     ax_r = fc.plot().axes[0]
     assert any("the current level" in t for t in _legend(ax_r)), _legend(ax_r)
     assert any("law path (not claimed)" in t for t in _legend(ax_r))
+
+
+def test_no_inf_in_the_legend(sample_forecasts):
+    # ../shared/corpus/raw/bihan_qwen2.5-7b_gsm8k_ppo_resumed: the legend read
+    # '95% of the plateau already reached at about step 280 [220, inf]'
+    import dataclasses
+
+    from entropy_law.fitting.results import Estimate
+
+    fc = next(iter(sample_forecasts.values()))
+    s = Estimate(float(fc.settings.upto_step) - 20, (float(fc.settings.upto_step) - 60, np.inf), 0.9)
+    labels = _legend(dataclasses.replace(fc, saturation_step=s).plot().axes[0])
+    (sat,) = [t for t in labels if "of the plateau already reached" in t]
+    assert "inf" not in sat and sat.endswith(", unbounded]"), sat

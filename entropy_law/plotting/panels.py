@@ -19,7 +19,7 @@ __all__ = ["draw_performance", "draw_entropy", "x_end", "title_of", "clip_early"
 
 
 def _f(v: float) -> str:
-    return f"{v:.3g}" if math.isfinite(v) else ("inf" if v > 0 else "n/a")
+    return f"{v:.3g}" if math.isfinite(v) else ("unbounded" if math.isinf(v) else "n/a")
 
 
 def x_end(result, held) -> float:
