@@ -73,6 +73,14 @@ def _summary_line(res: CheckResult) -> str:
     )
 
 
+def _outcome(rc, r) -> str:
+    """A rule's outcome as the table shows it: on an inconclusive run the rule is not acted
+    on, so 'flag' next to STATUS 'inconclusive' reads 'would flag' (the run is not flagged)."""
+    if rc.status == "inconclusive" and r.outcome in ("pass", "flag"):
+        return f"would {r.outcome}"
+    return r.outcome
+
+
 def _hidden_exploration(rc) -> str:
     """The entropy-by-group note of one run ('' unless a group still explores while the
     global entropy collapses: the ceiling the rule checked may then be read too early)."""
@@ -98,7 +106,7 @@ def render_text(res: CheckResult) -> str:
                     r.rule,
                     _observed(r),
                     _bar(r),
-                    r.outcome,
+                    _outcome(rc, r),
                 )
             )
         if rc.status in ("error", "inconclusive") and rc.message:
