@@ -87,6 +87,8 @@ def summary_row(res) -> dict[str, Any]:
         sat_txt = f"reached ~{int(round(sat))}"
     g = res.expected_gain
     gain = _fmt_gain(res, g.value)
+    if not claimed and res.verdict == "unforecastable":
+        gain = "n/a"  # the level carried forward: '+0.000' alone would read 'no gain expected'
     return {
         "run": res.run,
         "step": int(upto),
