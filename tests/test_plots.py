@@ -315,3 +315,13 @@ def test_no_inf_in_the_legend(sample_forecasts):
     labels = _legend(dataclasses.replace(fc, saturation_step=s).plot().axes[0])
     (sat,) = [t for t in labels if "of the plateau already reached" in t]
     assert "inf" not in sat and sat.endswith(", unbounded]"), sat
+
+
+def test_forest_labels_have_no_scientific_notation_or_inf():
+    # compare ../shared/corpus/raw/sun_trl_grpo_rho_sweep_gsm8k --forest labelled a collapsed
+    # run '2.922e-05 [0, 0.4217]'
+    from entropy_law.fitting.results import Estimate
+    from entropy_law.plotting.forest import _value_text
+
+    assert _value_text(Estimate(2.922e-05, (0.0, 0.4217), 0.9)) == "~0 [0, 0.4217]"
+    assert _value_text(Estimate(280.0, (220.0, np.inf), 0.9)) == "280 [220, unbounded]"
