@@ -114,3 +114,21 @@ def test_backtest_text_says_na_not_nan():
     agg = pd.DataFrame({"fraction": ["all"], "median_abs_error_sigmoid": [math.nan]})
     text = _backtest_text(df, agg)
     assert "NaN" not in text and "nan" not in text and "n/a" in text, text
+
+
+def test_a_last_value_forecast_states_no_gain():
+    # exp1a__rho5.00_seed43 (sun TRL rho sweep; entropy_controlled, method last_value: 'the
+    # forecast is the current level') printed 'no plateau claimed; gain to step 400 +0.075'
+    import dataclasses
+
+    from entropy_law.fitting.results import Estimate
+    from entropy_law.forecasting.headline import headline, summary_row
+
+    res = _sample_forecast()
+    lv = dataclasses.replace(
+        res, status="entropy_controlled", method="last_value", verdict="degrading",
+        expected_gain=Estimate(0.075, (-0.478, 0.075), 0.9),
+    )  # fmt: skip
+    assert "gain to step" not in headline(lv) and "no plateau claimed" in headline(lv)
+    assert summary_row(lv)["gain"] == "n/a"
+    assert "gain to step" in headline(res)  # a claimed forecast keeps its gain

@@ -87,7 +87,7 @@ def summary_row(res) -> dict[str, Any]:
         sat_txt = f"reached ~{int(round(sat))}"
     g = res.expected_gain
     gain = _fmt_gain(res, g.value)
-    if not claimed and res.verdict == "unforecastable":
+    if not claimed and (res.verdict == "unforecastable" or res.method == "last_value"):
         gain = "n/a"  # the level carried forward: '+0.000' alone would read 'no gain expected'
     return {
         "run": res.run,
@@ -119,7 +119,7 @@ def headline(res) -> str:
         parts.append(f"{what} {_fmt(res, c.value)} {_interval(res, *c.ci)}".strip())
     elif not claimed:
         parts.append("no plateau claimed")
-    if math.isfinite(g.value):
+    if math.isfinite(g.value) and res.method != "last_value":  # the level carried forward: no gain
         gain = f"gain to step {int(st.horizon)} {_fmt_gain(res, g.value)} {_interval(res, *g.ci)}"
         parts.append(gain.strip())
     if not claimed:
