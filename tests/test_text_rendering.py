@@ -132,3 +132,18 @@ def test_a_last_value_forecast_states_no_gain():
     assert "gain to step" not in headline(lv) and "no plateau claimed" in headline(lv)
     assert summary_row(lv)["gain"] == "n/a"
     assert "gain to step" in headline(res)  # a claimed forecast keeps its gain
+
+
+def test_budget_phrase_has_no_scientific_notation():
+    # the HTML report of the sun TRL rho sweep read '+3.02e-17 [-0.00132, 5.34e-05] left in the law'
+    from entropy_law.forecasting.budget import EntropyBudget
+
+    b = EntropyBudget(
+        H0=0.8, H_now=0.1, H_inf=Estimate(0.1, (0.05, 0.12), 0.9), fraction_spent=1.0,
+        upside=Estimate(3.02e-17, (-0.00132, 5.34e-05), 0.9), step_95=4240.0,
+    )  # fmt: skip
+    assert (
+        b.phrase() == "entropy 100% spent; +0.0000 [-0.0013, 0.0001] left in the law; 95% spent by step 4240"
+    )
+    big = EntropyBudget(0.8, 0.3, b.H_inf, 0.7, Estimate(1.8, (0.9, 2.5), 0.9), 900.0)
+    assert "+1.8 [0.9, 2.5] left in the law" in big.phrase()
