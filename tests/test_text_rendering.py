@@ -147,3 +147,12 @@ def test_budget_phrase_has_no_scientific_notation():
     )
     big = EntropyBudget(0.8, 0.3, b.H_inf, 0.7, Estimate(1.8, (0.9, 2.5), 0.9), 900.0)
     assert "+1.8 [0.9, 2.5] left in the law" in big.phrase()
+
+
+def test_watch_gain_has_no_scientific_notation():
+    # watch --once on the verl 0.5B log printed 'gain +4.71e-11' for a plateaued run
+    from entropy_law.cli.watch_cmd import _f, _gain
+
+    assert _gain(4.71e-11) == "+0.0000" and _gain(-1e-9) == "+0.0000"
+    assert _gain(0.0123) == "+0.0123" and _gain(-2.5) == "-2.5"
+    assert _f(math.inf, ".0f") == "unbounded"

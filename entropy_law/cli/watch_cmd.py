@@ -27,14 +27,22 @@ from .common import KindOpt, ReferenceOpt, echo_err, fail, warn
 
 
 def _f(x: float, fmt: str = ".4g") -> str:
-    return format(x, fmt) if math.isfinite(x) else ("inf" if x == math.inf else "-")
+    return format(x, fmt) if math.isfinite(x) else ("unbounded" if x == math.inf else "-")
+
+
+def _gain(x: float) -> str:
+    """A gain at 4 decimals below 1 (a plateaued run printed 'gain +4.71e-11')."""
+    if not math.isfinite(x):
+        return _f(x)
+    out = f"{x:+.4f}" if abs(x) < 1 else f"{x:+.4g}"
+    return "+0.0000" if float(out) == 0 else out
 
 
 def _line(name: str, fc: LiveForecast) -> str:
     s = fc.summary
     return (
         f"{name}  step {s.step}  {s.verdict}  plateau {_f(s.plateau)} [{_f(s.plateau_low)}, "
-        f"{_f(s.plateau_high)}]  gain {_f(s.expected_gain, '+.3g')}  saturation step "
+        f"{_f(s.plateau_high)}]  gain {_gain(s.expected_gain)}  saturation step "
         f"{_f(s.saturation_step, '.0f')}  entropy spent {_f(s.entropy_spent, '.0%')}  "
         f"(last {_f(s.last_value)}, {s.status}/{s.method})"
     )
@@ -54,7 +62,7 @@ def _table(latest: dict[str, LiveForecast], note: str):
             s.verdict,
             _f(s.plateau),
             f"[{_f(s.plateau_low)}, {_f(s.plateau_high)}]",
-            _f(s.expected_gain, "+.3g"),
+            _gain(s.expected_gain),
             _f(s.saturation_step, ".0f"),
             _f(s.entropy_spent, ".0%"),
             _f(s.last_value),
