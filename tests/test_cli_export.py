@@ -60,6 +60,8 @@ def test_forecast_exports_numbers_not_text(tmp_path: Path) -> None:
         assert row["plateau"] == pytest.approx(rec["ceiling"]["value"], rel=1e-12)
         assert [row["plateau_low"], row["plateau_high"]] == pytest.approx(rec["ceiling"]["ci"], rel=1e-12)
         assert row["gain"] == pytest.approx(rec["expected_gain"]["value"], rel=1e-12)
+        # the text's 'not claimed' is a column, so a CSV reader does not take the level for a plateau
+        assert bool(row["plateau_claimed"]) == ("no plateau claimed" not in rec["headline"])
 
 
 def test_forecast_export_keeps_failed_runs(tmp_path: Path) -> None:
@@ -181,3 +183,16 @@ def test_backtest_given_entropy_aggregate() -> None:
     rmse = sorted(r["rmse"] for r in doc["rows"])
     assert total["median_rmse"] == pytest.approx(sum(rmse) / 2)  # median of two
     assert "aggregate (median RMSE" in _run(args)[1]
+
+
+def test_forecast_export_marks_an_unclaimed_plateau(tmp_path: Path) -> None:
+    # at 25% the sample runs are too early: the text said 'not claimed' while the CSV's
+    # plateau column held the current level with nothing to tell them apart
+    csv = tmp_path / "t.csv"
+    res, out, err = _run(
+        ["forecast", str(SAMPLES), "--upto-fraction", "0.25", "--n-boot", "50", "--csv", str(csv)]
+    )
+    assert res.exit_code == 0, err
+    rows = pd.read_csv(csv)
+    assert not rows["plateau_claimed"].any()
+    assert out.count("not claimed") == len(rows)

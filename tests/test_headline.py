@@ -75,6 +75,9 @@ def test_unclaimed_ceiling_is_not_stated_as_a_plateau() -> None:
     assert "left in the law" not in line and "of the plateau" not in line
     row = res.to_frame().iloc[0]
     assert row["plateau"] == "not claimed" and row["95% step"] == "n/a"
+    # the current level carried forward is no gain: '+0.000' read as 'no gain expected'
+    # (every run of the corpus's short_40step sweep at 25%)
+    assert row["gain"] == "n/a"
     # a forecast the law stands behind still states its plateau
     full = el.forecast(table, n_boot=50, seed=0)
     assert full.verdict != "unforecastable" and "plateau " in full.headline()

@@ -289,3 +289,39 @@ def test_forest_and_grid_of_twelve_real_runs_stay_readable(real_runs_dir):
     fig = el.compare(fcs).plot()  # more than four runs: a panel each
     assert len(fig.axes) == 12
     _no_overlap(fig, [a.title for a in fig.axes])
+
+
+def test_too_early_marker_sits_on_a_current_level_line():
+    # At 25% of a sample run (too_early) the headline's value at the horizon is the current
+    # level; the plot drew that marker in full colour off the greyed law path, with nothing
+    # leading to it, so it read as a second, contradicting forecast.
+    fc = el.forecast(el.load("sample_runs/csv/grpo-baseline.csv"), upto_fraction=0.25, n_boot=N_BOOT)
+    assert fc.status == "too_early" and fc.path is not None  # the case under test
+    assert fc.at_horizon.value == pytest.approx(fc.last_value)
+    ax_r = fc.plot().axes[0]
+    assert any("the current level" in t for t in _legend(ax_r)), _legend(ax_r)
+    assert any("law path (not claimed)" in t for t in _legend(ax_r))
+
+
+def test_no_inf_in_the_legend(sample_forecasts):
+    # ../shared/corpus/raw/bihan_qwen2.5-7b_gsm8k_ppo_resumed: the legend read
+    # '95% of the plateau already reached at about step 280 [220, inf]'
+    import dataclasses
+
+    from entropy_law.fitting.results import Estimate
+
+    fc = next(iter(sample_forecasts.values()))
+    s = Estimate(float(fc.settings.upto_step) - 20, (float(fc.settings.upto_step) - 60, np.inf), 0.9)
+    labels = _legend(dataclasses.replace(fc, saturation_step=s).plot().axes[0])
+    (sat,) = [t for t in labels if "of the plateau already reached" in t]
+    assert "inf" not in sat and sat.endswith(", unbounded]"), sat
+
+
+def test_forest_labels_have_no_scientific_notation_or_inf():
+    # compare ../shared/corpus/raw/sun_trl_grpo_rho_sweep_gsm8k --forest labelled a collapsed
+    # run '2.922e-05 [0, 0.4217]'
+    from entropy_law.fitting.results import Estimate
+    from entropy_law.plotting.forest import _value_text
+
+    assert _value_text(Estimate(2.922e-05, (0.0, 0.4217), 0.9)) == "~0 [0, 0.4217]"
+    assert _value_text(Estimate(280.0, (220.0, np.inf), 0.9)) == "280 [220, unbounded]"

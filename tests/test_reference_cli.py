@@ -67,3 +67,6 @@ def test_watch_once_uses_the_references(real_runs_dir, tmp_path) -> None:
     assert res.exit_code == 0, out
     rec = json.loads(res.stdout.strip().splitlines()[-1])
     assert rec["method"] == "reference", rec
+    # the record carries the reference details, as forecast --json does (issue 15)
+    # all 5 runs of the folder: the live log is named metrics.jsonl, so none of them is itself
+    assert rec["reference"]["used"] is True and rec["reference"]["n_references"] == 5, rec

@@ -98,3 +98,15 @@ def test_report_renders_in_chromium(tmp_path):
     )
     assert shot.stat().st_size > 10_000
     print(f"screenshot artefact: {shot}")
+
+
+def test_settings_are_a_table_and_the_two_ceilings_are_told_apart(tmp_path):
+    # The page ended with a Python repr 'ForecastSettings(upto_step=120, ...)', and showed the
+    # fit's 'ceiling b - a 0.6296' next to the forecast's 'hard ceiling 0.645 (b - a, ...)':
+    # the forecast's is b' - a (the anchored intercept), which the page did not say.
+    res = el.forecast(el.load(SAMPLES / "csv" / "grpo-baseline.csv"), n_boot=40)
+    text = report(res, tmp_path / "r.html").read_text()
+    assert "ForecastSettings(" not in text
+    assert '<table class="settings">' in text and "<th>upto_step</th><td>120</td>" in text
+    assert "(b&#x27; - a, entropy fully collapsed)" in text
+    assert "not anchored to the current level" in text

@@ -73,6 +73,24 @@ def _summary_line(res: CheckResult) -> str:
     )
 
 
+def _outcome(rc, r) -> str:
+    """A rule's outcome as the table shows it: on an inconclusive run the rule is not acted
+    on, so 'flag' next to STATUS 'inconclusive' reads 'would flag' (the run is not flagged)."""
+    if rc.status == "inconclusive" and r.outcome in ("pass", "flag"):
+        return f"would {r.outcome}"
+    return r.outcome
+
+
+def _hidden_exploration(rc) -> str:
+    """The entropy-by-group note of one run ('' unless a group still explores while the
+    global entropy collapses: the ceiling the rule checked may then be read too early)."""
+    eg = (rc.forecast or {}).get("entropy_groups") or {}
+    if not eg.get("hidden_exploration"):
+        return ""
+    names = ", ".join(eg.get("exploring") or []) or "a group"
+    return f"entropy collapsing overall but still exploring in {names} (see --format json: entropy_groups)"
+
+
 def render_text(res: CheckResult) -> str:
     """A readable table: observed vs threshold per reason."""
     rows = [("RUN", "STATUS", "RULE", f"OBSERVED [{res.settings.level:.0%} CI]", "BAR", "OUTCOME")]
@@ -88,11 +106,14 @@ def render_text(res: CheckResult) -> str:
                     r.rule,
                     _observed(r),
                     _bar(r),
-                    r.outcome,
+                    _outcome(rc, r),
                 )
             )
         if rc.status in ("error", "inconclusive") and rc.message:
             notes.append(f"  {rc.run}: {rc.message}")
+        hidden = _hidden_exploration(rc)
+        if hidden:
+            notes.append(f"  {rc.run}: {hidden}")
     widths = [max(len(str(row[j])) for row in rows) for j in range(len(rows[0]))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     if notes:

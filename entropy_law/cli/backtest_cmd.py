@@ -165,7 +165,7 @@ def _backtest_text(df, agg) -> str:
     ]
     fmt = lambda v: f"{v:.4g}"  # noqa: E731
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        text = df[cols].to_string(index=False, float_format=fmt)
+        text = df[cols].to_string(index=False, float_format=fmt, na_rep="n/a")
         if agg.empty:
             return text
         shown = agg.copy()
@@ -188,7 +188,7 @@ def _backtest_text(df, agg) -> str:
                     "median_abs_saturation_error": "median |sat. step error|",
                 }
             )
-        body = shown.to_string(index=False, float_format=fmt)
+        body = shown.to_string(index=False, float_format=fmt, na_rep="n/a")
     title = (
         "aggregate (median |error| of the forecast and of each baseline; wins = cuts where "
         "the forecast's error is smaller; coverage = cuts whose interval held the realised value)"

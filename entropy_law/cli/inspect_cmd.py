@@ -10,10 +10,32 @@ import typer
 from ..errors import EntropyLawError, MetricError
 from ..loaders import formats, scan
 from ..table.compute_keys import compute_keys
+from ..table.entropy_groups import group_keys
 from ..table.metrics import candidates, choose
 from ..table.tidy import metric_summary
 from .common import AggregateOpt, LoggingStepsOpt, StepOpt, captured_warnings, dump_json, guard, warn_skipped
 from .output import level
+
+
+def _groups(table, run: str, names: list[str], entropy: str) -> list[dict[str, Any]]:
+    """The entropy groups of one run with their start and current level (no fit: cheap).
+
+    Start and now are the means of the first and last ``k = min(5, n // 4)`` points, as in
+    :mod:`entropy_law.forecasting.groups`.
+    """
+    out: list[dict[str, Any]] = []
+    keys = group_keys(names, entropy)
+    if not keys:
+        return out
+    sub = table[table["run"].astype(str) == run]
+    for name, key in keys.items():
+        v = sub.loc[sub["metric"] == key].sort_values("step")["value"].to_numpy(float)
+        k = max(1, min(5, len(v) // 4))
+        start = float(v[:k].mean()) if len(v) else None
+        now = float(v[-k:].mean()) if len(v) else None
+        out.append({"name": name, "key": key, "n": int(len(v)), "start": start, "now": now})
+    return out
+
 
 _ATTR_SHOWN = ("format", "step_rule", "step_key", "note", "best_metric", "max_steps", "logging_steps")
 
@@ -45,6 +67,7 @@ def inspect_data(
         names = sub["metric"].tolist()
         entry: dict[str, Any] = {
             "run": str(run),
+            "entropy_groups": [],
             "metrics": [
                 {"metric": m, "n": int(n), "first_step": int(a), "last_step": int(b)}
                 for m, n, a, b in sub[["metric", "n", "first_step", "last_step"]].itertuples(index=False)
@@ -63,6 +86,7 @@ def inspect_data(
             entry.update(
                 {"entropy": d.entropy, "reward": d.reward, "detection": d.reason, "detection_error": None}
             )
+            entry["entropy_groups"] = _groups(report.table, str(run), names, d.entropy)
         except MetricError as exc:
             entry.update({"entropy": None, "reward": None, "detection": None, "detection_error": str(exc)})
         except EntropyLawError as exc:  # e.g. a metric key of the wrong type: that run only
@@ -121,6 +145,12 @@ def register(app: typer.Typer) -> None:
             else:
                 typer.echo(f"  entropy: {run['entropy']}   performance: {run['reward']}")
                 typer.echo(f"  why: {run['detection']}")
+            eg = run.get("entropy_groups") or []
+            if eg:
+                typer.echo("  entropy by group (start -> now; `forecast` says which still explore):")
+            for g in eg:
+                line = f"    {g['name']}: {g['key']}  {g['start']:.3g} -> {g['now']:.3g} nats"
+                typer.echo(f"{line}  n={g['n']}")
             for k, v in run["attributes"].items():
                 typer.echo(f"  {k}: {v}")
             if run["compute_keys"]:

@@ -27,14 +27,22 @@ from .common import KindOpt, ReferenceOpt, echo_err, fail, warn
 
 
 def _f(x: float, fmt: str = ".4g") -> str:
-    return format(x, fmt) if math.isfinite(x) else ("inf" if x == math.inf else "-")
+    return format(x, fmt) if math.isfinite(x) else ("unbounded" if x == math.inf else "-")
+
+
+def _gain(x: float) -> str:
+    """A gain at 4 decimals below 1 (a plateaued run printed 'gain +4.71e-11')."""
+    if not math.isfinite(x):
+        return _f(x)
+    out = f"{x:+.4f}" if abs(x) < 1 else f"{x:+.4g}"
+    return "+0.0000" if float(out) == 0 else out
 
 
 def _line(name: str, fc: LiveForecast) -> str:
     s = fc.summary
     return (
         f"{name}  step {s.step}  {s.verdict}  plateau {_f(s.plateau)} [{_f(s.plateau_low)}, "
-        f"{_f(s.plateau_high)}]  gain {_f(s.expected_gain, '+.3g')}  saturation step "
+        f"{_f(s.plateau_high)}]  gain {_gain(s.expected_gain)}  saturation step "
         f"{_f(s.saturation_step, '.0f')}  entropy spent {_f(s.entropy_spent, '.0%')}  "
         f"(last {_f(s.last_value)}, {s.status}/{s.method})"
     )
@@ -54,7 +62,7 @@ def _table(latest: dict[str, LiveForecast], note: str):
             s.verdict,
             _f(s.plateau),
             f"[{_f(s.plateau_low)}, {_f(s.plateau_high)}]",
-            _f(s.expected_gain, "+.3g"),
+            _gain(s.expected_gain),
             _f(s.saturation_step, ".0f"),
             _f(s.entropy_spent, ".0%"),
             _f(s.last_value),
@@ -141,6 +149,9 @@ def register(app: typer.Typer) -> None:
                 for name, fc in new.items():
                     if plain:
                         out = {"run": name, **fc.summary.to_dict(), "stop_reason": fc.stop_reason}
+                        if ref is not None:  # which references informed it, and how much
+                            r_ = fc.result.reference
+                            out["reference"] = None if r_ is None else r_.to_dict()
                         print(json.dumps(jsonable(out)) if json_lines else _line(name, fc), flush=True)
                     r = fires(fc, exit_on)
                     if r is not None and not code:
@@ -160,7 +171,11 @@ def register(app: typer.Typer) -> None:
             waiting = w.waiting()
             echo_err(
                 "no forecast yet: "
-                + (f"metrics not recognised in {waiting}" if waiting else f"no followable log under {paths}")
+                + (
+                    f"metrics not recognised in {waiting}"
+                    if waiting
+                    else f"no followable log under {', '.join(map(str, paths))}"
+                )
             )
         if code:
             echo_err(f"exit-on {exit_on}: {why}")

@@ -56,6 +56,8 @@ class Estimate:
         return {"value": _num(self.value), "ci": [_num(self.ci[0]), _num(self.ci[1])]}
 
     def __str__(self) -> str:
+        if all(v is None or np.isnan(v) for v in (self.value, *self.ci)):
+            return "n/a"
         return f"{_fmt(self.value)} [{_fmt(self.ci[0])}, {_fmt(self.ci[1])}]"
 
 
@@ -302,8 +304,9 @@ def _num(v) -> float | None:
 
 
 def _fmt(v) -> str:
+    """A number as users read it: ``n/a`` for a missing value, ``unbounded`` for an infinite end."""
     if v is None or np.isnan(v):
-        return "nan"
+        return "n/a"
     if np.isinf(v):
-        return "inf" if v > 0 else "-inf"
+        return "unbounded" if v > 0 else "-unbounded"
     return f"{v:.4g}"

@@ -69,10 +69,24 @@ class EntropyBudget:
         out = f"entropy {self.fraction_spent:.0%} spent"
         u = self.upside
         if math.isfinite(u.value):
-            out += f"; {u.value:+.3g} [{u.ci[0]:.3g}, {u.ci[1]:.3g}] left in the law"
+            small = all(abs(v) < 1 for v in (u.value, *u.ci) if math.isfinite(v))
+            lo, hi = (_amount(v, small) for v in u.ci)
+            out += f"; {_amount(u.value, small, sign=True)} [{lo}, {hi}] left in the law"
         if math.isfinite(self.step_95):
             out += f"; 95% spent by step {self.step_95:.0f}"
         return out
+
+
+def _amount(v: float, small: bool, sign: bool = False) -> str:
+    """A performance amount for the phrase: 4 decimals when the amounts are all below 1
+    (*small*; never '+3.02e-17' or '5.34e-05'), else 4 significant digits; ``unbounded`` /
+    ``n/a`` when not finite."""
+    if not math.isfinite(v):
+        return "unbounded" if math.isinf(v) else "n/a"
+    out = f"{v:+.4f}" if small else f"{v:+.4g}"
+    if float(out) == 0:
+        out = "+0.0000"  # not '-0.0000', which reads as a loss
+    return out if sign else out.lstrip("+")
 
 
 def entropy_budget(e_step, e_val, trajectory, a_draws=None, a_hat=math.nan, level=0.9) -> EntropyBudget:

@@ -21,6 +21,25 @@ def _fmt(res, v: float) -> str:
     return f"{v:.4g}"
 
 
+def _fmt_gain(res, v: float) -> str:
+    """A signed change at the precision of the level it changes (never ``+1.255e-09``).
+
+    On a metric in [0, 1] this is 3 decimals; otherwise as many decimals as the current
+    level shows at 4 significant digits, so a gain too small to change the level reads
+    ``+0.000`` like the level it is added to.
+    """
+    if not math.isfinite(v):
+        return "unbounded" if math.isinf(v) else "n/a"
+    b = res.bounds
+    if b is not None and b[1] - b[0] <= 1.0:
+        digits = 3
+    else:
+        ref = abs(float(res.last_value)) if math.isfinite(res.last_value) else abs(v)
+        digits = max(0, 3 - math.floor(math.log10(ref))) if ref > 0 else 3
+    out = f"{v:+.{digits}f}"
+    return out.replace("-", "+", 1) if float(out) == 0 else out  # '-0.000' reads as a drop
+
+
 def _interval(res, lo: float, hi: float) -> str:
     if math.isnan(lo) and math.isnan(hi):
         return ""
@@ -44,6 +63,16 @@ def _ceiling_claimed(res) -> bool:
     return claims(res).ceiling is None
 
 
+def _whose(res) -> str:
+    """`` (sigmoid)`` when the plateau is the ScaleRL sigmoid's alone, not the law's.
+
+    A run whose entropy is held up (or where the law does not hold) can still get the
+    sigmoid's asymptote; its verdict then says the law implies no ceiling, so the plateau
+    beside it must say whose it is.
+    """
+    return " (sigmoid)" if res.method == "sigmoid" else ""
+
+
 def summary_row(res) -> dict[str, Any]:
     """Summary columns of one forecast: run, step, now, plateau [lo, hi], gain, 95% step, verdict.
 
@@ -57,12 +86,14 @@ def summary_row(res) -> dict[str, Any]:
     if claimed and math.isfinite(sat) and sat <= upto:
         sat_txt = f"reached ~{int(round(sat))}"
     g = res.expected_gain
-    gain = f"{'+' if g.value >= 0 else ''}{_fmt(res, g.value)}" if math.isfinite(g.value) else "n/a"
+    gain = _fmt_gain(res, g.value)
+    if not claimed and (res.verdict == "unforecastable" or res.method == "last_value"):
+        gain = "n/a"  # the level carried forward: '+0.000' alone would read 'no gain expected'
     return {
         "run": res.run,
         "step": int(upto),
         "now": _fmt(res, res.last_value),
-        "plateau": f"{_fmt(res, res.ceiling.value)} {_interval(res, *res.ceiling.ci)}".strip()
+        "plateau": (f"{_fmt(res, res.ceiling.value)} {_interval(res, *res.ceiling.ci)}".strip() + _whose(res))
         if claimed
         else "not claimed",
         "gain": gain,
@@ -84,14 +115,13 @@ def headline(res) -> str:
     parts = [f"{res.run}: {_verdict(res)}", f"now {_fmt(res, res.last_value)} at step {int(st.upto_step)}"]
     claimed = _ceiling_claimed(res)
     if claimed and math.isfinite(c.value):
-        parts.append(f"plateau {_fmt(res, c.value)} {_interval(res, *c.ci)}".strip())
+        what = "sigmoid plateau" if res.method == "sigmoid" else "plateau"
+        parts.append(f"{what} {_fmt(res, c.value)} {_interval(res, *c.ci)}".strip())
     elif not claimed:
         parts.append("no plateau claimed")
-    if math.isfinite(g.value):
-        parts.append(
-            f"gain to step {int(st.horizon)} {'+' if g.value >= 0 else ''}{_fmt(res, g.value)} "
-            f"{_interval(res, *g.ci)}".strip()
-        )
+    if math.isfinite(g.value) and res.method != "last_value":  # the level carried forward: no gain
+        gain = f"gain to step {int(st.horizon)} {_fmt_gain(res, g.value)} {_interval(res, *g.ci)}"
+        parts.append(gain.strip())
     if not claimed:
         pass  # no plateau, so no step at which 95% of it is reached
     elif math.isfinite(s.value) and s.value <= st.upto_step:
@@ -118,8 +148,19 @@ def summary_frame(results: Iterable) -> pd.DataFrame:
 
 
 def summary_table(results: Iterable) -> str:
-    """The summary as aligned plain text (what ``entropy-law forecast`` prints first)."""
+    """The summary as aligned plain text (what ``entropy-law forecast`` prints first).
+
+    Text columns (run, verdict) are left-aligned and numbers right-aligned, so long run
+    names do not push the table to the right of the screen.
+    """
     df = summary_frame(results)
     if df.empty:
         return ""
-    return df.to_string(index=False)
+    left = {"run", "verdict"}
+    cells = {c: [str(c), *(str(v) for v in df[c])] for c in df.columns}
+    width = {c: max(len(v) for v in col) for c, col in cells.items()}
+    lines = []
+    for i in range(len(df) + 1):
+        row = [cells[c][i].ljust(width[c]) if c in left else cells[c][i].rjust(width[c]) for c in df.columns]
+        lines.append("  ".join(row).rstrip())
+    return "\n".join(lines)

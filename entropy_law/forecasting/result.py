@@ -35,6 +35,13 @@ def _est_dict(e: Estimate | None) -> dict:
     return out
 
 
+def _floor_text(e: Estimate) -> str:
+    """An entropy floor as read: ``~0`` for a fit at its lower bound (1e-09), not ``1e-09``."""
+    if math.isfinite(e.value) and 0 <= e.value < 1e-6:
+        return f"~0 [0, {e.ci[1]:.4g}]" if math.isfinite(e.ci[1]) else "~0"
+    return str(e)
+
+
 def contain(point, lo, hi, level, bounds=None) -> Estimate:
     """An estimate whose point lies inside its interval: the point is clipped to the
     metric's range like its draws, and an interval that misses its own point (a
@@ -239,12 +246,12 @@ class ForecastResult:
             f"intervals {lv}; metrics {st.entropy} / {st.reward}",
             f"  ceiling          {self.ceiling}",
             f"  law ceiling      {self.law_ceiling}   (-a exp(H_inf) + b')",
-            f"  hard ceiling     {self.hard_ceiling}   (b - a, entropy fully collapsed)",
+            f"  hard ceiling     {self.hard_ceiling}   (b' - a, entropy fully collapsed)",
             f"  saturation step  {self.saturation_step}   "
             f"({st.saturation_fraction:.0%} of the way to the ceiling)",
             f"  at step {st.horizon:<8} {self.at_horizon}",
             f"  expected gain    {self.expected_gain}   (at the horizon minus the current level)",
-            f"  entropy floor    {self.entropy_floor}",
+            f"  entropy floor    {_floor_text(self.entropy_floor)}",
             f"  last value       {self.last_value:.4g}",
         ]
         if self.compute is not None:

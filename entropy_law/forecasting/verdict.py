@@ -154,7 +154,8 @@ def _entropy_spent(e_val: np.ndarray, trajectory) -> tuple[bool, str]:
             frac = (h0 - h1) / (h0 - floor)
             return (
                 frac >= SPENT_FRACTION,
-                f"entropy has covered {frac:.0%} of the way to its floor {floor:.3g}",
+                f"entropy has covered {frac:.0%} of the way to its floor "
+                + ("~0" if floor < 1e-6 else f"{floor:.3g}"),  # a fit at its lower bound, not '1e-09'
             )
     if h0 > 0:
         return h1 < 0.5 * h0, f"entropy {h0:.3g} -> {h1:.3g} ({h1 / h0:.0%} of its start)"

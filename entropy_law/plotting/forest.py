@@ -137,7 +137,13 @@ def _verdict(results, name: str, quantity: str) -> str | None:
 
 
 def _fmt(v: float) -> str:
-    return "n/a" if math.isnan(v) else ("inf" if math.isinf(v) else f"{v:.4g}")
+    """A forest label number: ``~0`` below 1e-4 (a collapsed ceiling printed '2.922e-05'),
+    ``unbounded`` for an infinite end."""
+    if math.isnan(v):
+        return "n/a"
+    if math.isinf(v):
+        return "unbounded"
+    return "~0" if 0 < abs(v) < 1e-4 else f"{v:.4g}"
 
 
 def _row(ax, yi, e, color, claimed: bool, lo_ax: float, hi_ax: float, label, name: str) -> None:

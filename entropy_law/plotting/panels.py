@@ -19,7 +19,7 @@ __all__ = ["draw_performance", "draw_entropy", "x_end", "title_of", "clip_early"
 
 
 def _f(v: float) -> str:
-    return f"{v:.3g}" if math.isfinite(v) else ("inf" if v > 0 else "n/a")
+    return f"{v:.3g}" if math.isfinite(v) else ("unbounded" if math.isinf(v) else "n/a")
 
 
 def x_end(result, held) -> float:
@@ -130,7 +130,10 @@ def _draw_path(ax, result, cl, end, level, compact) -> None:
         yerr = None
         if finite(lo, hi):
             yerr = np.array([[max(h.value - lo, 0.0)], [max(hi - h.value, 0.0)]])
-        if cl.path is not None and result.path is None:  # the level fallback: a flat band
+        # the level fallback (no model, or a greyed law path next to a too-early forecast that
+        # is the current level): the flat line that leads to the horizon marker
+        flat = result.path is None or math.isclose(h.value, result.last_value, rel_tol=1e-9, abs_tol=1e-12)
+        if cl.path is not None and flat:
             ax.hlines(h.value, st.upto_step, st.horizon, color=COLORS["forecast"], lw=1.2, ls="-.",
                       label="forecast" if compact else "forecast: the current level (no model)")  # fmt: skip
         ax.errorbar(

@@ -26,6 +26,15 @@ _CSS = (
 BUDGET_COLUMN = "entropy budget"
 
 
+def _settings_html(settings) -> str:
+    """The forecast settings as a two-column table (not a dataclass repr)."""
+    from dataclasses import asdict
+
+    e = html.escape
+    rows = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in asdict(settings).items())
+    return f'<table class="settings">{rows}</table>'
+
+
 def budget_cell(r) -> str:
     """The summary table's budget cell: the budget phrase, or why there is none."""
     b = getattr(r, "budget", None)
@@ -112,7 +121,11 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
             fig = f'<p class="error">Plot failed: {e(str(exc))}</p>'
         diag = ""
         if r.law_fit is not None:
-            diag = f"<h3>Fit diagnostics</h3><pre>{e(r.law_fit.report())}</pre>"
+            diag = (
+                "<h3>Fit diagnostics</h3><p>The entropy law fitted alone: its intercept b is not "
+                "anchored to the current level, so its b - a can differ from the forecast's hard "
+                f"ceiling b' - a above.</p><pre>{e(r.law_fit.report())}</pre>"
+            )
         head_line = f'<p class="headline">{e(r.headline())}</p>'
         head_line += f'<p class="budget">Entropy budget: {e(budget_cell(r))}</p>{_groups_html(r)}'
         body = f"<pre>{e(str(r))}</pre>{fig}{diag}"
@@ -128,13 +141,13 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
             comp = "<h2>Comparison</h2>" + _png(plot_comparison(cmp)) + _png(plot_forest(cmp))
         except Exception as exc:
             comp = f'<p class="error">Comparison failed: {e(str(exc))}</p>'
-    settings = e(repr(ok[0].settings)) if ok else "none"
+    settings = _settings_html(ok[0].settings) if ok else "<p>none</p>"
     head = "".join(f"<th>{e(c)}</th>" for c in names)
     page = (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>entropy-law report</title>"
         f"<style>{_CSS}</style></head><body><h1>entropy-law report</h1><table><tr>{head}</tr>"
         f"{''.join(rows)}</table>{comp}{''.join(sections)}"
-        f"<h2>Settings</h2><pre>{settings}</pre></body></html>"
+        f"<h2>Settings</h2>{settings}</body></html>"
     )
     out = Path(path)
     out.write_text(page, encoding="utf-8")
