@@ -172,3 +172,20 @@ def test_informed_forecast_from_few_points_gets_a_verdict(sim_group) -> None:
     assert fc.verdict == "improving", fc.verdict_reason
     assert "fleet-informed gain" in fc.verdict_reason
     assert fc.expected_gain.ci[0] > 0
+
+
+def test_a_run_named_by_its_file_is_still_not_its_own_reference(sim_group) -> None:
+    """``watch`` names a run by its file ("x.log") where the loaders use the stem ("x"): the
+    run must still be left out of its own references (it was given weight 1.0)."""
+    import copy
+
+    from entropy_law.forecasting.reference import same_run
+
+    series, refs = sim_group
+    s = copy.copy(series[0])
+    s.run = series[0].run + ".log"
+    fc = forecast(s, upto_fraction=0.25, n_boot=40, reference=refs)
+    assert series[0].run not in fc.reference.weights
+    assert len(fc.reference.weights) == len(series) - 1
+    assert same_run("exp1a__rho0.10_seed42.log", "exp1a__rho0.10_seed42")
+    assert not same_run("exp1a__rho0.10_seed42", "exp1a__rho0.50_seed42")

@@ -156,3 +156,27 @@ def test_watch_gain_has_no_scientific_notation():
     assert _gain(4.71e-11) == "+0.0000" and _gain(-1e-9) == "+0.0000"
     assert _gain(0.0123) == "+0.0123" and _gain(-2.5) == "-2.5"
     assert _f(math.inf, ".0f") == "unbounded"
+
+
+def test_rebounding_entropy_run_claims_no_floor_and_names_its_trend(corpus_dir):
+    """A TRL run whose entropy falls then rises (0.14 -> 0.07 -> 0.33) while its reward keeps
+    climbing: the fallback's detail printed 'entropy floor 152.5' (a floor fitted to a
+    trajectory that does not decay) and 'ceiling 1', and called a trend-extrapolated value
+    'the current level'."""
+    import warnings
+
+    import entropy_law as el
+
+    log = corpus_dir / "raw" / "sun_trl_grpo_rho_sweep_gsm8k" / "exp1a__rho5.00_seed43.log"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = el.forecast(el.load(log), n_boot=60, seed=0)
+    assert res.status == "entropy_controlled" and res.method == "last_value"
+    assert res.trajectory.regime != "decaying"
+    assert math.isnan(res.entropy_floor.value)
+    text = res.report()
+    assert "entropy floor    n/a" in text
+    assert "ceiling          n/a" in text
+    lvl_moved = not math.isclose(res.at_horizon.value, res.last_value)
+    # the words follow what was done: a value moved by the damped trend says so
+    assert ("with its recent trend, damped" in res.message) == lvl_moved

@@ -90,6 +90,14 @@ def est(draws, level, point=None, bounds=None) -> Estimate:
     return contain(point, lo, hi, level, bounds)
 
 
+def _level_words(lvl, sig_ok: bool) -> str:
+    """What a fallback's value at the horizon is, in words (the trend only when it is used)."""
+    out = "the current level"
+    if lvl is not None and lvl.trend:
+        out += " with its recent trend, damped"
+    return out + (" combined with the sigmoid's" if sig_ok else "")
+
+
 def _grid(upto: int, horizon: int) -> np.ndarray:
     """Future steps: dense to the horizon, geometric beyond it (bounded size)."""
     end = max(horizon, int(GRID_MULTIPLE * max(upto, 1)))
@@ -166,7 +174,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
             status="entropy_controlled",
             message=f"entropy is not collapsing ({tr.regime_reason}); the entropy law is "
             "claimed only for runs without entropy intervention, so the forecast "
-            "is the current level" + (" combined with the sigmoid's" if sig_ok else "") + ".",
+            f"is {_level_words(lvl, sig_ok)}.",
             **fb,
         )
     a_hat = lf.params["a"].value if "a" in lf.params else np.nan
@@ -174,7 +182,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         return fallback_result(
             status="law_not_holding",
             message=f"the entropy law does not hold on this slice ({lf.message or lf.verdict})"
-            "; the forecast is the current level" + (" combined with the sigmoid's" if sig_ok else "") + ".",
+            f"; the forecast is {_level_words(lvl, sig_ok)}.",
             **fb,
         )
 
@@ -240,10 +248,10 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         # with the sigmoid when it passes its gates, as in every fallback (forecasting.fallback)
         if sig_ok and sig is not None:
             at_horizon = level_with_sigmoid(lvl, sig, level, bounds, len(p_val))
-            message += " The value at the horizon is the current level combined with the sigmoid's."
+            message += f" The value at the horizon is {_level_words(lvl, True)}."
         else:
             at_horizon = level_estimate(lvl, level, bounds, len(p_val))
-            message += " The value at the horizon is the current level."
+            message += f" The value at the horizon is {_level_words(lvl, False)}."
     band = np.column_stack([np.r_[R_pt], *percentile_interval(R, level)])
     res = ForecastResult(
         status=status,

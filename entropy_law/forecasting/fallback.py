@@ -71,9 +71,13 @@ def fallback_result(
     """A result whose numbers come from the current level (and a gated sigmoid)."""
     sig, tr = common.get("sigmoid"), common.get("trajectory")
     level, bounds = common["settings"].level, common.get("bounds")
+    # a floor only for a decaying trajectory: a flat, rising or rebounding one has none (its
+    # fitted "floor" can sit far above the data, e.g. 152 on a run whose entropy is 0.07-0.33)
     floor = (
         Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level)
-        if tr is not None and tr.status != "insufficient_data"
+        if tr is not None
+        and tr.status != "insufficient_data"
+        and getattr(tr, "regime", "decaying") == "decaying"
         else _NAN
     )
     n = len(series.p_val)

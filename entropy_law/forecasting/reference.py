@@ -80,6 +80,24 @@ DEFAULT_SD = 0.5
 TAIL = 0.10
 
 
+#: suffixes of log files that name a run in one place (``watch``: the file name) and not in
+#: another (the loaders: the stem); ``same_run`` ignores them
+_LOG_SUFFIXES = (".log", ".txt", ".md", ".csv", ".tsv", ".jsonl", ".json", ".parquet", ".out")
+
+
+def _bare(name: str) -> str:
+    name = str(name)
+    for suf in _LOG_SUFFIXES:
+        if name.lower().endswith(suf):
+            return name[: -len(suf)]
+    return name
+
+
+def same_run(a: str, b: str) -> bool:
+    """Whether two run names denote the same run (equal, or equal but for a log suffix)."""
+    return a == b or _bare(a) == _bare(b)
+
+
 @dataclass(frozen=True)
 class ReferenceRun:
     """One finished run fitted alone: ``params[name] = (value, standard error)``."""
@@ -102,7 +120,7 @@ class ReferenceSet:
 
     def without(self, run: str) -> ReferenceSet:
         """The set without *run* (a run is never its own reference)."""
-        return ReferenceSet(tuple(r for r in self.runs if r.run != run), self.notes)
+        return ReferenceSet(tuple(r for r in self.runs if not same_run(r.run, run)), self.notes)
 
     def __len__(self) -> int:
         return len(self.runs)

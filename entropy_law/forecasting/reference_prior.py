@@ -28,6 +28,7 @@ from .reference import (
     ReferencePrior,
     ReferenceRun,
     ReferenceSet,
+    same_run,
 )
 
 __all__ = ["build_prior", "prior_means"]
@@ -142,7 +143,7 @@ def _pool(vals, ses, w, name):
 
 def prior_means(refs, weights, skip: str | None = None) -> dict[str, float]:
     """Pooled means of each parameter (optionally leaving one reference out)."""
-    rs = [r for r in refs if r.run != skip]
+    rs = [r for r in refs if skip is None or not same_run(r.run, skip)]
     w = np.array([weights[r.run] for r in rs], float)
     return {
         p: _pool(
@@ -156,7 +157,7 @@ def build_prior(
     refs: ReferenceSet, run_slice, upto: int, horizon: int, *, noise: float, span: float, bounds=None
 ) -> ReferencePrior:
     """The empirical-Bayes prior for *run_slice* cut at *upto* (module docstring)."""
-    rs = [r for r in refs.runs if r.run != run_slice.run]
+    rs = [r for r in refs.runs if not same_run(r.run, run_slice.run)]
     if not rs:
         empty: dict[str, float] = {p: math.nan for p in PARAMS}
         return ReferencePrior(empty, empty, empty, {}, {}, math.nan, math.nan, 0, False, "no reference runs")

@@ -244,7 +244,9 @@ class ForecastResult:
             f"  verdict: {self.verdict.upper()} ({self.verdict_reason})",
             f"  data up to step {st.upto_step}; horizon step {st.horizon}; "
             f"intervals {lv}; metrics {st.entropy} / {st.reward}",
-            f"  ceiling          {self.ceiling}",
+            f"  ceiling          {self.ceiling}"
+            if self.method != "last_value"
+            else "  ceiling          n/a   (none claimed: the forecast carries the current level forward)",
             f"  law ceiling      {self.law_ceiling}   (-a exp(H_inf) + b')",
             f"  hard ceiling     {self.hard_ceiling}   (b' - a, entropy fully collapsed)",
             f"  saturation step  {self.saturation_step}   "
