@@ -12,7 +12,7 @@ worker start-up, forecasting and the JSON report all count.
 It also times, on a sample of runs and in this process, where a check's time goes (the
 entropy law's alternative-law comparison, the entropy-trajectory fit, the rest), and the
 peer approach: one ``entropy-law forecast`` per run with that command's defaults
-(combined law + sigmoid, 400 resamples), extrapolated to the fleet.
+(combined law + sigmoid, the default resample count), extrapolated to the fleet.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def breakdown(folder: Path, sample: int) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for t in tables:
-            el.forecast(t, n_boot=400)
+            el.forecast(t)  # the defaults (entropy_law._defaults.N_BOOT resamples)
     full = (time.perf_counter() - t0) / len(tables)
     del diagnostics, trajectory
     return {
@@ -201,6 +201,8 @@ def main() -> None:
         return
     from _report import machine, write_section
 
+    from entropy_law._defaults import N_BOOT
+
     cmd = f"python benchmarks/bench_check.py --n {args.n} --steps {args.steps} --jobs {args.jobs} --write"
     body = f"""## `entropy-law check` over a fleet of runs
 
@@ -215,7 +217,7 @@ time). Median of {args.repeat} run(s); peak total RSS of the process tree {peak:
 | what | wall time |
 | --- | --- |
 | `entropy-law check` on {args.n} runs, {args.jobs} jobs | **{wall:.1f} s** ({wall / args.n * 1000:.0f} ms/run) |
-| peer: `forecast` defaults per run (combined, 400 resamples), extrapolated | {b["forecast_default"] * n_per_core:.0f} s ({b["forecast_default"]:.2f} s/run/core, {args.sample} runs) |
+| peer: `forecast` defaults per run (combined, {N_BOOT} resamples), extrapolated | {b["forecast_default"] * n_per_core:.0f} s ({b["forecast_default"]:.2f} s/run/core, {args.sample} runs) |
 
 Verdicts: {s["pass"]} pass, {s["flag"]} flag, {s["inconclusive"]} inconclusive,
 {s["error"]} error.

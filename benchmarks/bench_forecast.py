@@ -1,7 +1,7 @@
 """Benchmark: one default ``forecast`` per run, in-process, over the runs in ``sample_runs/``.
 
 Default forecast = ``el.forecast(table)``: the entropy law, the entropy trajectory and the
-ScaleRL sigmoid, combined, 300 joint resamples. Each run is forecast ``--repeat`` times
+ScaleRL sigmoid, combined, ``N_BOOT`` (1000) joint resamples. Each run is forecast ``--repeat`` times
 after a warm-up; the table gives the median per run and the median over the runs.
 ``--before SRC`` times the same in a subprocess importing the package from another source
 tree (e.g. the main checkout) in the same run, as the peer.
