@@ -240,3 +240,17 @@ def test_watch_usage_errors(tmp_path):
     assert res.exit_code == 2 and "missing.jsonl" in res.output
     res = runner.invoke(app, ["watch", str(f), "--once"])  # one point: nothing to forecast yet
     assert res.exit_code == 0
+
+
+def test_watch_says_not_claimed_where_the_forecast_claims_no_plateau(corpus_dir):
+    """A TRL run whose entropy rebounds (entropy held up): the forecast carries the current
+    level forward, so ``watch`` must not print it as a plateau with an interval (it did,
+    beside the verdict ``unforecastable``), in plain lines as in the headline."""
+    log = corpus_dir / "raw" / "sun_trl_grpo_rho_sweep_gsm8k" / "exp1a__rho0.10_seed42.log"
+    runner = CliRunner()
+    res = runner.invoke(app, ["watch", str(log), "--once", "--json-lines"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout.strip().splitlines()[-1])
+    assert doc["method"] == "last_value" and doc["plateau_claimed"] is False
+    plain = runner.invoke(app, ["watch", str(log), "--once"])
+    assert "plateau not claimed" in plain.stdout and "plateau 0." not in plain.stdout

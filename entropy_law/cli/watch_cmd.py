@@ -38,11 +38,28 @@ def _gain(x: float) -> str:
     return "+0.0000" if float(out) == 0 else out
 
 
+def _claimed(fc: LiveForecast) -> bool:
+    """Whether the forecast stands behind its plateau (the rule of the plot and the headline)."""
+    from ..plotting.claims import claims  # light: numpy and dataclasses only
+
+    return claims(fc.result).ceiling is None
+
+
+def _plateau(fc: LiveForecast) -> tuple[str, str]:
+    """``(plateau, interval)`` as printed: ``not claimed`` where the forecast does not claim one."""
+    s = fc.summary
+    if not _claimed(fc):
+        return "not claimed", "-"
+    return _f(s.plateau), f"[{_f(s.plateau_low)}, {_f(s.plateau_high)}]"
+
+
 def _line(name: str, fc: LiveForecast) -> str:
     s = fc.summary
+    plateau, interval = _plateau(fc)
+    plateau = f"{plateau} {interval}" if interval != "-" else plateau
     return (
-        f"{name}  step {s.step}  {s.verdict}  plateau {_f(s.plateau)} [{_f(s.plateau_low)}, "
-        f"{_f(s.plateau_high)}]  gain {_gain(s.expected_gain)}  saturation step "
+        f"{name}  step {s.step}  {s.verdict}  plateau {plateau}  gain {_gain(s.expected_gain)}  "
+        "saturation step "
         f"{_f(s.saturation_step, '.0f')}  entropy spent {_f(s.entropy_spent, '.0%')}  "
         f"(last {_f(s.last_value)}, {s.status}/{s.method})"
     )
@@ -60,8 +77,7 @@ def _table(latest: dict[str, LiveForecast], note: str):
             name,
             str(s.step),
             s.verdict,
-            _f(s.plateau),
-            f"[{_f(s.plateau_low)}, {_f(s.plateau_high)}]",
+            *_plateau(fc),
             _gain(s.expected_gain),
             _f(s.saturation_step, ".0f"),
             _f(s.entropy_spent, ".0%"),
@@ -149,6 +165,7 @@ def register(app: typer.Typer) -> None:
                 for name, fc in new.items():
                     if plain:
                         out = {"run": name, **fc.summary.to_dict(), "stop_reason": fc.stop_reason}
+                        out["plateau_claimed"] = _claimed(fc)
                         if ref is not None:  # which references informed it, and how much
                             r_ = fc.result.reference
                             out["reference"] = None if r_ is None else r_.to_dict()
