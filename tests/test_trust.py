@@ -5,6 +5,7 @@ import json
 import math
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +103,20 @@ def test_sigmoid_gates_name_the_failed_gate():
     assert not ok and "not finite" in why
     ok, why = sigmoid_gate(_sig(0.62, (0.58, 0.66), r2=0.1), (0, 1), y, lvl, 0.9)
     assert not ok and "R2" in why
+
+
+def test_sigmoid_gate_refuses_a_curve_that_is_not_where_the_run_is_now():
+    """Gate 5: a sigmoid standing at 0.40 just after the cut of a run at ~0.59 (a real TRL run
+    had "sigmoid plateau 0.405, already reached" while at 0.625) describes the past; one that
+    starts at the current level passes. Noise-free line: s_now is tiny, so the 1%-of-scale
+    floor (tolerance 0.03) decides."""
+    y = np.linspace(0.4, 0.6, 30)
+    lvl = level_forecast(np.arange(1.0, 31), y, 1, 30, 60, bounds=(0, 1))
+    here = replace(_sig(0.62, (0.58, 0.66)), curve_pt=np.full(30, lvl.level + 0.01))
+    assert sigmoid_gate(here, (0, 1), y, lvl, 0.9)[0]
+    past = replace(_sig(0.62, (0.58, 0.66)), curve_pt=np.full(30, 0.40))
+    ok, why = sigmoid_gate(past, (0, 1), y, lvl, 0.9)
+    assert not ok and "where the run is at" in why
 
 
 # -- D10, D11 (issue 9) -------------------------------------------------------------------

@@ -11,7 +11,11 @@ fallback) only when every gate passes:
    ``MAX_WIDTH`` (50%, the ``too_early`` width) of the metric's scale;
 3. **fit quality**: :math:`R^2 \ge` ``MIN_R2`` (0.5) on the slice;
 4. **agreement with the recent trend**: the change it forecasts to the horizon has the
-   sign of the recent slope, or lies inside the current level's own predictive interval.
+   sign of the recent slope, or lies inside the current level's own predictive interval;
+5. **where the run is now**: its value just after the cut lies within ``NOW_SIGMAS`` (3)
+   noise units of the current level (``s_now``, at least 1% of the scale). A sigmoid
+   that has "already reached" a plateau of 0.405 while the run stands at 0.625 describes
+   an earlier part of the run, not its present.
 
 :func:`sigmoid_gate` returns ``(passed, reason)``; the reason names the failed gate.
 """
@@ -24,6 +28,7 @@ import numpy as np
 
 MAX_WIDTH = 0.5
 MIN_R2 = 0.5
+NOW_SIGMAS = 3.0
 
 
 def sigmoid_gate(sig, bounds, p_val, lvl, level: float) -> tuple[bool, str]:
@@ -58,4 +63,13 @@ def sigmoid_gate(sig, bounds, p_val, lvl, level: float) -> tuple[bool, str]:
                 f"sigmoid forecasts a change of {change:+.3g}, against the recent trend "
                 f"(slope t = {lvl.slope_t:.1f}) and outside the level's interval (+-{half:.3g})"
             )
+        curve = getattr(sig, "curve_pt", None)
+        if curve is not None and len(curve) and math.isfinite(lvl.level):
+            v_now = float(np.asarray(curve, float)[0])
+            tol = NOW_SIGMAS * max(float(lvl.s_now), 0.01 * scale)
+            if math.isfinite(v_now) and abs(v_now - lvl.level) > tol:
+                return False, (
+                    f"sigmoid stands at {v_now:.4g} at the cut where the run is at {lvl.level:.4g} "
+                    f"(more than {NOW_SIGMAS:g} noise units, {tol:.3g})"
+                )
     return True, ""
