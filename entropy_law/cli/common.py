@@ -162,6 +162,22 @@ LoggingStepsOpt = Annotated[
         "do not give the steps.",
     ),
 ]
+# -- options of the commands that forecast (forecast, report) ------------------------------
+EntropyOpt = Annotated[
+    str | None, typer.Option("--entropy", help="Entropy metric key (detected when omitted).")
+]
+RewardOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reward",
+        help="Performance metric key "
+        "(detected when omitted; a single validation "
+        "metric wins over the training reward).",
+    ),
+]
+UptoStepOpt = Annotated[int | None, typer.Option(help="Use the steps up to this one.")]
+UptoFractionOpt = Annotated[float | None, typer.Option(help="Use this fraction of the logged steps (0-1].")]
+HorizonOpt = Annotated[int | None, typer.Option(help="Step to forecast at (default 2 x the last used step).")]
 ReferenceOpt = Annotated[
     Path | None,
     typer.Option(

@@ -16,10 +16,15 @@ from . import output
 from .common import (
     AggregateOpt,
     BoundsOpt,
+    EntropyOpt,
+    HorizonOpt,
     KindOpt,
     LoggingStepsOpt,
     ReferenceOpt,
+    RewardOpt,
     StepOpt,
+    UptoFractionOpt,
+    UptoStepOpt,
     captured_warnings,
     check_output,
     dump_json,
@@ -35,16 +40,8 @@ from .common import (
 from .export import CsvOpt, ParquetOpt, check_exports, forecast_frame, source_of, write_exports
 from .figures import check_figure_path, save_figure
 
-Entropy = Annotated[str | None, typer.Option("--entropy", help="Entropy metric key (detected when omitted).")]
-Reward = Annotated[
-    str | None,
-    typer.Option(
-        "--reward",
-        help="Performance metric key "
-        "(detected when omitted; a single validation "
-        "metric wins over the training reward).",
-    ),
-]
+Entropy = EntropyOpt  # the names backtest_cmd imports
+Reward = RewardOpt
 Kind = KindOpt
 Json = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document.")]
 
@@ -80,13 +77,9 @@ def register(app: typer.Typer) -> None:
                 "120 of 300 steps) instead of PATH.",
             ),
         ] = False,
-        upto_step: Annotated[int | None, typer.Option(help="Use the steps up to this one.")] = None,
-        upto_fraction: Annotated[
-            float | None, typer.Option(help="Use this fraction of the logged steps (0-1].")
-        ] = None,
-        horizon: Annotated[
-            int | None, typer.Option(help="Step to forecast at (default 2 x the last used step).")
-        ] = None,
+        upto_step: UptoStepOpt = None,
+        upto_fraction: UptoFractionOpt = None,
+        horizon: HorizonOpt = None,
         saturation_fraction: Annotated[
             float, typer.Option(help="Fraction of the way to the ceiling that counts as saturated.")
         ] = 0.95,

@@ -11,9 +11,14 @@ from .._defaults import N_BOOT, SEED
 from . import output
 from .common import (
     AggregateOpt,
+    EntropyOpt,
+    HorizonOpt,
     KindOpt,
     LoggingStepsOpt,
+    RewardOpt,
     StepOpt,
+    UptoFractionOpt,
+    UptoStepOpt,
     captured_warnings,
     check_inputs,
     check_output,
@@ -31,19 +36,11 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path(
             "report.html"
         ),
-        upto_step: Annotated[int | None, typer.Option(help="Use the steps up to this one.")] = None,
-        upto_fraction: Annotated[
-            float | None, typer.Option(help="Use this fraction of the logged steps (0-1].")
-        ] = None,
-        horizon: Annotated[
-            int | None, typer.Option(help="Step to forecast at (default 2 x the last used step).")
-        ] = None,
-        entropy: Annotated[
-            str | None, typer.Option("--entropy", help="Entropy metric key (detected when omitted).")
-        ] = None,
-        reward: Annotated[
-            str | None, typer.Option("--reward", help="Performance metric key (detected when omitted).")
-        ] = None,
+        upto_step: UptoStepOpt = None,
+        upto_fraction: UptoFractionOpt = None,
+        horizon: HorizonOpt = None,
+        entropy: EntropyOpt = None,
+        reward: RewardOpt = None,
         kind: KindOpt = "auto",
         n_boot: Annotated[int, typer.Option(help="Joint bootstrap resamples.")] = N_BOOT,
         seed: Annotated[int, typer.Option(help="Random seed.")] = SEED,
