@@ -126,12 +126,6 @@ def _est(row: dict[str, Any], name: str, est) -> None:
     row[name], (row[f"{name}_low"], row[f"{name}_high"]) = est.value, est.ci
 
 
-def _ceiling_claimed(r) -> bool:
-    from ..forecasting.headline import _ceiling_claimed as claimed
-
-    return bool(claimed(r))
-
-
 def forecast_frame(results, errors=()) -> Any:
     """``forecast``'s export: the summary table's columns as numbers, one row per run.
 
@@ -144,7 +138,7 @@ def forecast_frame(results, errors=()) -> Any:
         row: dict[str, Any] = {"run": r.run, "status": r.status, "verdict": r.verdict, "method": r.method}
         row.update(step=int(r.settings.upto_step), horizon=int(r.settings.horizon), now=r.last_value)
         _est(row, "plateau", r.ceiling)
-        row["plateau_claimed"] = _ceiling_claimed(r)  # False where the text says 'not claimed'
+        row["plateau_claimed"] = r.ceiling_claimed  # False where the text says 'not claimed'
         _est(row, "gain", r.expected_gain)
         _est(row, "at_horizon", r.at_horizon)
         _est(row, "saturation_step", r.saturation_step)

@@ -38,17 +38,10 @@ def _gain(x: float) -> str:
     return "+0.0000" if float(out) == 0 else out
 
 
-def _claimed(fc: LiveForecast) -> bool:
-    """Whether the forecast stands behind its plateau (the rule of the plot and the headline)."""
-    from ..plotting.claims import claims  # light: numpy and dataclasses only
-
-    return claims(fc.result).ceiling is None
-
-
 def _plateau(fc: LiveForecast) -> tuple[str, str]:
     """``(plateau, interval)`` as printed: ``not claimed`` where the forecast does not claim one."""
     s = fc.summary
-    if not _claimed(fc):
+    if not fc.result.ceiling_claimed:
         return "not claimed", "-"
     return _f(s.plateau), f"[{_f(s.plateau_low)}, {_f(s.plateau_high)}]"
 
@@ -165,7 +158,7 @@ def register(app: typer.Typer) -> None:
                 for name, fc in new.items():
                     if plain:
                         out = {"run": name, **fc.summary.to_dict(), "stop_reason": fc.stop_reason}
-                        out["plateau_claimed"] = _claimed(fc)
+                        out["plateau_claimed"] = fc.result.ceiling_claimed
                         if ref is not None:  # which references informed it, and how much
                             r_ = fc.result.reference
                             out["reference"] = None if r_ is None else r_.to_dict()

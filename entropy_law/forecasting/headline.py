@@ -56,13 +56,6 @@ def _verdict(res) -> str:
     return res.verdict
 
 
-def _ceiling_claimed(res) -> bool:
-    """Whether the forecast stands behind its ceiling (the same rule that greys it in the plot)."""
-    from entropy_law.plotting.claims import claims  # light: numpy and dataclasses only
-
-    return claims(res).ceiling is None
-
-
 def _whose(res) -> str:
     """`` (sigmoid)`` when the plateau is the ScaleRL sigmoid's alone, not the law's.
 
@@ -81,7 +74,7 @@ def summary_row(res) -> dict[str, Any]:
     """
     sat = res.saturation_step.value
     upto = res.settings.upto_step
-    claimed = _ceiling_claimed(res)
+    claimed = res.ceiling_claimed
     sat_txt = _step(sat) if claimed else "n/a"
     if claimed and math.isfinite(sat) and sat <= upto:
         sat_txt = f"reached ~{int(round(sat))}"
@@ -106,14 +99,14 @@ def headline(res) -> str:
     """One line answering first: level now, plateau, gain to the horizon, saturation step, verdict.
 
     Only what the forecast claims is stated: where its ceiling is not claimed (see
-    :func:`entropy_law.plotting.claims.claims`) the line says "no plateau claimed" and gives the
+    :func:`entropy_law.forecasting.claims.claims`) the line says "no plateau claimed" and gives the
     predicted level at the horizon (the gain) without a saturation step or the law's upside.
     """
     st = res.settings
     c, g, s = res.ceiling, res.expected_gain, res.saturation_step
     frac = f"{st.saturation_fraction:.0%}"
     parts = [f"{res.run}: {_verdict(res)}", f"now {_fmt(res, res.last_value)} at step {int(st.upto_step)}"]
-    claimed = _ceiling_claimed(res)
+    claimed = res.ceiling_claimed
     if claimed and math.isfinite(c.value):
         what = "sigmoid plateau" if res.method == "sigmoid" else "plateau"
         parts.append(f"{what} {_fmt(res, c.value)} {_interval(res, *c.ci)}".strip())

@@ -164,6 +164,15 @@ class ForecastResult:
         return self.status == "ok"
 
     @property
+    def ceiling_claimed(self) -> bool:
+        """Whether the forecast stands behind its ceiling (:func:`.claims.claims`): False when
+        too early, entropy held up, or the current level is carried forward; the plot greys
+        it then and the text says "not claimed"."""
+        from .claims import claims
+
+        return claims(self).ceiling is None
+
+    @property
     def ceilings_agree(self) -> bool | None:
         """Whether the law's ceiling and the sigmoid's asymptote intervals overlap."""
         if self.method not in ("law", "combined") or self.sigmoid is None or not self.sigmoid.ok:
