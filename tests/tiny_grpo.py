@@ -115,6 +115,7 @@ def trainer(
     num_generations: int = 8,
     console: bool = False,
     eval_prompts: int = 0,
+    hidden: int = 64,
     **config,
 ):
     """A ``GRPOTrainer`` on digit reversal, ready to ``.train()``.
@@ -122,14 +123,15 @@ def trainer(
     *console*: keep transformers' console output (the progress bar on stderr and each logged
     dict printed on stdout), as a job whose output is captured to a file shows it. *config*:
     more ``GRPOConfig`` settings (``save_steps=...``). *eval_prompts*: an evaluation set of
-    that many held-out prompts (use with ``eval_strategy="steps", eval_steps=N``)."""
+    that many held-out prompts (use with ``eval_strategy="steps", eval_steps=N``). *hidden*:
+    the Llama's width (128 is the ~0.33 M-parameter model of ``../shared/trl/NOTES.md``)."""
     import torch
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
     torch.set_num_threads(1)
     tok = tokenizer()
-    net = model(seed)
+    net = model(seed, hidden=hidden)
     sft(net, tok, steps=sft_steps, seed=seed)
     data = Dataset.from_dict({"prompt": prompts(512, seed + 2)})  # fixed size: see NOTES.md
     settings = dict(
