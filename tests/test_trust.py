@@ -189,6 +189,33 @@ def test_verdict_improving_on_a_rising_run():
     assert res.expected_gain.value > 0 and res.expected_gain.ci[0] <= res.expected_gain.value
 
 
+def test_a_significant_but_immaterial_slope_is_not_a_rise():
+    """A run on its plateau creeping up by 1e-5 a step under tiny noise: the recent slope is
+    significant (t ~ 6) but implies +0.001 over another half-slice, far below the
+    materiality threshold (2% of the scale / 2 = 0.01): the verdict is not `improving`
+    (a real verl run read "improving" beside "gain +0.000; 95% of the plateau already reached")."""
+    rng = np.random.default_rng(6)
+    n = 200
+    t = np.arange(1, n + 1)
+    R = 0.9 + 1e-5 * t + rng.normal(0, 0.0005, n)
+    res = _verdict(_run(t, _decay(n, tau=15) + rng.normal(0, 0.005, n), R))
+    lvl = level_forecast(t, R, 1, n, n)
+    assert lvl.slope_t > 3  # the old rule's "still rising beyond noise"
+    assert res.verdict == "plateaued", res.verdict_reason
+    assert "immaterial" in res.verdict_reason
+
+
+def test_a_material_slope_is_a_rise_whatever_the_status():
+    """Entropy held up (no law-based gain) but accuracy rising 0.002 a step: improving, by the
+    slope, with the change it implies over another half-slice in the reason."""
+    rng = np.random.default_rng(7)
+    n = 200
+    t = np.arange(1, n + 1)
+    res = _verdict(_run(t, 0.8 + rng.normal(0, 0.01, n), 0.3 + 0.002 * t + rng.normal(0, 0.01, n)))
+    assert res.status == "entropy_controlled"
+    assert res.verdict == "improving" and "over another half-slice" in res.verdict_reason
+
+
 def test_verdict_degrading_on_a_collapse_and_on_exploding_entropy():
     rng = np.random.default_rng(5)
     n = 120

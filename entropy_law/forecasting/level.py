@@ -106,6 +106,12 @@ class LevelForecast:
     trend: bool
     rmse: float
     phi: float
+    tau: float = math.nan  # the span the recent slope was measured on (half the slice)
+
+    @property
+    def trend_change(self) -> float:
+        """The change the recent slope implies over one more such span, slope x tau."""
+        return self.slope * self.tau if math.isfinite(self.tau) else math.nan
 
     def interval(self, level: float, bounds=None) -> tuple[float, float]:
         from scipy.stats import norm
@@ -143,13 +149,13 @@ def level_forecast(p_step, p_val, first: float, upto: float, horizon: float, *, 
     slope, t = recent_slope(p_step, p_val, first, upto, phi)
     point = L
     trend = bool(t > T_SIGNIFICANT and moves and np.mean(moves) > 0)
+    tau = 0.5 * (upto - first)
     if trend:
-        tau = 0.5 * (upto - first)
         point = L + slope * tau * (1 - math.exp(-gap / tau)) if tau > 0 else L
         if bounds is not None:
             point = float(np.clip(point, *bounds))
     sd = math.sqrt(s_now**2 + s_final**2 + q * gap + (point - L) ** 2 / 4)
-    return LevelForecast(L, float(point), sd, s_now, s_final, q, slope, t, trend, rmse, phi)
+    return LevelForecast(L, float(point), sd, s_now, s_final, q, slope, t, trend, rmse, phi, tau)
 
 
 def shrink_shift(delta: float, sd: float) -> float:

@@ -16,8 +16,14 @@ level from :func:`entropy_law.forecasting.level.level_forecast`):
 ``improving``      the expected gain to the horizon (forecast at the horizon minus the
                    current level, with its interval) is positive beyond the level's noise
                    for a law-based forecast (status ``ok``), or the recent slope is
-                   significant (``t > T_SIGNIFICANT``, 3) for any status;
-``plateaued``      the recent slope is indistinguishable from zero (``|t| <= 2``) and the
+                   significant (``t > T_SIGNIFICANT``, 3) *and material*: the change it
+                   implies over one more half-slice (slope x tau,
+                   :attr:`~entropy_law.forecasting.level.LevelForecast.trend_change`) is
+                   beyond the same threshold as the gain's, ``max(s_now, MIN_DROP / 2``
+                   of the scale); a slope that is significant only because the noise is
+                   tiny (+0.001 over another half-slice at accuracy 0.885) is not a rise;
+``plateaued``      the recent slope is flat: indistinguishable from zero (``|t| <= 2``)
+                   or immaterial (``|slope x tau|`` within that threshold), and the
                    entropy is spent: the current entropy has covered at least
                    ``SPENT_FRACTION`` (75%) of the way from its start to its fitted floor
                    (or, without a decaying trajectory, fallen below half its start);
@@ -97,21 +103,30 @@ def judge_run(
                 f"entropy exploding: {h0:.3g} -> {h1:.3g} (x{h1 / h0:.1f}), a sign of collapse or instability"
             )
     g_lo = gain.ci[0]
-    if status == "ok" and math.isfinite(gain.value) and gain.value > max(lvl.s_now, MIN_DROP * scale / 2):
+    material = max(lvl.s_now, MIN_DROP * scale / 2)
+    if status == "ok" and math.isfinite(gain.value) and gain.value > material:
         return "improving", (
             f"expected gain to the horizon {gain.value:+.3g} "
             f"[{gain.ci[0]:+.3g}, {gain.ci[1]:+.3g}] (law-based)"
         )
-    if lvl.slope_t > T_SIGNIFICANT:
+    rise = lvl.trend_change
+    immaterial = math.isfinite(rise) and abs(rise) <= material
+    if lvl.slope_t > T_SIGNIFICANT and not immaterial:
         return "improving", (
-            f"performance still rising beyond noise (recent slope t = {lvl.slope_t:.1f}); expected gain "
+            f"performance still rising beyond noise (recent slope t = {lvl.slope_t:.1f}, "
+            f"{rise:+.3g} over another half-slice); expected gain "
             f"{gain.value:+.3g} [{g_lo:+.3g}, {gain.ci[1]:+.3g}]"
         )
-    if abs(lvl.slope_t) <= T_FLAT:
+    if abs(lvl.slope_t) <= T_FLAT or immaterial:
         spent, why = _entropy_spent(e_val, trajectory)
+        slope_words = (
+            f"recent slope indistinguishable from zero (t = {lvl.slope_t:.1f})"
+            if abs(lvl.slope_t) <= T_FLAT
+            else f"recent slope immaterial ({rise:+.3g} over another half-slice, within {material:.3g})"
+        )
         if spent:
-            return "plateaued", f"recent slope indistinguishable from zero (t = {lvl.slope_t:.1f}) and {why}"
-        flat_why = f"recent slope flat (t = {lvl.slope_t:.1f}) but {why}"
+            return "plateaued", f"{slope_words} and {why}"
+        flat_why = f"{slope_words} but {why}"
     else:
         flat_why = f"recent slope t = {lvl.slope_t:.1f}: neither flat nor significant"
     reason = {
