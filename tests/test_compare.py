@@ -212,3 +212,32 @@ def test_cli_usage_errors_exit_2(app, tmp_path):
     assert res.exit_code == 2 and "at least 2 runs" in res.stderr
     res = runner.invoke(app, ["compare", str(tmp_path / "a.csv"), "--level", "1.5"])
     assert res.exit_code == 2 and "--level" in res.stderr
+
+
+def test_ranking_uses_claimed_ceilings_only(app, real_runs_dir):
+    """verl runs: DAPO on Qwen2-7B (PR 2676) holds its entropy up and the forecast carries
+    its level (~0.01) forward, claiming no plateau; two async-GRPO GSM8K runs claim ~0.87-0.90.
+    As the baseline, the unclaimed level must not make the others' ceilings 'lifted'."""
+    dapo = "verl-pr2676_qwen2-7b_dapo_math-dapo_short"
+    grpo = [
+        "verl-asyncreward_qwen2-7b-instruct_grpo_gsm8k_fsdp_base",
+        "verl-asyncreward_qwen2.5-3b-instruct_grpo_gsm8k_fsdp_base",
+    ]
+    paths = [str(real_runs_dir / f"{r}.csv") for r in (dapo, *grpo)]
+    args = ["compare", *paths, "--baseline", dapo, "--n-boot", "40"]
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["forecasts"][dapo]["method"] == "last_value"  # the premise: nothing claimed
+    ranked = [r["run"] for r in doc["ranking"]]
+    assert sorted(ranked) == sorted(grpo) and [r["rank"] for r in doc["ranking"]] == [1, 2]
+    values = [r["ceiling"]["value"] for r in doc["ranking"]]
+    assert values == sorted(values, reverse=True)
+    assert [r["run"] for r in doc["not_ranked"]] == [dapo]
+    assert "no ceiling" in doc["not_ranked"][0]["reason"]
+    for d in doc["differences"]:
+        if d["quantity"] in ("ceiling", "law_ceiling", "saturation_step"):
+            assert d["verdict"] == "undetermined" and "plateau is not claimed" in d["note"], d
+    text = CliRunner().invoke(app, args).output
+    assert "Not ranked (plateau not claimed):" in text and f"  {dapo}: no ceiling" in text
+    assert f"1. {ranked[0]}" in text and "  ceiling: undetermined (" in text

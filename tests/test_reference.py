@@ -18,6 +18,7 @@ import entropy_law as el
 from entropy_law.errors import EntropyLawError
 from entropy_law.forecasting.core import tail_mask
 from entropy_law.forecasting.forecaster import forecast, prepare_run
+from entropy_law.forecasting.headline import headline
 from entropy_law.forecasting.informed import use_reference
 from entropy_law.forecasting.reference import ReferenceSet, references
 from entropy_law.forecasting.reference_tables import reference_set
@@ -189,3 +190,44 @@ def test_a_run_named_by_its_file_is_still_not_its_own_reference(sim_group) -> No
     assert len(fc.reference.weights) == len(series) - 1
     assert same_run("exp1a__rho0.10_seed42.log", "exp1a__rho0.10_seed42")
     assert not same_run("exp1a__rho0.10_seed42", "exp1a__rho0.50_seed42")
+
+
+def _loo_at_10pct(paths, run_contains):
+    """The fleet-informed forecast at the 10% cut of one run, its siblings as references
+    (as in benchmarks/reference_loo.py)."""
+    series = [prepare_run(el.load(p)) for p in paths]
+    refs = references(series, n_boot=60)
+    s = next(x for x in series if run_contains in x.run)
+    upto = _cut(s, 0.1)
+    alone = forecast(s, upto_step=upto, horizon=s.last_step, n_boot=100, seed=0)
+    return s, upto, use_reference(alone, s.upto(upto), refs.without(s.run))
+
+
+def test_saturation_reached_at_the_cut_says_so(real_runs_dir) -> None:
+    """verl async GRPO, Qwen2-7B fsdp: evaluations at steps 0, 5, 10 (0.21, 0.86, 0.88) at
+    the 10% cut, the informed plateau ~0.90. 95% of the way (0.86) is crossed between steps
+    5 and 10: the saturation step is in the data, not a zero-width [10, 10] at the cut."""
+    paths = sorted(real_runs_dir.glob("verl-asyncreward_qwen2-7b*.csv"))
+    s, upto, fc = _loo_at_10pct(paths, "fsdp_base")
+    assert fc.method == "reference"
+    sat = fc.saturation_step
+    assert sat.value <= upto
+    assert sat.ci[0] < sat.ci[1], sat  # the crossing lies after the evaluation at step 5
+    assert sat.ci[0] == 5 and sat.ci[1] == 10
+    assert any("already reached within the data" in w for w in fc.warnings), fc.warnings
+    assert "already reached" in headline(fc)
+
+
+def test_informed_hard_ceiling_inside_the_metric_range(corpus_dir) -> None:
+    """TRL rho sweep (training reward in [0, 1]), rho 0.5 seed 42 at the 10% cut: the
+    informed L_now - a(1 - e^H_now) is ~1.01 unclipped; it is reported clipped to 1, flagged,
+    with the reason in the warnings."""
+    paths = sorted(corpus_dir.glob("tidy/sun_trl_grpo_rho_sweep_gsm8k__exp1a__rho*_seed42.csv"))
+    s, upto, fc = _loo_at_10pct(paths, "rho0.50_seed42")
+    assert fc.method == "reference" and fc.bounds == (0.0, 1.0)
+    h = fc.hard_ceiling
+    assert all(0.0 <= v <= 1.0 for v in (h.value, *h.ci)), h
+    assert h.clipped
+    assert any("hard ceiling" in w and "leaves the metric's range" in w for w in fc.warnings)
+    for e in (fc.ceiling, fc.law_ceiling, fc.at_horizon):
+        assert all(0.0 <= v <= 1.0 for v in (e.value, *e.ci)), e

@@ -55,6 +55,10 @@ def register(app: typer.Typer) -> None:
         --kind, --level, --n-boot, --seed) and the load options (--step, --aggregate,
         --logging-steps) mean what they mean for the forecast command.
 
+        Exit code 2 when no run could be forecast (the page is still written, with each
+        run's reason), else 0; a run that cannot be forecast beside others that can is
+        shown on the page, not a failure.
+
         Example: entropy-law report sample_runs/ -o report.html --upto-fraction 0.5
         """
         if upto_step is not None and upto_fraction is not None:
@@ -67,7 +71,7 @@ def register(app: typer.Typer) -> None:
         check_output(out, "--output")
         import pandas as pd
 
-        from ..reporting.html import report
+        from ..reporting.html import forecast_runs, report
 
         tables = []
         for p in paths:
@@ -79,9 +83,8 @@ def register(app: typer.Typer) -> None:
         table = pd.concat(tables, ignore_index=True)
         runs = [g for _, g in table.groupby("run", sort=False)]
         with captured_warnings():
-            report(
+            fc = forecast_runs(
                 output.progress(runs, "forecasting", name=lambda g: g["run"].iloc[0]),
-                out,
                 upto_step=upto_step,
                 upto_fraction=upto_fraction,
                 horizon=horizon,
@@ -92,4 +95,12 @@ def register(app: typer.Typer) -> None:
                 n_boot=n_boot,
                 seed=seed,
             )
+            report(fc, out)
         typer.echo(str(out))
+        failed = {k: v for k, v in fc.items() if isinstance(v, str)}
+        if failed and len(failed) == len(fc):
+            first = next(iter(failed.items()))
+            raise fail(
+                f"no run could be forecast ({len(failed)} of {len(fc)} failed; {out} says why for "
+                f"each, e.g. run {first[0]}: {first[1].rstrip('.')})."
+            )

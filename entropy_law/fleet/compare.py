@@ -26,9 +26,14 @@ Draws come, in order of preference, from
 
 Verdict (``Difference.verdict``): **lifted** when the interval of :math:`\Delta\theta`
 lies above zero, **lowered** when it lies below, **no detectable change** when it holds
-zero, **undetermined** when either estimate is missing. For the saturation step "lifted"
-means *later*. With ``level=0.9`` two runs of the same configuration are called
-different about 10% of the time per quantity (a false alarm rate of ``1 - level``).
+zero, **undetermined** when either estimate is missing, or, for the ceilings and the
+saturation step, when either run's plateau is not claimed
+(:attr:`~entropy_law.forecasting.result.ForecastResult.ceiling_claimed`: too early, or the
+current level carried forward); the note says whose and why. ``Comparison.ranking`` orders
+the runs by claimed ceiling only; ``Comparison.not_ranked`` names the others with the
+reason. For the saturation step "lifted" means *later*. With ``level=0.9`` two runs of
+the same configuration are called different about 10% of the time per quantity (a false
+alarm rate of ``1 - level``).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from ..errors import EntropyLawError
 from ..fitting.results import Estimate
 from ..forecasting.forecaster import forecast
 from ..forecasting.result import ForecastResult
-from .comparison import N_PAIRS, QUANTITIES, Comparison, Difference
+from .comparison import N_PAIRS, QUANTITIES, Comparison, Difference, not_claimed
 
 __all__ = ["compare", "draws_of", "interval_draws"]
 
@@ -176,9 +181,20 @@ def _name(v, i: int) -> str:
     return f"run{i}"
 
 
+#: quantities that stand on the forecast's plateau: not compared where it is not claimed
+_ON_PLATEAU = ("ceiling", "law_ceiling", "saturation_step")
+
+
 def _difference(q, run, base, fr, fb, level, rng) -> Difference:
     er, eb = getattr(fr, q), getattr(fb, q)
     notes = [f"{n} forecast status is {f.status}" for n, f in ((run, fr), (base, fb)) if f.status != "ok"]
+    unclaimed = [f"{n}'s plateau is not claimed ({not_claimed(f)})" for n, f in ((run, fr), (base, fb))]
+    unclaimed = [u for u, f in zip(unclaimed, (fr, fb), strict=True) if not f.ceiling_claimed]
+    if q in _ON_PLATEAU and unclaimed:
+        return Difference(
+            q, run, base, math.nan, (math.nan, math.nan), level, "undetermined", "none", er, eb,
+            "; ".join(unclaimed),
+        )  # fmt: skip
     with np.errstate(invalid="ignore"):
         value = float(np.subtract(float(er.value), float(eb.value)))
     if math.isnan(value):

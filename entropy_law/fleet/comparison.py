@@ -14,7 +14,7 @@ from ..errors import EntropyLawError
 from ..fitting.results import Estimate
 from ..forecasting.result import ForecastResult
 
-__all__ = ["Comparison", "Difference", "QUANTITIES", "VERDICTS", "N_PAIRS"]
+__all__ = ["Comparison", "Difference", "QUANTITIES", "VERDICTS", "N_PAIRS", "not_claimed"]
 
 #: Quantities compared, with their label and the words for "up" and "down".
 QUANTITIES = {
@@ -25,6 +25,17 @@ QUANTITIES = {
 }
 VERDICTS = ("lifted", "no detectable change", "lowered", "undetermined")
 N_PAIRS = 4000  # draws of each difference (independent pairings of the two runs' draws)
+
+
+def not_claimed(res: ForecastResult) -> str | None:
+    """Why *res* does not claim its plateau (:func:`entropy_law.forecasting.claims.claims`), or
+    None when it does (a missing ceiling value counts as not claimed)."""
+    from ..forecasting.claims import claims
+
+    why = claims(res).ceiling
+    if why is None and not math.isfinite(float(res.ceiling.value)):
+        why = "no ceiling value"
+    return why
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,22 @@ class Comparison:
     def verdict(self, run: str, quantity: str) -> str:
         return self.get(run, quantity).verdict
 
+    @property
+    def ranking(self) -> tuple[tuple[str, Estimate], ...]:
+        """``(run, ceiling)`` of the runs whose plateau is claimed, highest ceiling first.
+
+        Only claimed numbers are ranked: a run too early to tell, or whose forecast carries
+        its current level forward, is in :attr:`not_ranked` instead.
+        """
+        out = [(n, self.forecasts[n].ceiling) for n in self.runs if n not in self.not_ranked]
+        return tuple(sorted(out, key=lambda x: -float(x[1].value)))
+
+    @property
+    def not_ranked(self) -> dict[str, str]:
+        """Run -> why it is not ranked (its plateau is not claimed)."""
+        out = {n: not_claimed(self.forecasts[n]) for n in self.runs}
+        return {n: why for n, why in out.items() if why is not None}
+
     def to_frame(self) -> pd.DataFrame:
         """One row per (run, quantity): difference, low, high, verdict, source."""
         return pd.DataFrame(
@@ -147,6 +174,10 @@ class Comparison:
             "n_boot": self.n_boot,
             "seed": self.seed,
             "differences": [d.to_dict() for d in self.differences],
+            "ranking": [
+                {"rank": i, "run": n, "ceiling": e.to_dict()} for i, (n, e) in enumerate(self.ranking, 1)
+            ],
+            "not_ranked": [{"run": n, "reason": why} for n, why in self.not_ranked.items()],
             "forecasts": {k: v.to_dict() for k, v in self.forecasts.items()},
         }
 
@@ -155,13 +186,25 @@ class Comparison:
             f"Comparison against baseline {self.baseline!r} ({self.level:.0%} intervals "
             f"from independent bootstrap draws, B = {self.n_boot}, seed = {self.seed})"
         ]
+        skip = self.not_ranked
         for name in self.runs:
             f = self.forecasts[name]
-            lines.append(
-                f"  {name:<24} status {f.status:<18} ceiling {f.ceiling}   "
-                f"entropy floor {f.entropy_floor}   saturation step "
-                f"{f.saturation_step}"
+            plateau = (
+                (f"ceiling {f.ceiling}   " if name not in skip else "ceiling not claimed   ")
+                + f"entropy floor {f.entropy_floor}   saturation step "
+                + (f"{f.saturation_step}" if name not in skip else "n/a")
             )
+            lines.append(f"  {name:<24} status {f.status:<18} {plateau}")
+        lines.append(
+            "Ranked by claimed ceiling (highest first; the differences below say which gaps are detected):"
+        )
+        lines += [
+            f"  {i}. {n}  {e}" + (" (sigmoid)" if self.forecasts[n].method == "sigmoid" else "")
+            for i, (n, e) in enumerate(self.ranking, 1)
+        ] or ["  none: no run claims a plateau"]
+        if skip:
+            lines.append("Not ranked (plateau not claimed):")
+            lines += [f"  {n}: {why}" for n, why in skip.items()]
         for run in self.runs[1:]:
             lines.append(f"{run} vs {self.baseline}:")
             lines += [f"  {d.sentence}" for d in self.differences if d.run == run]

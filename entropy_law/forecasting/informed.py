@@ -35,7 +35,10 @@ about their median (``ReferencePrior.model_sd``), drawn as a Student t with
 final window. Without such a check, the run's own level-forecast spread. The result has
 ``method="reference"`` and status ``ok``; the ceiling is
 :math:`L_{now} - a(e^{H_\infty} - e^{H_{now}})` and the saturation step is read
-from the informed path.
+from the informed path. Values are inside the metric's bounds: the hard ceiling
+:math:`L_{now} - a(1 - e^{H_{now}})` is clipped to them (flagged, with a warning), and a
+saturation step already reached in the data (the level now is past the target) is the
+observed step, its interval starting at the evaluation before it, with a warning saying so.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..fitting.diagnostics import clip_to_bounds
+from ..fitting.results import Estimate
 from .core import _grid, est, saturation_steps, smooth
 from .fallback import with_verdict
 from .prior_forecast import law_change, now_state, predicted_change
@@ -129,9 +134,8 @@ def apply_reference(res, s, prior, rng):
     ceil = L - draws["a"] * (np.exp(draws["h_inf"]) - math.exp(h_now))
     hard = L - draws["a"] * (1.0 - math.exp(h_now))
     ceil = np.minimum(ceil, hard)
-    ceil_pt = min(
-        L - pt["a"] * (math.exp(pt["h_inf"]) - math.exp(h_now)), L - pt["a"] * (1 - math.exp(h_now))
-    )
+    hard_pt = L - pt["a"] * (1 - math.exp(h_now))
+    ceil_pt = min(L - pt["a"] * (math.exp(pt["h_inf"]) - math.exp(h_now)), hard_pt)
     R_c = np.clip(R, *bounds) if bounds is not None else R
     R_pt = L + d_pt
     R_pt_c = np.clip(R_pt, *bounds) if bounds is not None else R_pt
@@ -140,6 +144,8 @@ def apply_reference(res, s, prior, rng):
     sat_pt = saturation_steps(
         s.p_step, obs_s, grid, R_pt_c[None, :], res.start_level, [ceil_pt], st.saturation_fraction
     )[0]
+    sat_est, sat_note = _saturation(s.p_step, sat, sat_pt, L, res.start_level, ceil, ceil_pt, st, level)
+    hard_est, hard_note = clip_to_bounds(est(hard, level, hard_pt), bounds, what="hard ceiling")
     from ..fitting.intervals import percentile_interval
 
     band = np.column_stack([R_pt_c, *percentile_interval(R_c, level)])
@@ -156,19 +162,63 @@ def apply_reference(res, s, prior, rng):
         method="reference",
         ceiling=est(ceil, level, ceil_pt, bounds),
         law_ceiling=est(ceil, level, ceil_pt, bounds),
-        hard_ceiling=est(hard, level, L - pt["a"] * (1 - math.exp(h_now))),
+        hard_ceiling=hard_est,
         entropy_floor=est(draws["h_inf"], level, pt["h_inf"]),
-        saturation_step=est(sat, level, sat_pt),
+        saturation_step=sat_est,
         at_horizon=est(at_h, level, float(R_pt[ih]), bounds),
         path=(grid, band),
         reference=prior,
         warnings=res.warnings
-        + tuple(f"reference {r!r} down-weighted: {w}" for r, w in prior.downweighted.items()),
+        + tuple(f"reference {r!r} down-weighted: {w}" for r, w in prior.downweighted.items())
+        + tuple(w for w in (hard_note, sat_note) if w),
     )
     from ..forecasting.level import level_forecast
 
     lvl = level_forecast(s.p_step, s.p_val, first, upto, horizon, bounds=bounds) if len(s.p_val) else None
     return with_verdict(new, lvl, s)
+
+
+def _saturation(p_step, sat, sat_pt, L, start, ceil, ceil_pt, st, level):
+    """The saturation step's estimate, and a note when it is already reached in the data.
+
+    Every informed path starts at the level now *L*: a draw whose *L* is already past its
+    target (``saturation_fraction`` of the way from *start* to its ceiling) reached it by
+    the last evaluation, even when the smoothed observed curve (which lags) does not show
+    it yet. Such a draw is reached, not forecast for the first step after the cut. A
+    step reached in the data is only known to lie after the evaluation before it, so a
+    reached point's interval starts there rather than collapsing onto the evaluation at
+    which it was seen.
+    """
+    steps = np.asarray(p_step, float)
+    if not len(steps):
+        return est(sat, level, sat_pt), None
+    last = float(steps[-1])
+    f = st.saturation_fraction
+    ceil = np.asarray(ceil, float)
+    target = start + f * (ceil - start)
+    now_past = (L - target) * np.where(ceil >= start, 1.0, -1.0) >= 0
+    sat = np.where(now_past & (sat > last), last, sat)
+    t_pt = start + f * (ceil_pt - start)
+    if (L - t_pt) * (1.0 if ceil_pt >= start else -1.0) >= 0 and sat_pt > last:
+        sat_pt = last
+    out = est(sat, level, sat_pt)
+    if not (math.isfinite(sat_pt) and sat_pt <= last):
+        return out, None
+    lo = out.ci[0]
+    if lo <= last:  # reached draws at the low end: they crossed after the evaluation before
+        lo = _before(steps, lo)
+    out = Estimate(out.value, (lo, out.ci[1]), out.level)
+    note = (
+        f"{f:.0%} of the plateau already reached within the data, between the evaluations at "
+        f"steps {_before(steps, sat_pt):g} and {sat_pt:g}: the saturation step is observed, not forecast"
+    )
+    return out, note
+
+
+def _before(steps, step):
+    """The evaluation before *step* (the first one when there is none before it)."""
+    i = int(np.searchsorted(steps, step))
+    return float(steps[i - 1]) if i > 0 else float(steps[0])
 
 
 def _level_sd(res) -> float:

@@ -16,7 +16,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-__all__ = ["report"]
+__all__ = ["report", "forecast_runs"]
 
 _CSS = (
     "body{font-family:sans-serif;max-width:1100px;margin:auto}"
@@ -63,11 +63,16 @@ def _png(fig) -> str:
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
 
 
-def _forecasts(items, **kwargs) -> dict[str, Any]:
-    """Run name -> ForecastResult or the error message of a run that failed."""
+def forecast_runs(items, **kwargs) -> dict[str, Any]:
+    """Run name -> ForecastResult or the error message of a run that failed.
+
+    *items* is what :func:`report` takes; a mapping this function returned is passed through.
+    """
     from ..forecasting.forecaster import forecast
     from ..forecasting.result import ForecastResult
 
+    if isinstance(items, dict):
+        return dict(items)
     if isinstance(items, ForecastResult):
         items = [items]
     if hasattr(items, "groupby"):
@@ -90,8 +95,9 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
 
     Parameters
     ----------
-    results_or_tables : ForecastResult, sequence of them, or tidy DataFrame
-        Forecasts, or a tidy long table (``entropy_law.load``) whose runs are forecast here.
+    results_or_tables : ForecastResult, sequence of them, tidy DataFrame, or dict
+        Forecasts, or a tidy long table (``entropy_law.load``) whose runs are forecast here,
+        or what :func:`forecast_runs` returned (run -> ForecastResult or error message).
     path : str or Path
         The HTML file to write.
     **forecast_kwargs
@@ -100,7 +106,7 @@ def report(results_or_tables, path: str | Path, **forecast_kwargs) -> Path:
     from ..forecasting.headline import summary_row
     from ..plotting.forecast import plot_forecast
 
-    runs = _forecasts(results_or_tables, **forecast_kwargs)
+    runs = forecast_runs(results_or_tables, **forecast_kwargs)
     e = html.escape
     ok = [r for r in runs.values() if not isinstance(r, str)]
     names = [*summary_row(ok[0]), BUDGET_COLUMN] if ok else ["run", "error"]
