@@ -33,10 +33,13 @@ at the horizon pairs the posterior draws with a model spread: the spread of thos
 about their median (``ReferencePrior.model_sd``), drawn as a Student t with
 ``n_check - 1`` degrees of freedom; it already holds the noise of the level now and of the
 final window. Without such a check, the run's own level-forecast spread. The result has
-``method="reference"`` and status ``ok``; the ceiling is
-:math:`L_{now} - a(e^{H_\infty} - e^{H_{now}})` and the saturation step is read
-from the informed path. Values are inside the metric's bounds: the hard ceiling
-:math:`L_{now} - a(1 - e^{H_{now}})` is clipped to them (flagged, with a warning), and a
+``method="reference"`` and status ``ok``; the ceiling is where the informed path
+levels off, :math:`L_{now} - a(e^{H_\infty} - e^{H_{now}}) + \delta_\infty` with
+:math:`\delta_\infty` the part of the path that does not come from the entropy (the
+sigmoid's share and the correction) at the far end of the grid; ``law_ceiling`` is the
+law's alone (without :math:`\delta_\infty`); the saturation step is read from the
+informed path. Values are inside the metric's bounds: the hard ceiling
+:math:`L_{now} - a(1 - e^{H_{now}}) + \delta_\infty` is clipped to them (flagged, with a warning), and a
 saturation step already reached in the data (the level now is past the target) is the
 observed step, its interval starting at the evaluation before it, with a warning saying so.
 """
@@ -131,11 +134,19 @@ def apply_reference(res, s, prior, rng):
         at_h = R[:, ih] + prior.model_sd * rng.standard_t(max(prior.n_check - 1, 1), n)
     else:
         at_h = R[:, ih] + _level_sd(res) * rng.standard_normal(n)
-    ceil = L - draws["a"] * (np.exp(draws["h_inf"]) - math.exp(h_now))
-    hard = L - draws["a"] * (1.0 - math.exp(h_now))
-    ceil = np.minimum(ceil, hard)
-    hard_pt = L - pt["a"] * (1 - math.exp(h_now))
-    ceil_pt = min(L - pt["a"] * (math.exp(pt["h_inf"]) - math.exp(h_now)), hard_pt)
+    law_ceil = L - draws["a"] * (np.exp(draws["h_inf"]) - math.exp(h_now))
+    law_ceil_pt = L - pt["a"] * (math.exp(pt["h_inf"]) - math.exp(h_now))
+    # the ceiling is where the informed path itself levels off: the law's limit plus the
+    # part of the path that does not come from the entropy (the sigmoid's share and the
+    # references' bias correction, the same at every draw), read at the far end of the
+    # grid; the hard ceiling carries the same shift, so ceiling <= hard ceiling still holds
+    # and the plateau never contradicts the value at the horizon (a TRL run read "plateau
+    # 0.975" beside "0.923 at the horizon" from a level of 0.925)
+    shift = float((d_pt - law_pt)[-1])
+    hard = L - draws["a"] * (1.0 - math.exp(h_now)) + shift
+    hard_pt = L - pt["a"] * (1 - math.exp(h_now)) + shift
+    ceil = np.minimum(law_ceil + shift, hard)
+    ceil_pt = min(law_ceil_pt + shift, hard_pt)
     R_c = np.clip(R, *bounds) if bounds is not None else R
     R_pt = L + d_pt
     R_pt_c = np.clip(R_pt, *bounds) if bounds is not None else R_pt
@@ -161,7 +172,7 @@ def apply_reference(res, s, prior, rng):
         message=msg,
         method="reference",
         ceiling=est(ceil, level, ceil_pt, bounds),
-        law_ceiling=est(ceil, level, ceil_pt, bounds),
+        law_ceiling=est(law_ceil, level, law_ceil_pt, bounds),
         hard_ceiling=hard_est,
         entropy_floor=est(draws["h_inf"], level, pt["h_inf"]),
         saturation_step=sat_est,
