@@ -81,3 +81,25 @@ def test_unclaimed_ceiling_is_not_stated_as_a_plateau() -> None:
     # a forecast the law stands behind still states its plateau
     full = el.forecast(table, n_boot=50, seed=0)
     assert full.verdict != "unforecastable" and "plateau " in full.headline()
+
+
+def test_a_horizon_value_past_the_laws_plateau_is_explained(corpus_dir):
+    """CS336 masked-normalize run at 25%: law and sigmoid combined, the plateau is the law's
+    (0.62, shared with `check`) while the sigmoid's asymptote (1.0) takes the horizon value
+    past it; the headline says so. A combined forecast whose horizon value stays inside its
+    plateau gets no such note."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = el.load(next(corpus_dir.glob("tidy/*masked_normalize*.csv")))
+        fc = el.forecast(t, upto_fraction=0.25, n_boot=200)
+    assert fc.method == "combined"
+    assert fc.at_horizon.value > fc.ceiling.value  # the situation the note explains
+    assert "takes the horizon value past it" in fc.headline()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inside = el.forecast(el.load(CSV / f"{RUNS[0]}.csv"), n_boot=100)
+    if inside.method == "combined":
+        assert inside.at_horizon.value <= inside.ceiling.value + 0.01
+    assert "takes the horizon value past it" not in inside.headline()
