@@ -139,7 +139,7 @@ def test_budget_phrase_has_no_scientific_notation():
     from entropy_law.forecasting.budget import EntropyBudget
 
     b = EntropyBudget(
-        H0=0.8, H_now=0.1, H_inf=Estimate(0.1, (0.05, 0.12), 0.9), fraction_spent=1.0,
+        H0=0.8, H_now=0.1001, H_inf=Estimate(0.1, (0.05, 0.12), 0.9), fraction_spent=1.0,
         upside=Estimate(3.02e-17, (-0.00132, 5.34e-05), 0.9), step_95=4240.0,
     )  # fmt: skip
     assert (

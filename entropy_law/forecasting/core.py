@@ -274,7 +274,9 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
                 "entropy_floor": np.asarray(tr.floor_draws[:n], float),
             }
         ),
-        budget=entropy_budget(s.e_step, s.e_val, tr, lf.draws.get("a"), float(lf.params["a"].value), level),
+        budget=entropy_budget(
+            s.e_step, s.e_val, tr, lf.draws.get("a"), float(lf.params["a"].value), level, search_to=grid[-1]
+        ),
         **common,
     )
     return with_verdict(res, lvl, s)

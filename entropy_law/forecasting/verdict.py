@@ -26,7 +26,11 @@ level from :func:`entropy_law.forecasting.level.level_forecast`):
                    or immaterial (``|slope x tau|`` within that threshold), and the
                    entropy is spent: the current entropy has covered at least
                    ``SPENT_FRACTION`` (75%) of the way from its start to its fitted floor
-                   (or, without a decaying trajectory, fallen below half its start);
+                   (or, without a decaying trajectory, fallen below half its start); start,
+                   current value and fraction are the entropy budget's
+                   (:func:`entropy_law.forecasting.budget.spent_fraction`: means of the first
+                   and last 5 points, fraction clipped to [0, 1]), so the verdict and the
+                   headline's "entropy N% spent" are one number;
 ``unforecastable`` otherwise, with the reason: entropy held up (``entropy_controlled``),
                    law not holding, too early (interval too wide), or a slope that is
                    neither flat nor significant.
@@ -41,6 +45,7 @@ import math
 import numpy as np
 
 from ..fitting.results import Estimate
+from .budget import spent_fraction
 from .level import T_SIGNIFICANT, LevelForecast
 from .result import VERDICTS
 
@@ -161,17 +166,17 @@ def _judge_informed(gain: Estimate, p_val: np.ndarray, bounds) -> tuple[str, str
 
 
 def _entropy_spent(e_val: np.ndarray, trajectory) -> tuple[bool, str]:
-    k = max(1, len(e_val) // 10)
-    h0, h1 = float(np.median(e_val[:k])), float(np.median(e_val[-k:]))
-    if trajectory is not None and getattr(trajectory, "regime", None) == "decaying":
+    """Whether the entropy is spent, and the words: the entropy budget's own fraction
+    (:func:`entropy_law.forecasting.budget.spent_fraction`, the number the headline prints),
+    else, without a decaying trajectory, its current value against half its start."""
+    h0, h1, frac = spent_fraction(e_val, trajectory)
+    if trajectory is not None and getattr(trajectory, "regime", None) == "decaying" and math.isfinite(frac):
         floor = float(trajectory.floor.value)
-        if math.isfinite(floor) and h0 > floor:
-            frac = (h0 - h1) / (h0 - floor)
-            return (
-                frac >= SPENT_FRACTION,
-                f"entropy has covered {frac:.0%} of the way to its floor "
-                + ("~0" if floor < 1e-6 else f"{floor:.3g}"),  # a fit at its lower bound, not '1e-09'
-            )
+        return (
+            frac >= SPENT_FRACTION,
+            f"entropy has covered {frac:.0%} of the way to its floor "
+            + ("~0" if floor < 1e-6 else f"{floor:.3g}"),  # a fit at its lower bound, not '1e-09'
+        )
     if h0 > 0:
         return h1 < 0.5 * h0, f"entropy {h0:.3g} -> {h1:.3g} ({h1 / h0:.0%} of its start)"
     return False, "no entropy scale"
