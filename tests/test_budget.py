@@ -107,7 +107,7 @@ def test_step_95_is_searched_only_as_far_as_the_saturation_grid():
     300 + tau ln 20 ~ 6300, beyond 20 x the slice (6000): the budget says 'beyond step 6000'
     (JSON null plus the step), where the old 10^4 x geometric grid printed a 4-digit guess from
     an extrapolation; a faster decay (tau = 500, true 95% point ~1800) is still found."""
-    from entropy_law.forecasting.core import GRID_MULTIPLE
+    from entropy_law.forecasting.grid import GRID_MULTIPLE
 
     t = np.arange(0, 301, 1, dtype=float)
     slow = _Planted(0.2, 1.0, 2000.0)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..fitting.results import Estimate
+from .grid import GRID_MULTIPLE
 
 __all__ = ["EntropyBudget", "entropy_budget", "spent_fraction"]
 
@@ -199,8 +200,6 @@ def _step_95(t, H_now, H_inf, trajectory, search_to) -> tuple[float, float, str]
     target = H_inf + (1 - SPENT) * (H_now - H_inf)
     last = max(float(t[-1]) if len(t) else 0.0, 1.0)
     if search_to is None:
-        from .core import GRID_MULTIPLE  # core imports this module
-
         search_to = GRID_MULTIPLE * last
     end = max(float(search_to), last + 1)
     if float(np.asarray(trajectory.predict(np.array([last])), float)[0]) <= target:

@@ -15,6 +15,7 @@ from ..trajectory.fit import fit_trajectory
 from .budget import entropy_budget
 from .fallback import fallback_result, level_estimate, level_with_sigmoid, with_verdict
 from .gates import sigmoid_gate
+from .grid import future_grid as _grid
 from .inrun import inrun_backtest
 from .level import level_forecast, noise_scale, shrink_shift
 from .result import ForecastResult, ForecastSettings, SigmoidOpinion, contain
@@ -23,7 +24,6 @@ TOO_EARLY_WIDTH = 0.5  # ceiling interval wider than half the range -> too_early
 MIN_LAW_ONLY_POINTS = 6  # a law-only forecast (no sigmoid second opinion) from fewer
 # aligned points is too_early: a block bootstrap of 3-5 points
 # cannot see its own error (backtests at 10% covered 4%)
-GRID_MULTIPLE = 20.0  # saturation is searched up to 20 x the slice
 TAIL = 0.10  # "last 10%" windows (baseline, level, realised final)
 _Z = 1.6448536269514722  # standard normal 95% quantile (90% two-sided)
 
@@ -96,14 +96,6 @@ def _level_words(lvl, sig_ok: bool) -> str:
     if lvl is not None and lvl.trend:
         out += " with its recent trend, damped"
     return out + (" combined with the sigmoid's" if sig_ok else "")
-
-
-def _grid(upto: int, horizon: int) -> np.ndarray:
-    """Future steps: dense to the horizon, geometric beyond it (bounded size)."""
-    end = max(horizon, int(GRID_MULTIPLE * max(upto, 1)))
-    near = np.linspace(upto + 1, horizon, min(400, max(horizon - upto, 1)))
-    far = np.geomspace(max(horizon, 1), max(end, 2), 200)
-    return np.unique(np.r_[np.round(near), np.round(far), horizon]).astype(np.int64)
 
 
 def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> ForecastResult:
