@@ -188,8 +188,11 @@ _ON_PLATEAU = ("ceiling", "law_ceiling", "saturation_step")
 def _difference(q, run, base, fr, fb, level, rng) -> Difference:
     er, eb = getattr(fr, q), getattr(fb, q)
     notes = [f"{n} forecast status is {f.status}" for n, f in ((run, fr), (base, fb)) if f.status != "ok"]
-    unclaimed = [f"{n}'s plateau is not claimed ({not_claimed(f)})" for n, f in ((run, fr), (base, fb))]
-    unclaimed = [u for u, f in zip(unclaimed, (fr, fb), strict=True) if not f.ceiling_claimed]
+    unclaimed = [
+        f"{n}'s plateau is not claimed ({not_claimed(f)})"
+        for n, f in ((run, fr), (base, fb))
+        if not f.ceiling_claimed
+    ]
     if q in _ON_PLATEAU and unclaimed:
         return Difference(
             q, run, base, math.nan, (math.nan, math.nan), level, "undetermined", "none", er, eb,

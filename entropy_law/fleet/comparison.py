@@ -136,7 +136,8 @@ class Comparison:
         Only claimed numbers are ranked: a run too early to tell, or whose forecast carries
         its current level forward, is in :attr:`not_ranked` instead.
         """
-        out = [(n, self.forecasts[n].ceiling) for n in self.runs if n not in self.not_ranked]
+        skip = self.not_ranked  # a property: evaluated once, not per run
+        out = [(n, self.forecasts[n].ceiling) for n in self.runs if n not in skip]
         return tuple(sorted(out, key=lambda x: -float(x[1].value)))
 
     @property
