@@ -1,4 +1,4 @@
-"""Write one named section of docs/benchmarks.md, replacing its previous version."""
+"""Write one named section of docs/benchmarks.md, replacing its previous version; shared counts."""
 
 from __future__ import annotations
 
@@ -31,3 +31,14 @@ def write_section(name: str, body: str) -> None:
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(text)
+
+
+def plateau_contradictions(level, plateau, at_horizon, scale: float = 1.0) -> tuple[int, int]:
+    """``(k, n)``: of *n* forecasts with all three numbers finite, the *k* whose value at the
+    horizon lies on the other side of the current level from the plateau, or beyond the
+    plateau by more than 2% of *scale* (the checks of tests/test_reference.py)."""
+    L, c, h = (np.asarray(x, float) for x in (level, plateau, at_horizon))
+    ok = np.isfinite(L) & np.isfinite(c) & np.isfinite(h)
+    L, c, h = L[ok], c[ok], h[ok]
+    bad = ((c - L) * (h - L) < -1e-4) | (np.abs(h - L) > np.abs(c - L) + 0.02 * scale)
+    return int(bad.sum()), int(ok.sum())

@@ -28,7 +28,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _baselines import BASELINES
-from _report import machine, write_section
+from _report import machine, plateau_contradictions, write_section
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FRACTIONS = (0.1, 0.25, 0.5)
@@ -287,6 +287,14 @@ def main() -> None:
             verdict_precision(real).to_markdown(**fmt),
             "",
         ]
+    ok = df[df["status"] == "ok"]
+    k, n = plateau_contradictions(ok["last_value"], ok["ceiling"], ok["forecast"])
+    out += [
+        f"Plateau against the value at the horizon (status `ok`, every collection): {k} of {n} "
+        "forecasts put the horizon value on the other side of the current level from the "
+        "plateau, or past it by more than 0.02 (law and sigmoid combined: the plateau is the "
+        "law's, the headline says when the sigmoid takes the horizon value past it).\n",
+    ]
     if given is not None:
         ok = given[given["rmse"].notna()]
         out += [

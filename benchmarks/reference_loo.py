@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import machine, write_section
+from _report import machine, plateau_contradictions, write_section
 from forecast_accuracy import SHARED
 
 FRACTIONS = (0.1, 0.25)
@@ -78,6 +78,9 @@ def _group_job(args):
                 "ref_status": fc.status,
                 "ref_method": fc.method,
                 "ref_error": fc.at_horizon.value - final,
+                "last_value": alone.last_value,
+                "ref_ceiling": fc.ceiling.value,
+                "ref_at_horizon": fc.at_horizon.value,
                 "ref_seconds": time.perf_counter() - t0,
                 "n_downweighted": len(fc.reference.downweighted) if fc.reference is not None else 0,
                 "ref_used": bool(fc.reference is not None and fc.reference.usable),
@@ -190,6 +193,7 @@ def main() -> None:
         if "missed" in (r[c] for c in per.columns[-3:])
     ]
     acc = acceptance(df)
+    inf = df[df["ref_method"] == "reference"]
     pooled_missed = [
         f"{r['target']} at {r['cut']} ({r['measured']:.4f})"
         for _, r in acc.iterrows()
@@ -202,6 +206,11 @@ def main() -> None:
     )
     out += [
         "Targets missed per group: " + ("; ".join(missed) or "none") + ".\n",
+        "Plateau against the value at the horizon (forecasts that used the references): "
+        "{} of {} put the horizon value on the other side of the current level from the "
+        "plateau, or past it by more than 0.02.\n".format(
+            *plateau_contradictions(*(inf[c] for c in ("last_value", "ref_ceiling", "ref_at_horizon")))
+        ),
         f"Reading: {pooled}; per group, the TRL rho sweep is not helped (a third "
         "of its runs collapse to reward 0 late, at random across rho and seed, so its siblings "
         "cannot tell which), and where the run-alone error is already at the noise (async "
