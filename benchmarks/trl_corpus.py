@@ -53,6 +53,7 @@ for _k, _v in {
 }.items():
     os.environ.setdefault(_k, _v)
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tiny_grpo's tokenizer
 CHARS = list("0123456789R:+=")
 KEEP = ("entropy", "reward", "reward_std", "frac_reward_zero_std", "completions/mean_length", "entropy_coef")
 SAMPLE = Path(__file__).resolve().parent / "data" / "trl_corpus"
@@ -133,17 +134,10 @@ def partial(prompts, completions, **kwargs) -> list[float]:
 
 # ---------------------------------------------------------------- model and warm start
 def tokenizer():
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
+    """The character tokenizer of ``tests/tiny_grpo.py`` over this collection's alphabet."""
+    import tiny_grpo
 
-    vocab = {"<pad>": 0, "<bos>": 1, "<eos>": 2, **{c: i + 3 for i, c in enumerate(CHARS)}}
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="<pad>"))
-    tok.pre_tokenizer = pre_tokenizers.Split(Regex("."), "isolated")
-    tok.decoder = decoders.Fuse()
-    tok.post_processor = processors.TemplateProcessing(single="<bos> $A", special_tokens=[("<bos>", 1)])
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tok, pad_token="<pad>", bos_token="<bos>", eos_token="<eos>"
-    )
+    return tiny_grpo.tokenizer(CHARS)
 
 
 def warm_start(spec: Spec, tok, cache: Path):

@@ -7,7 +7,6 @@ import json
 import sys
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO
@@ -53,7 +52,15 @@ def test_the_script_makes_the_sample_again(tmp_path):
     fresh = pd.read_csv(made).set_index("step")
     committed = pd.read_csv(SAMPLE / f"{name}.csv").set_index("step").loc[fresh.index]
     # same seed, same settings: the first 12 of the 300 steps (a constant learning rate, so the
-    # run's length does not change them). Identical here; rtol=1e-5 allows a last-bit change
-    # of CPU maths kernels on another machine (values are written at 7 significant digits)
-    # and nothing a change of settings, seed or data would give.
-    np.testing.assert_allclose(fresh.to_numpy(), committed[fresh.columns].to_numpy(), rtol=1e-5, atol=1e-7)
+    # run's length does not change them). Bit-identical on the machine that wrote the sample,
+    # but not across processors: on an AVX-512/AMX Xeon (torch 2.13.0+cpu, TRL 1.16, as
+    # pinned) the warm start's logits differ in the last bits, a few of the 384 sampled digits
+    # a step come out differently, and the 12 steps drift by at most 0.0041 nats of entropy,
+    # 0.0059 of reward and 0.016 tokens of length. A change of the run's settings moves the
+    # entropy 8-35x more (measured on 12 steps: lr 3e-4 -> 4e-4 by 0.035, seed 0 -> 1 by
+    # 0.065, p_noise 0.5 -> 0.45 by 0.144), so the entropy carries the test at 0.01; reward
+    # and length are checked at tolerances a few flipped tokens cannot reach (2% and 0.1).
+    diff = (fresh - committed[fresh.columns]).abs().max()
+    assert diff["entropy"] <= 0.01, diff
+    assert diff["reward"] <= 0.02 and diff["reward_std"] <= 0.02, diff
+    assert diff["completions/mean_length"] <= 0.1 and diff["frac_reward_zero_std"] <= 0.02, diff
