@@ -219,11 +219,12 @@ def test_saturation_reached_at_the_cut_says_so(real_runs_dir) -> None:
 
 
 def test_informed_hard_ceiling_inside_the_metric_range(corpus_dir) -> None:
-    """CS336 short sweeps (validation accuracy in [0, 1]), broad_e8_tb256 at the 10% cut:
-    the informed hard ceiling's upper end is ~1.07 unclipped; it is reported clipped to 1,
-    flagged, with the reason in the warnings."""
-    paths = sorted(corpus_dir.glob("tidy/short_40step__*.csv"))
-    s, upto, fc = _loo_at_10pct(paths, "broad_e8_tb256")
+    """TRL rho sweep (a reward in [0, 1]), rho 0.5 seed 42 at the 10% cut: the informed
+    hard ceiling's upper end is above 1 unclipped; it is reported clipped to 1, flagged,
+    with the reason in the warnings. (The CS336 short-sweep run this test used before now
+    takes the fleet's change, whose hard ceiling stays inside the range.)"""
+    paths = sorted(corpus_dir.glob("tidy/sun_trl_grpo_rho_sweep_gsm8k__*.csv"))
+    s, upto, fc = _loo_at_10pct(paths, "rho0.50_seed42")
     assert fc.method == "reference" and fc.bounds == (0.0, 1.0)
     h = fc.hard_ceiling
     assert all(0.0 <= v <= 1.0 for v in (h.value, *h.ci)), h
@@ -256,3 +257,54 @@ def test_informed_ceiling_is_where_the_informed_path_levels_off(corpus_dir) -> N
         assert abs(h - L) <= abs(c - L) + 0.02, (s.run, L, c, h)
         assert fc.ceiling.value <= fc.hard_ceiling.value + 1e-12
     assert checked >= 5
+
+
+def test_fleet_change_is_the_references_median_change(corpus_dir) -> None:
+    """CS336 short sweeps at the 10% cut: each run has one evaluation of its own (the
+    score before training, 0.038), so the informed forecast can only come from the
+    references. The check preferred the fleet's change, so the value at the horizon is the
+    level now plus the references' weighted median change from the same cut to their end,
+    less the check's shrunk bias. The median is recomputed here from the tidy CSVs."""
+    paths = sorted(corpus_dir.glob("tidy/short_40step__*.csv"))
+    s, upto, fc = _loo_at_10pct(paths, "broad_e2_tb32")
+    ref = fc.reference
+    assert fc.method == "reference" and ref.fleet_preferred and ref.fleet_used
+    changes, weights = [], []
+    for p in paths:
+        r = prepare_run(el.load(p))
+        if r.run == s.run or ref.weights.get(r.run, 0.0) <= 0:
+            continue
+        k = r.p_step <= upto  # the level at the cut: its last 10%, at least the last point
+        level = float(np.mean(r.p_val[k][tail_mask(r.p_step[k], r.first_step, upto)]))
+        changes.append(_final(r) - level)
+        weights.append(ref.weights[r.run])
+    o = np.argsort(changes)
+    cw = np.cumsum(np.asarray(weights)[o])
+    med = float(np.asarray(changes)[o][np.searchsorted(cw, 0.5 * cw[-1])])
+    assert ref.fleet_change == pytest.approx(med, abs=1e-12)
+    want = float(np.clip(fc.last_value + med - ref.correction, 0.0, 1.0))
+    assert fc.at_horizon.value == pytest.approx(want, abs=1e-9)
+    # the run ended at 0.747; the law-based path alone said 0.745 +- a wide spread: the
+    # fleet's change must land within the check's own median |error| of the truth
+    assert abs(fc.at_horizon.value - _final(s)) <= 2 * ref.fleet_mae
+    lo, hi = fc.at_horizon.ci
+    assert lo <= fc.at_horizon.value <= hi
+    d = fc.to_dict()["reference"]["check_on_references"]["fleet_change"]
+    assert d["used"] is True and d["value"] == pytest.approx(med)
+    assert any("fleet's change" in line for line in ref.describe())
+
+
+def test_fleet_change_not_used_when_the_run_has_its_own_fit(real_runs_dir) -> None:
+    """With a slice long enough for the run's own law or trajectory fit (verl async GRPO
+    Qwen2-7B at 25%), the informed forecast is the posterior's law path even where the
+    check prefers the fleet: the check scores the prior alone, which is then not the
+    forecast being made."""
+    paths = sorted(real_runs_dir.glob("verl-asyncreward_qwen2-7b*.csv"))
+    series = [prepare_run(el.load(p)) for p in paths]
+    refs = references(series, n_boot=60)
+    for s in series:
+        upto = _cut(s, 0.25)
+        alone = forecast(s, upto_step=upto, horizon=s.last_step, n_boot=100, seed=0)
+        fc = use_reference(alone, s.upto(upto), refs.without(s.run))
+        assert fc.method == "reference"
+        assert not fc.reference.fleet_used

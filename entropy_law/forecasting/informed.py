@@ -32,7 +32,15 @@ by its signal-to-noise factor, is subtracted (``ReferencePrior.correction``). Th
 at the horizon pairs the posterior draws with a model spread: the spread of those errors
 about their median (``ReferencePrior.model_sd``), drawn as a Student t with
 ``n_check - 1`` degrees of freedom; it already holds the noise of the level now and of the
-final window. Without such a check, the run's own level-forecast spread. The result has
+final window. Without such a check, the run's own level-forecast spread.
+
+**The fleet's change.** Where the check found the references' weighted median change
+from the cut (:func:`~entropy_law.forecasting.prior_forecast.fleet_change`) closer to what
+the references then did than the prior's path (weighted median :math:`|error|`,
+``ReferencePrior.fleet_preferred``), and the run has no estimate of its own to add to
+the prior (so the check scored exactly this forecast), the path is moved so that its
+value at the horizon is :math:`L_{now}` plus that change, and the fleet's errors give the
+correction and the model spread (``ReferencePrior.fleet_used``). The result has
 ``method="reference"`` and status ``ok``; the ceiling is where the informed path
 levels off, :math:`L_{now} - a(e^{H_\infty} - e^{H_{now}}) + \delta_\infty` with
 :math:`\delta_\infty` the part of the path that does not come from the entropy (the
@@ -123,10 +131,17 @@ def apply_reference(res, s, prior, rng):
     pt.update(sig_B=prior.mean["sig_B"], sig_logC=prior.mean["sig_logC"])
     d_pt = predicted_change(s, pt, first, upto, grid, bounds)
     law_pt = law_change(grid, pt["a"], pt["h_inf"], math.exp(pt["log_tau"]), h_now, te)[0]
-    corr = prior.correction  # the prior's mean error on the references (shrunk)
+    ih = int(np.searchsorted(grid, horizon))
+    # the fleet's change replaces the law's value at the horizon where it did better on the
+    # references, and only where the run adds nothing of its own (no law fit, no decaying
+    # trajectory): the check scores the prior alone, which is then the informed forecast
+    if prior.fleet_preferred and not own:
+        prior = replace(prior, fleet_used=True)
+    corr = prior.correction  # the chosen forecast's median error on the references (shrunk)
+    if prior.fleet_used:  # the path keeps its shape and reaches the fleet's change
+        corr += float(d_pt[ih]) - prior.fleet_change
     d_pt = d_pt - corr
     R = L + dR + (d_pt - law_pt)[None, :]  # the sigmoid's share and the correction move every draw alike
-    ih = int(np.searchsorted(grid, horizon))
     # the check's errors already hold the noise of the level now and of the final window
     # (scored the same way on the references), as a Student t with n_check - 1 degrees of
     # freedom: a spread measured on 2-4 references is itself uncertain

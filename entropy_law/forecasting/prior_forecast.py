@@ -18,7 +18,14 @@ import numpy as np
 
 from .core import tail_mask
 
-__all__ = ["law_change", "sigmoid_change", "predicted_change", "check_on_references", "now_state"]
+__all__ = [
+    "law_change",
+    "sigmoid_change",
+    "predicted_change",
+    "check_on_references",
+    "fleet_change",
+    "now_state",
+]
 
 SIGMOID_MIN_POINTS = 5  # the fixed-shape sigmoid (2 free parameters) needs this many points
 SIGMOID_MIN_PROGRESS = 0.3  # ... and the slice must cover this much of the prior shape's rise
@@ -90,11 +97,48 @@ def _clip_change(d, L, bounds):
     return np.clip(L + d, *bounds) - L if bounds is not None else d
 
 
-def check_on_references(refs, weights, upto, horizon, bounds, prior_means) -> tuple[float, float, int]:
-    """Weighted RMS and median of the prior's forecast errors on the references, each left
-    out of its own prior (``prior_means(skip=run)``), from the cut *upto* to *horizon* (or
-    the reference's end)."""
-    errs, ws = [], []
+def _wmedian(e, w) -> float:
+    o = np.argsort(e)
+    cw = np.cumsum(w[o])
+    return float(e[o][int(np.searchsorted(cw, 0.5 * cw[-1]))])
+
+
+def _level_and_final(s, upto, horizon):
+    """A reference's level at the cut and its realised final (mean of its last 10% up to
+    *horizon* or its end), as the benchmark scores a forecast."""
+    first, h = s.first_step, min(horizon, s.last_step)
+    L = now_state(s, first, upto)[0]
+    final = float(np.mean(s.p_val[tail_mask(s.p_step, first, h) & (s.p_step <= h)]))
+    return L, final
+
+
+def fleet_change(refs, weights, upto, horizon, skip=None) -> float:
+    r"""The references' weighted median change from the cut to *horizon* (or their end),
+    :math:`\operatorname{med}_w(R_{final} - L_{now})`, leaving out the run *skip*."""
+    ch, ws = [], []
+    for r in refs:
+        w = weights.get(r.run, 0.0)
+        if r.run == skip or w <= 0 or r.series.last_step <= upto:
+            continue
+        L, final = _level_and_final(r.series, upto, horizon)
+        if math.isfinite(L) and math.isfinite(final):
+            ch.append(final - L)
+            ws.append(w)
+    return _wmedian(np.array(ch), np.array(ws)) if ch else math.nan
+
+
+def check_on_references(refs, weights, upto, horizon, bounds, prior_means) -> dict:
+    """Score the two candidate forecasts on the references, each reference left out of
+    its own prior (``prior_means(skip=run)``) and of the fleet's change, from the cut
+    *upto* to *horizon* (or the reference's end).
+
+    Returns ``{"law": (rms, median, n, median_abs), "fleet": (...)}``: the weighted RMS,
+    weighted median (the bias) and weighted median absolute value of the errors of the
+    prior's law-based forecast and of the fleet's change (:func:`fleet_change`), over the
+    references where both could be scored.
+    """
+    errs: dict[str, list[float]] = {"law": [], "fleet": []}
+    ws = []
     for r in refs:
         s, w = r.series, weights.get(r.run, 0.0)
         if w <= 0 or s.last_step <= upto:
@@ -103,18 +147,24 @@ def check_on_references(refs, weights, upto, horizon, bounds, prior_means) -> tu
         p = prior_means(r.run)
         if not all(math.isfinite(p[k]) for k in ("a", "h_inf", "log_tau")):
             continue
-        L = now_state(s, first, upto)[0]
-        final = float(np.mean(s.p_val[tail_mask(s.p_step, first, h) & (s.p_step <= h)]))
+        L, final = _level_and_final(s, upto, horizon)
         d = float(predicted_change(s, p, first, upto, np.array([h], float), bounds)[0])
-        if math.isfinite(d) and math.isfinite(L) and math.isfinite(final):
-            errs.append(L + d - final)
+        fc = fleet_change(refs, weights, upto, horizon, skip=r.run)
+        if all(math.isfinite(x) for x in (d, L, final, fc)):
+            pred = L + fc
+            if bounds is not None:
+                pred = float(np.clip(pred, *bounds))
+            errs["law"].append(L + d - final)
+            errs["fleet"].append(pred - final)
             ws.append(w)
-    if not errs:
-        return math.nan, math.nan, 0
-    e, w = np.array(errs), np.array(ws)
-    # the bias is the weighted *median* error: a minority of references that collapsed
-    # late (bimodal outcomes, as in the TRL rho sweep) should not move every forecast
-    o = np.argsort(e)
-    cw = np.cumsum(w[o])
-    med = float(e[o][int(np.searchsorted(cw, 0.5 * cw[-1]))])
-    return float(math.sqrt(np.sum(w * e**2) / w.sum())), med, len(errs)
+    if not ws:
+        return {k: (math.nan, math.nan, 0, math.nan) for k in errs}
+    w = np.array(ws)
+    out = {}
+    for k, v in errs.items():
+        e = np.array(v)
+        # the bias is the weighted *median* error: a minority of references that collapsed
+        # late (bimodal outcomes, as in the TRL rho sweep) should not move every forecast
+        rms = float(math.sqrt(np.sum(w * e**2) / w.sum()))
+        out[k] = (rms, _wmedian(e, w), len(e), _wmedian(np.abs(e), w))
+    return out

@@ -36,7 +36,10 @@ error. For a run cut at ``upto`` (:func:`build_prior`):
    to the same horizon (:mod:`entropy_law.forecasting.reference_prior`); their weighted
    median, shrunk, corrects the informed forecast and their spread about it is its model
    spread (:attr:`ReferencePrior.correction`, :attr:`ReferencePrior.model_sd`,
-   :mod:`entropy_law.forecasting.informed`).
+   :mod:`entropy_law.forecasting.informed`). The fleet's change (the level now plus the
+   references' weighted median change from the cut) is scored alongside; it replaces the
+   law's value at the horizon where it did better and the run has no fit of its own
+   (:attr:`ReferencePrior.fleet_preferred`, :attr:`ReferencePrior.fleet_used`).
 
 Why empirical Bayes: the references are fitted once and reused for every new run and
 cut, the posterior is closed-form per parameter (precision weighting), and a reference
@@ -140,24 +143,45 @@ class ReferencePrior:
     n_check: int
     usable: bool
     reason: str = ""
+    check_mae: float = math.nan  # the law-based forecast's weighted median |error| on the references
+    fleet_change: float = math.nan  # the references' weighted median change, cut -> horizon
+    fleet_rms: float = math.nan  # the fleet's change scored on the references like the law's
+    fleet_bias: float = math.nan
+    fleet_mae: float = math.nan
+
+    fleet_used: bool = False  # set by the informed forecast (informed.apply_reference)
+
+    @property
+    def fleet_preferred(self) -> bool:
+        """Whether the fleet's change (level now + the references' median change) had the
+        smaller weighted median |error| on the references than the prior's law-based path."""
+        return self.n_check >= 2 and math.isfinite(self.fleet_change) and self.fleet_mae < self.check_mae
+
+    def _rms_bias(self) -> tuple[float, float]:
+        if self.fleet_used:
+            return self.fleet_rms, self.fleet_bias
+        return self.check_rms, self.check_bias
 
     @property
     def correction(self) -> float:
-        """The prior forecast's mean error on the references (the check's bias), shrunk by
-        its signal-to-noise factor k = bias^2 / (bias^2 + var(bias)); subtracted from the forecast."""
-        if self.n_check < 2 or not math.isfinite(self.check_bias):
+        """The chosen forecast's median error on the references (the check's bias), shrunk
+        by its signal-to-noise factor k = bias^2 / (bias^2 + var(bias)); subtracted from the
+        forecast."""
+        rms, bias = self._rms_bias()
+        if self.n_check < 2 or not math.isfinite(bias):
             return 0.0
-        var = max(self.check_rms**2 - self.check_bias**2, 0.0) / self.n_check
-        k = self.check_bias**2 / (self.check_bias**2 + var) if var > 0 else 1.0
-        return k * self.check_bias
+        var = max(rms**2 - bias**2, 0.0) / self.n_check
+        k = bias**2 / (bias**2 + var) if var > 0 else 1.0
+        return k * bias
 
     @property
     def model_sd(self) -> float:
         """Spread of the corrected forecast's error on a new run (NaN without a check)."""
-        if self.n_check < 2 or not math.isfinite(self.check_rms):
+        rms, bias = self._rms_bias()
+        if self.n_check < 2 or not math.isfinite(rms):
             return math.nan
-        resid = max(self.check_rms**2 - self.check_bias**2, 0.0)
-        return math.sqrt(resid * (1 + 1 / self.n_check) + (self.check_bias - self.correction) ** 2)
+        resid = max(rms**2 - bias**2, 0.0)
+        return math.sqrt(resid * (1 + 1 / self.n_check) + (bias - self.correction) ** 2)
 
     @property
     def total_weight(self) -> float:
@@ -179,7 +203,16 @@ class ReferencePrior:
             "check_on_references": {
                 "rms": num(self.check_rms),
                 "bias": num(self.check_bias),
+                "median_abs": num(self.check_mae),
                 "n": self.n_check,
+                "fleet_change": {
+                    "value": num(self.fleet_change),
+                    "rms": num(self.fleet_rms),
+                    "bias": num(self.fleet_bias),
+                    "median_abs": num(self.fleet_mae),
+                    "preferred": self.fleet_preferred,
+                    "used": self.fleet_used,
+                },
             },
         }
 
@@ -199,8 +232,17 @@ class ReferencePrior:
             if self.n_check:
                 out.append(
                     f"prior's forecast checked on {self.n_check} reference(s): RMS error "
-                    f"{self.check_rms:.3g}, median {self.check_bias:+.3g} "
-                    f"(correction {-self.correction:+.3g})"
+                    f"{self.check_rms:.3g}, median {self.check_bias:+.3g}, median |error| "
+                    f"{self.check_mae:.3g}; the fleet's change {self.fleet_change:+.3g}: median "
+                    f"|error| {self.fleet_mae:.3g}"
+                )
+                out.append(
+                    (
+                        "forecast: the level now plus the fleet's change (it beat the law on the references)"
+                        if self.fleet_used
+                        else "forecast: the law-based path"
+                    )
+                    + f" (correction {-self.correction:+.3g})"
                 )
         out += [f"reference {r!r} down-weighted: {why}" for r, why in self.downweighted.items()]
         return out
