@@ -24,6 +24,7 @@ __all__ = [
     "predicted_change",
     "check_on_references",
     "fleet_change",
+    "reference_changes",
     "now_state",
 ]
 
@@ -112,25 +113,36 @@ def _level_and_final(s, upto, horizon):
     return L, final
 
 
-def fleet_change(refs, weights, upto, horizon, skip=None) -> float:
-    r"""The references' weighted median change from the cut to *horizon* (or their end),
-    :math:`\operatorname{med}_w(R_{final} - L_{now})`, leaving out the run *skip*."""
-    ch, ws = [], []
+def reference_changes(refs, weights, upto, horizon) -> dict[str, tuple[float, float, float]]:
+    """``{run: (level at the cut, realised final, weight)}`` of every weighted reference
+    that runs past the cut, both finite (computed once per prior, read by
+    :func:`fleet_change` and :func:`check_on_references`)."""
+    out = {}
     for r in refs:
         w = weights.get(r.run, 0.0)
-        if r.run == skip or w <= 0 or r.series.last_step <= upto:
+        if w <= 0 or r.series.last_step <= upto:
             continue
         L, final = _level_and_final(r.series, upto, horizon)
         if math.isfinite(L) and math.isfinite(final):
-            ch.append(final - L)
-            ws.append(w)
-    return _wmedian(np.array(ch), np.array(ws)) if ch else math.nan
+            out[r.run] = (L, final, w)
+    return out
 
 
-def check_on_references(refs, weights, upto, horizon, bounds, prior_means) -> dict:
+def fleet_change(changes, skip=None) -> float:
+    r"""The references' weighted median change from the cut to the horizon (or their end),
+    :math:`\operatorname{med}_w(R_{final} - L_{now})`, from :func:`reference_changes`,
+    leaving out the run *skip*."""
+    kept = [(final - L, w) for run, (L, final, w) in changes.items() if run != skip]
+    if not kept:
+        return math.nan
+    ch, ws = (np.array(x, float) for x in zip(*kept))
+    return _wmedian(ch, ws)
+
+
+def check_on_references(refs, changes, upto, horizon, bounds, prior_means) -> dict:
     """Score the two candidate forecasts on the references, each reference left out of
     its own prior (``prior_means(skip=run)``) and of the fleet's change, from the cut
-    *upto* to *horizon* (or the reference's end).
+    *upto* to *horizon* (or the reference's end); *changes* from :func:`reference_changes`.
 
     Returns ``{"law": (rms, median, n, median_abs), "fleet": (...)}``: the weighted RMS,
     weighted median (the bias) and weighted median absolute value of the errors of the
@@ -140,17 +152,16 @@ def check_on_references(refs, weights, upto, horizon, bounds, prior_means) -> di
     errs: dict[str, list[float]] = {"law": [], "fleet": []}
     ws = []
     for r in refs:
-        s, w = r.series, weights.get(r.run, 0.0)
-        if w <= 0 or s.last_step <= upto:
+        if r.run not in changes:
             continue
-        first, h = s.first_step, min(horizon, s.last_step)
+        s, (L, final, w) = r.series, changes[r.run]
         p = prior_means(r.run)
         if not all(math.isfinite(p[k]) for k in ("a", "h_inf", "log_tau")):
             continue
-        L, final = _level_and_final(s, upto, horizon)
-        d = float(predicted_change(s, p, first, upto, np.array([h], float), bounds)[0])
-        fc = fleet_change(refs, weights, upto, horizon, skip=r.run)
-        if all(math.isfinite(x) for x in (d, L, final, fc)):
+        h = min(horizon, s.last_step)
+        d = float(predicted_change(s, p, s.first_step, upto, np.array([h], float), bounds)[0])
+        fc = fleet_change(changes, skip=r.run)
+        if math.isfinite(d) and math.isfinite(fc):
             pred = L + fc
             if bounds is not None:
                 pred = float(np.clip(pred, *bounds))

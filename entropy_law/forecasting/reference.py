@@ -148,7 +148,6 @@ class ReferencePrior:
     fleet_rms: float = math.nan  # the fleet's change scored on the references like the law's
     fleet_bias: float = math.nan
     fleet_mae: float = math.nan
-
     fleet_used: bool = False  # set by the informed forecast (informed.apply_reference)
 
     @property
@@ -230,11 +229,15 @@ class ReferencePrior:
             )
             out.append(f"reference prior: {pr}")
             if self.n_check:
+                fleet = (
+                    f"; the fleet's change {self.fleet_change:+.3g}: median |error| {self.fleet_mae:.3g}"
+                    if math.isfinite(self.fleet_change) and math.isfinite(self.fleet_mae)
+                    else ""
+                )
                 out.append(
                     f"prior's forecast checked on {self.n_check} reference(s): RMS error "
                     f"{self.check_rms:.3g}, median {self.check_bias:+.3g}, median |error| "
-                    f"{self.check_mae:.3g}; the fleet's change {self.fleet_change:+.3g}: median "
-                    f"|error| {self.fleet_mae:.3g}"
+                    f"{self.check_mae:.3g}{fleet}"
                 )
                 out.append(
                     (

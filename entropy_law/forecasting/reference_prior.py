@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..trajectory.regime import classify_regime
-from .prior_forecast import check_on_references, fleet_change
+from .prior_forecast import check_on_references, fleet_change, reference_changes
 from .reference import (
     DEFAULT_REL_SD,
     DEFAULT_SD,
@@ -187,13 +187,14 @@ def build_prior(
     elif not math.isfinite(mean["a"]):
         reason = "no reference has a fitted entropy law"
     nan4 = (math.nan, math.nan, 0, math.nan)
-    chk = (
-        check_on_references(rs, weights, upto, horizon, bounds, lambda skip: prior_means(rs, weights, skip))
-        if usable
-        else {"law": nan4, "fleet": nan4}
-    )
+    chk, fleet = {"law": nan4, "fleet": nan4}, math.nan
+    if usable:
+        changes = reference_changes(rs, weights, upto, horizon)
+        chk = check_on_references(
+            rs, changes, upto, horizon, bounds, lambda skip: prior_means(rs, weights, skip)
+        )
+        fleet = fleet_change(changes)
     (rms, bias, n, mae), (f_rms, f_bias, _, f_mae) = chk["law"], chk["fleet"]
-    fleet = fleet_change(rs, weights, upto, horizon) if usable else math.nan
     return ReferencePrior(
         mean, sd, between, weights, down, rms, bias, n, usable, reason, mae, fleet, f_rms, f_bias, f_mae
     )
