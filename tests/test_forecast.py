@@ -92,6 +92,24 @@ def test_forecast_stays_in_bounds():
         assert 0.0 <= e.ci[0] <= e.ci[1] <= 1.0
 
 
+def test_range_notes_quote_the_reported_ceilings(corpus_dir):
+    """The CS336 masked-normalize run at half its steps: the law's ceilings reach past 1.
+    Every ceiling is reported inside [0, 1] and each range note quotes the number reported
+    (the law fit's own note, on the un-anchored b - a = 0.8275, once contradicted the
+    headline's 0.8404)."""
+    name = "shibukizero_cs336a5_grpo_qwen2.5math1.5b__grpo_length_normalization__masked_normalize.csv"
+    res = forecast(el.load(corpus_dir / "tidy" / name), upto_step=100, n_boot=200, seed=0)
+    notes = [w for w in res.warnings if "leaves the metric's range" in w]
+    assert notes, "the law's interval reaches past 1 on this slice"
+    for what, e in (("ceiling", res.ceiling), ("hard ceiling", res.hard_ceiling)):
+        assert 0.0 <= e.ci[0] <= e.value <= e.ci[1] <= 1.0
+        mine = [w for w in notes if w.startswith(f"the {what} ")]
+        assert len(mine) <= 1
+        for w in mine:
+            assert f"reported clipped as {e.value:.4g} [{e.ci[0]:.4g}, {e.ci[1]:.4g}]" in w
+    assert len(notes) == sum(1 for w in notes if w.startswith(("the ceiling ", "the hard ceiling ")))
+
+
 def test_rising_entropy_is_entropy_controlled(real_runs_dir):
     t = el.load(real_runs_dir / "verl-pr2676_qwen2-7b_dapo_math-dapo_short.csv")
     res = forecast(t, reward="reward", n_boot=100, seed=0)

@@ -242,6 +242,14 @@ def resolve_bounds(bounded, y, name: str | None = None) -> tuple[float, float] |
     return lo, hi
 
 
+RANGE_NOTE = "leaves the metric's range"  # the phrase that marks clip_to_bounds' warning
+
+
+def is_range_note(warning: str) -> bool:
+    """Whether *warning* is :func:`clip_to_bounds`' note on an estimate it clipped."""
+    return RANGE_NOTE in warning
+
+
 def clip_to_bounds(
     est: Estimate, bounds: tuple[float, float] | None, what: str = "ceiling"
 ) -> tuple[Estimate, str | None]:
@@ -260,9 +268,13 @@ def clip_to_bounds(
     )
     msg = (
         f"the {what} {est.value:.4g} with interval [{est.ci[0]:.4g}, {est.ci[1]:.4g}] "
-        f"leaves the metric's range [{lo:g}, {hi:g}] (a bounded score cannot exceed it); "
+        f"{RANGE_NOTE} [{lo:g}, {hi:g}] (a bounded score cannot exceed it); "
         f"reported clipped as {clipped.value:.4g} [{clipped.ci[0]:.4g}, "
-        f"{clipped.ci[1]:.4g}]. The law is extrapolated past the data here: read the "
-        "ceiling as 'at the bound', not as a number."
+        f"{clipped.ci[1]:.4g}]. "
+        + (
+            f"The law is extrapolated past the data here: read the {what} as 'at the bound', not as a number."
+            if not lo <= est.value <= hi
+            else "Only the interval reaches past the bound: its clipped end means 'up to the bound'."
+        )
     )
     return clipped, msg

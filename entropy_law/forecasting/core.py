@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..fitting.diagnostics import resolve_bounds
+from ..fitting.diagnostics import clip_to_bounds, is_range_note, resolve_bounds
 from ..fitting.engine import fit_arrays
 from ..fitting.intervals import percentile_interval
 from ..fitting.laws import get_law
@@ -244,6 +244,11 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         else:
             at_horizon = level_estimate(lvl, level, bounds, len(p_val))
             message += f" The value at the horizon is {_level_words(lvl, False)}."
+    # the law fit's own range note speaks of the fitted b - a, not of the re-anchored
+    # ceilings reported here: name the reported estimates that were clipped instead
+    range_notes = _range_notes(
+        bounds, ceiling=(ceil, ceil_pt), hard_ceiling=(law["hard"], law["hard_pt"]), level=level
+    )
     band = np.column_stack([np.r_[R_pt], *percentile_interval(R, level)])
     res = ForecastResult(
         status=status,
@@ -251,12 +256,12 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         method=method,
         ceiling=ceiling,
         law_ceiling=est(law["ceil"], level, law["ceil_pt"], bounds),
-        hard_ceiling=est(law["hard"], level, law["hard_pt"]),
+        hard_ceiling=est(law["hard"], level, law["hard_pt"], bounds),
         entropy_floor=Estimate(tr.floor.value, (tr.floor.low, tr.floor.high), level),
         saturation_step=est(sat, level, sat_pt),
         at_horizon=at_horizon,
         path=(grid, band),
-        warnings=tuple(notes + list(lf.warnings)),
+        warnings=tuple(notes + range_notes + [w for w in lf.warnings if not is_range_note(w)]),
         draws=_frozen(
             {
                 "ceiling": _clip(ceil, bounds),
@@ -272,6 +277,19 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         **common,
     )
     return with_verdict(res, lvl, s)
+
+
+def _range_notes(bounds, *, level: float, **estimates) -> list[str]:
+    """One note per reported estimate (name -> (draws, point)) that leaves the metric's
+    range and is reported clipped, with the numbers the result reports."""
+    if bounds is None:
+        return []
+    out = []
+    for name, (draws, point) in estimates.items():
+        _, msg = clip_to_bounds(est(draws, level, point), bounds, what=name.replace("_", " "))
+        if msg:
+            out.append(msg)
+    return out
 
 
 def _clip(x, bounds):

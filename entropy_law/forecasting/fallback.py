@@ -23,6 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..fitting.diagnostics import is_range_note
 from ..fitting.results import Estimate
 from .level import LevelForecast, shrink_shift
 from .result import _NAN, ForecastResult, contain
@@ -100,7 +101,10 @@ def fallback_result(
         saturation_step=sat,
         at_horizon=at_h,
         path=path,
-        warnings=tuple(notes or ()) + tuple(getattr(common.get("law_fit"), "warnings", ()) or ()),
+        # the law fit's note on its own ceiling leaving the range is dropped: a fallback
+        # reports the level's or the sigmoid's numbers, not the law's
+        warnings=tuple(notes or ())
+        + tuple(w for w in getattr(common.get("law_fit"), "warnings", ()) or () if not is_range_note(w)),
         **common,
     )
     return with_verdict(res, lvl, series)
