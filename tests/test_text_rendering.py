@@ -132,6 +132,11 @@ def test_a_last_value_forecast_states_no_gain():
     assert "gain to step" not in headline(lv) and "no plateau claimed" in headline(lv)
     assert summary_row(lv)["gain"] == "n/a"
     assert "gain to step" in headline(res)  # a claimed forecast keeps its gain
+    # judged plateaued without a claimed ceiling (TRL rho 5.0, seed 42, at step 50): the line
+    # read 'plateaued; now 0.675 at step 50; no plateau claimed'
+    flat = headline(dataclasses.replace(lv, verdict="plateaued"))
+    assert flat.split(": ", 1)[1].startswith("plateaued;")
+    assert "no plateau claimed" not in flat and "flat at the current level" in flat
 
 
 def test_budget_phrase_has_no_scientific_notation():

@@ -122,7 +122,9 @@ def headline(res) -> str:
 
     Only what the forecast claims is stated: where its ceiling is not claimed (see
     :func:`entropy_law.forecasting.claims.claims`) the line says "no plateau claimed" and gives the
-    predicted level at the horizon (the gain) without a saturation step or the law's upside.
+    predicted level at the horizon (the gain) without a saturation step or the law's upside;
+    a run judged ``plateaued`` all the same is "flat at the current level; the law claims no
+    ceiling".
     """
     st = res.settings
     c, g, s = res.ceiling, res.expected_gain, res.saturation_step
@@ -132,6 +134,10 @@ def headline(res) -> str:
     if claimed and math.isfinite(c.value):
         what = "sigmoid plateau" if res.method == "sigmoid" else "plateau"
         parts.append(f"{what} {_fmt(res, c.value)} {_interval(res, *c.ci)}".strip() + _passed(res))
+    elif not claimed and res.verdict == "plateaued":
+        # flat with its entropy spent, though the law claims no ceiling: "plateaued; ...; no
+        # plateau claimed" read as a contradiction (TRL rho 5.0 at step 50)
+        parts.append("flat at the current level; the law claims no ceiling")
     elif not claimed:
         parts.append("no plateau claimed")
     if math.isfinite(g.value) and res.method != "last_value":  # the level carried forward: no gain
