@@ -134,6 +134,17 @@ def test_a_last_value_forecast_states_no_gain():
     assert "gain to step" in headline(res)  # a claimed forecast keeps its gain
     # judged plateaued without a claimed ceiling (TRL rho 5.0, seed 42, at step 50): the line
     # read 'plateaued; now 0.675 at step 50; no plateau claimed'
+    # judged plateaued while the law's ceiling is reached only after the horizon (CS336
+    # focused_e2_tb128 at 50%: 'plateaued; now 0.844; plateau 0.954'): named as the law's limit
+    late = dataclasses.replace(
+        res, verdict="plateaued", saturation_step=Estimate(math.inf, (75.0, math.inf), 0.9)
+    )
+    line = headline(late)
+    assert "the law's limit" in line and "plateau " not in line.replace("plateaued", "")
+    assert "beyond the searched steps, after the horizon" in line
+    # an improving run whose plateau lies after the horizon keeps the word (step 321 > 240)
+    assert res.verdict == "improving" and res.saturation_step.value > res.settings.horizon
+    assert "; plateau 0." in headline(res) and "the law's limit" not in headline(res)
     flat = headline(dataclasses.replace(lv, verdict="plateaued"))
     assert flat.split(": ", 1)[1].startswith("plateaued;")
     assert "no plateau claimed" not in flat and "flat at the current level" in flat
