@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         frames, errs, groups = [], [], []
         for path in paths:
             try:
-                table, errors = _runs(path, step, aggregate, logging_steps)
+                table, errors = _runs([path], step, aggregate, logging_steps)
             except EntropyLawError as exc:  # one unreadable path never stops the others
                 errs.append({"run": str(path), "status": "error", "message": str(exc)})
                 echo_err(f"error: {exc}")

@@ -29,6 +29,7 @@ __all__ = [
     "guard",
     "parse_bounds",
     "load_logs",
+    "load_many",
     "internal_error",
     "check_output",
     "check_inputs",
@@ -230,3 +231,44 @@ def load_logs(path, *, step=None, aggregate="mean", logging_steps=None, fmt="aut
     if report.errors or report.skipped or level() > 0:
         note(report.summary())
     return report
+
+
+def load_many(paths, *, step=None, aggregate="mean", logging_steps=None, keep_going: bool | None = None):
+    """Every run under *paths* as one table, and the ``(path, message)`` of what failed.
+
+    A PATH that cannot be read is recorded and the others go on (*keep_going*, the default
+    with several PATHs); with one PATH and no *keep_going* its input error stops the
+    command, as :func:`load_logs` alone does. Run names are
+    prefixed by the PATH's name (or the whole PATH, when names clash too) where two PATHs
+    hold a run of the same name (``a/run.log`` and ``b/run.log``).
+    """
+    import pandas as pd
+
+    paths = list(paths)
+    opts = dict(step=step, aggregate=aggregate, logging_steps=logging_steps)
+    if not (len(paths) > 1 if keep_going is None else keep_going):
+        report = load_logs(paths[0], **opts)
+        return report.table, list(report.errors)
+    errors: list[tuple[str, str]] = []
+    tables = []
+    for p in paths:
+        try:
+            report = load_logs(p, **opts)
+        except EntropyLawError as exc:
+            errors.append((str(p), str(exc)))
+            continue
+        errors += list(report.errors)
+        if len(report.table):
+            tables.append((Path(p), report.table))
+    seen: dict[str, int] = {}
+    for _, tab in tables:
+        for r in tab["run"].unique():
+            seen[str(r)] = seen.get(str(r), 0) + 1
+    names = [p.name for p, _ in tables]
+    out = []
+    for p, tab in tables:
+        tab = tab.copy()
+        label = p.name if names.count(p.name) == 1 else str(p)
+        tab["run"] = [f"{label}:{r}" if seen[str(r)] > 1 else str(r) for r in tab["run"]]
+        out.append(tab)
+    return (pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["run"])), errors

@@ -24,7 +24,7 @@ from .common import (
     fail,
     guard,
     internal_error,
-    load_logs,
+    load_many,
     note,
     warn_skipped,
 )
@@ -33,36 +33,14 @@ from .figures import check_figure_path, save_figure
 
 
 def _load(paths: list[Path], errors: list[dict], **options) -> pd.DataFrame:
-    """Every run under *paths*; run names are prefixed by the path when they clash.
-
-    Paths and runs that cannot be read are appended to *errors* (``{"path", "error"}``);
-    they never stop the others.
-    """
-    tables = []
-    for p in paths:
-        try:
-            report = load_logs(p, **options)
-        except EntropyLawError as exc:
-            warn_skipped(p, str(exc))
-            errors.append({"path": str(p), "error": str(exc)})
-            continue
-        for bad, msg in report.errors:
-            warn_skipped(bad, msg)
-            errors.append({"path": str(bad), "error": msg})
-        if len(report.table):
-            tables.append((p, report.table))
-    seen: dict[str, int] = {}
-    for _, t in tables:
-        for r in t["run"].unique():
-            seen[str(r)] = seen.get(str(r), 0) + 1
-    names = [p.name for p, _ in tables]
-    out = []
-    for p, t in tables:
-        t = t.copy()
-        label = p.name if names.count(p.name) == 1 else str(p)  # a/run.log and b/run.log
-        t["run"] = [f"{label}:{r}" if seen[str(r)] > 1 else str(r) for r in t["run"]]
-        out.append(t)
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+    """Every run under *paths* (:func:`~entropy_law.cli.common.load_many`: run names
+    prefixed by the path when they clash). Paths and runs that cannot be read are appended
+    to *errors* (``{"path", "error"}``); they never stop the others."""
+    table, bad = load_many(paths, keep_going=True, **options)
+    for p, msg in bad:
+        warn_skipped(p, msg)
+        errors.append({"path": str(p), "error": msg})
+    return table if len(table) else pd.DataFrame()
 
 
 def _forecasts(table: pd.DataFrame, runs: list[str], errors: list[dict], **kw) -> dict:

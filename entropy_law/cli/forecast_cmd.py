@@ -26,13 +26,14 @@ from .common import (
     UptoFractionOpt,
     UptoStepOpt,
     captured_warnings,
+    check_inputs,
     check_output,
     dump_json,
     echo_err,
     fail,
     guard,
     internal_error,
-    load_logs,
+    load_many,
     note,
     parse_bounds,
     warn_skipped,
@@ -55,19 +56,23 @@ def example_path():
         yield p
 
 
-def _runs(path: Path, step=None, aggregate="mean", logging_steps=None):
-    report = load_logs(path, step=step, aggregate=aggregate, logging_steps=logging_steps)
-    for p, msg in report.errors:
+def _runs(paths: list[Path], step=None, aggregate="mean", logging_steps=None):
+    table, errors = load_many(paths, step=step, aggregate=aggregate, logging_steps=logging_steps)
+    for p, msg in errors:
         warn_skipped(p, msg)
-    return report.table, report.errors
+    return table, errors
 
 
 def register(app: typer.Typer) -> None:
     @app.command("forecast")
     def forecast_command(
-        path: Annotated[
-            Path | None,
-            typer.Argument(help="A log file or a folder of runs (or --example).", show_default=False),
+        paths: Annotated[
+            list[Path] | None,
+            typer.Argument(
+                help="Log files or folders of runs (or --example); a PATH that cannot be read "
+                "does not stop the others.",
+                show_default=False,
+            ),
         ] = None,
         example: Annotated[
             bool,
@@ -137,8 +142,10 @@ def register(app: typer.Typer) -> None:
             raise fail("give --upto-step or --upto-fraction, not both.", json_doc=doc)
         if not 0 < level < 1:
             raise fail(f"--level must lie in (0, 1); got {level}.", json_doc=doc)
-        if example == (path is not None):
+        if example == bool(paths):
             raise fail("give a PATH to forecast, or --example (not both).", json_doc=doc)
+        if paths:
+            check_inputs(paths, doc)
         check_output(plot, "--plot", doc)
         check_figure_path(grid, "--grid", doc)
         check_exports(csv, parquet, doc)
@@ -148,7 +155,7 @@ def register(app: typer.Typer) -> None:
         records = []
         with guard(doc), example_path() as ex:
             bounded = parse_bounds(bounds)
-            table, errors = _runs(ex if path is None else path, step, aggregate, logging_steps)
+            table, errors = _runs(paths or [ex], step, aggregate, logging_steps)
         plot_errors: list[str] = []
         results = []
         groups = list(table.groupby("run", sort=True))
