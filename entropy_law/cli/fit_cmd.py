@@ -29,13 +29,14 @@ from .common import (
     LoggingStepsOpt,
     StepOpt,
     captured_warnings,
+    check_inputs,
     check_output,
     dump_json,
     echo_err,
     fail,
     guard,
     internal_error,
-    load_logs,
+    load_many,
     note,
     parse_bounds,
     warn,
@@ -57,7 +58,12 @@ class Resample(str, Enum):
 
 
 def fit_command(
-    path: Annotated[Path, typer.Argument(help="A log file or a folder of runs.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Log files or folders of runs; a PATH that cannot be read does not stop the others."
+        ),
+    ],
     entropy: Annotated[
         str | None, typer.Option("--entropy", help="Entropy metric key (detected when omitted).")
     ] = None,
@@ -101,11 +107,12 @@ def fit_command(
     results, records = [], []
     with guard(doc):
         bounded = parse_bounds(bounds)
-        report = load_logs(path, step=step, aggregate=aggregate, logging_steps=logging_steps)
-    for p, msg in report.errors:
+        check_inputs(paths, doc)
+        table, load_errors = load_many(paths, step=step, aggregate=aggregate, logging_steps=logging_steps)
+    for p, msg in load_errors:
         warn_skipped(p, msg)
         records.append({"run": str(p), "status": "error", "message": msg, "warnings": []})
-    groups = list(report.table.groupby("run", sort=True))
+    groups = list(table.groupby("run", sort=True)) if len(table) else []
     for run, sub in output.progress(groups, "fitting", name=lambda g: g[0]):
         notes: list[str] = []
         source = source_of(sub)

@@ -1,6 +1,6 @@
-"""``entropy-law forecast`` on several PATHs, as ``check``, ``backtest`` and ``report`` take them:
-a user pointing it at a few log files (``forecast a.log b.jsonl``) got "unexpected extra
-argument(s)". A PATH that cannot be read is an error entry and never stops the others."""
+"""``entropy-law forecast`` and ``fit`` on several PATHs, as ``check``, ``backtest`` and ``report``
+take them: a user pointing them at a few log files (``forecast a.log b.jsonl``) got "unexpected
+extra argument(s)". A PATH that cannot be read is an error entry and never stops the others."""
 
 from __future__ import annotations
 
@@ -65,3 +65,15 @@ def test_runs_of_the_same_name_in_two_paths_are_told_apart(tmp_path: Path) -> No
     assert sorted(r["run"] for r in doc["runs"]) == ["a:grpo-baseline", "b:grpo-baseline"]
     first, second = (r["at_horizon"]["value"] for r in doc["runs"])
     assert first == second  # the same data and seed: one forecast, twice, under two names
+
+
+def test_fit_takes_several_paths_and_keeps_going(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.csv"
+    bad.write_text("step,entropy\nnot,a number\n", encoding="utf-8")
+    files = sorted(SAMPLES.glob("*.csv"))
+    res, out, err = _run(["fit", *map(str, files), str(bad), "--n-boot", "40", "--json"])
+    assert res.exit_code == 0, err
+    doc = json.loads(out)
+    fitted = [r["run"] for r in doc["runs"] if r.get("status") != "error"]
+    assert fitted == [f.stem for f in files]
+    assert any("broken.csv" in r["run"] for r in doc["runs"] if r.get("status") == "error")
