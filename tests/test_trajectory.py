@@ -168,6 +168,12 @@ def test_regimes_synthetic():
         assert reason.startswith(want)
     r = fit_trajectory(t, flat, n_boot=0)
     assert r.status == "no_decay" and "flat" in r.message
+    # a spike that crashed at the very end (rasbt 7_6: 0.36 -> 8 -> 0.1): the minimum lies in
+    # the tail, so rule 1 does not apply; +900% from the start is not "flat"
+    spike = np.where(t < 120, 0.4, 4.0)
+    spike[-12:] = 0.1
+    regime, reason = classify_regime(t, spike + _ar1(rng, 200, 0.3, 0.02))
+    assert regime == "rising" and "though down to" in reason, reason
 
 
 def _real(path) -> tuple[np.ndarray, np.ndarray]:

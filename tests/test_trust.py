@@ -228,6 +228,29 @@ def test_verdict_degrading_on_a_collapse_and_on_exploding_entropy():
     assert res.verdict == "degrading" and "exploding" in res.verdict_reason
 
 
+def test_an_entropy_spike_with_performance_lost_is_degrading():
+    """Planted after rasbt 7_6 at half its steps: entropy 0.35 -> ~6 -> back to 0.2 by the cut,
+    six sparse evaluations falling 0.55 -> 0.35 (too few in the last half for a slope). The
+    spike came down, so 'entropy exploding' (start vs end) does not see it; the performance
+    lost on the way makes it `degrading`. The same spike with the performance held is not."""
+    rng = np.random.default_rng(11)
+    n = 250
+    t = np.arange(1, n + 1)
+    H = np.where((t > 150) & (t < 230), 6.0, 0.35) + rng.normal(0, 0.03, n)
+    H[t >= 230] = 0.2 + rng.normal(0, 0.02, (t >= 230).sum())
+    ev = np.array([1, 50, 100, 150, 200, 250])
+    fell = np.array([0.52, 0.56, 0.55, 0.46, 0.33, 0.35])
+    for perf, want in ((fell, "degrading"), (np.array([0.52, 0.55, 0.56, 0.55, 0.56, 0.555]), None)):
+        table = pd.concat(
+            [el.make_long("r", t, "actor/entropy", H), el.make_long("r", ev, "val-core/x/acc/mean@1", perf)]
+        )
+        res = _verdict(table)
+        if want:
+            assert res.verdict == want and "spiked" in res.verdict_reason, res.verdict_reason
+        else:
+            assert res.verdict != "degrading", res.verdict_reason
+
+
 def test_verdict_unforecastable_names_its_reason_and_is_in_json():
     t = np.arange(1, 5)
     res = _verdict(_run(t, [1.0, 0.9, 0.8, 0.7], [0.1, 0.2, 0.3, 0.4]))

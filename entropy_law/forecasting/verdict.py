@@ -12,7 +12,11 @@ level from :func:`entropy_law.forecasting.level.level_forecast`):
                    ``MIN_DROP`` (2%) of the metric's scale, below the best level of the
                    slice (running mean over 10% of the points) *and* ``t < -2``; or the
                    entropy exploding: the median of the slice's last 10% of entropy is
-                   above ``EXPLODE_FACTOR`` (2) x the median of its first 10%;
+                   above ``EXPLODE_FACTOR`` (2) x the median of its first 10%; or an
+                   entropy spike with performance lost: the peak of the entropy's running
+                   median (width 10% of its points) above ``EXPLODE_FACTOR`` x that start
+                   *and* the level below the best by the first rule's margin (a spike that
+                   came down again is no recovery when the performance did not);
 ``improving``      the expected gain to the horizon (forecast at the horizon minus the
                    current level, with its interval) is positive beyond the level's noise
                    for a law-based forecast (status ``ok``), or the recent slope is
@@ -57,6 +61,15 @@ MIN_DROP = 0.02
 EXPLODE_FACTOR = 2.0
 SPENT_FRACTION = 0.75
 T_FLAT = 2.0
+
+
+def _running_median(v: np.ndarray, width: int) -> np.ndarray:
+    """Centred running median of odd *width* (edges padded with the end values)."""
+    w = width | 1
+    if len(v) < w:
+        return v.astype(float)
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(v.astype(float), w // 2, mode="edge"), w)
+    return np.median(windows, axis=1)
 
 
 def _running_mean(v: np.ndarray) -> np.ndarray:
@@ -106,6 +119,15 @@ def judge_run(
         if h0 > 0 and h1 > EXPLODE_FACTOR * h0:
             return "degrading", (
                 f"entropy exploding: {h0:.3g} -> {h1:.3g} (x{h1 / h0:.1f}), a sign of collapse or instability"
+            )
+        peak = float(np.max(_running_median(e_val, max(3, len(e_val) // 10))))
+        if h0 > 0 and peak > EXPLODE_FACTOR * h0 and drop > max(DROP_SIGMAS * lvl.s_now, MIN_DROP * scale):
+            # a spike that came down again, with performance lost on the way (rasbt 7_6 at
+            # half its steps: entropy 0.36 -> 6 -> 0.2, accuracy 56 -> 35) is no recovery
+            return "degrading", (
+                f"entropy spiked {h0:.3g} -> {peak:.3g} (x{peak / h0:.1f}) and performance fell: "
+                f"level {lvl.level:.4g} is {drop:.3g} below the best {best:.4g} of the slice, "
+                "a sign of instability"
             )
     g_lo = gain.ci[0]
     material = max(lvl.s_now, MIN_DROP * scale / 2)

@@ -16,7 +16,10 @@ Regime rule (:func:`classify_regime`), on the raw series with ``n`` points:
 2. Otherwise ``"decaying"`` if ``head - tail > COLLAPSE_FRAC·head`` or the part after
    the first ``INITIAL_FRAC`` of the time span still trends down by more than
    ``MIN_REL_CHANGE`` of its level (least-squares slope × its duration).
-3. Otherwise ``"flat"`` (held near a level, e.g. an adaptive entropy controller).
+3. Otherwise ``"rising"`` if ``tail - head`` exceeds ``MIN_REL_CHANGE·head`` and
+   ``3·noise/√(tail points)`` (well above the start, though the minimum lies in the tail:
+   a spike that crashed at the very end), else ``"flat"`` (held near a level, e.g. an
+   adaptive entropy controller).
 
 From entropy alone a controller that first pulls entropy down to a lower target and then
 holds it looks like a collapse to a floor; it is labelled ``"decaying"``.
@@ -77,6 +80,14 @@ def classify_regime(t, H) -> tuple[str, str]:
             f"decaying: {head:.3g} -> {tail:.3g} ({(tail - head) / scale:+.0%});"
             f" trend after the first {INITIAL_FRAC:.0%} {trend / level:+.0%}"
             " of level"
+        )
+    up = tail - head
+    if up > MIN_REL_CHANGE * scale and up > 3 * noise / math.sqrt(k_tail):
+        # well above its start but with the minimum inside the tail (a spike that crashed
+        # at the very end: rasbt 7_6, 0.36 -> 8 -> 0.1) read "flat: 0.358 -> 3.64 (+916%)"
+        return "rising", (
+            f"rising: {head:.3g} -> {tail:.3g} ({up / scale:+.0%}), though down to {low:.3g} "
+            f"at t={t[i_low]:g}"
         )
     return "flat", (
         f"flat: {head:.3g} -> {tail:.3g} ({(tail - head) / scale:+.0%}), trend after "
