@@ -33,6 +33,8 @@ from ..errors import EntropyLawError
 from ..fitting.engine import fit_arrays
 from .core import TAIL, saturation_steps, smooth, tail_mask
 from .forecaster import RunSeries, forecast, prepare_run
+from .inrun import inrun_backtest, law_shift
+from .level import draw_spread, level_forecast
 
 __all__ = ["backtest", "backtest_many", "given_entropy"]
 
@@ -54,7 +56,8 @@ def given_entropy(
     """The paper's protocol on one cut: predict later performance from logged entropy.
 
     ``anchor="fit"`` is the paper's (the fitted ``b``); ``"level"`` re-anchors ``b`` at the
-    mean of the slice's last 10% as the forecaster does.
+    mean of the slice's last 10% and keeps or shrinks the law's change as the forecaster
+    does (:func:`_level_anchored`).
     """
     al = s.aligned()
     early, late = al[al["step"] <= upto], al[al["step"] > upto]
@@ -70,18 +73,15 @@ def given_entropy(
         early["entropy"].to_numpy(),
         early["reward"].to_numpy(),
         early["step"].to_numpy(),
-        n_boot=200,  # only the point estimates a, b are used: the bootstrap size does not matter
+        n_boot=N_BOOT,  # the spread of a, for the level anchor's shrinkage of the change
         level=level,
         seed=seed,
     )
     a, b = lf.params["a"].value, lf.params["b"].value
+    x = np.exp(late["entropy"].to_numpy())
+    pred = -a * x + b
     if anchor == "level":
-        sl = s.upto(upto)
-        tail = tail_mask(sl.p_step, sl.first_step, upto)
-        w_lo = sl.p_step[tail].min()
-        e_now = sl.e_step >= w_lo
-        b = float(np.mean(sl.p_val[tail])) + a * float(np.mean(np.exp(sl.e_val[e_now])))
-    pred = -a * np.exp(late["entropy"].to_numpy()) + b
+        pred = _level_anchored(s, upto, a, np.asarray(lf.draws["a"], float), x)
     err = pred - late["reward"].to_numpy()
     return {
         "status": lf.status,
@@ -90,6 +90,26 @@ def given_entropy(
         "n_fit": len(early),
         "n_pred": len(late),
     }
+
+
+def _level_anchored(s: RunSeries, upto: int, a: float, a_draws: np.ndarray, x: np.ndarray) -> np.ndarray:
+    r"""The forecaster's law-based value at entropies :math:`x = e^{H}` logged after the cut.
+
+    Anchored at the slice's last-10% level :math:`L` and its mean :math:`\bar x_{now}`, the
+    change :math:`\Delta = -a\,(x - \bar x_{now})` is kept or shrunk by the forecaster's own
+    rule (:func:`entropy_law.forecasting.inrun.law_shift`: kept where the law beat the
+    level inside the slice, else shrunk by its signal-to-noise factor with the spread of
+    :math:`a`'s bootstrap draws), so the protocol scores what a forecast would say.
+    """
+    sl = s.upto(upto)
+    tail = tail_mask(sl.p_step, sl.first_step, upto)
+    w_lo, w_hi = float(sl.p_step[tail].min()), float(sl.p_step[tail].max())
+    x_now = float(np.mean(np.exp(sl.e_val[sl.e_step >= w_lo])))
+    delta = -a * (x - x_now)
+    lvl = level_forecast(sl.p_step, sl.p_val, sl.first_step, upto, upto)
+    inrun = inrun_backtest(sl, sl.first_step, (w_lo, w_hi), lvl.rmse, lvl.phi)
+    sd = draw_spread(a_draws) * np.abs(x - x_now)
+    return float(np.mean(sl.p_val[tail])) + delta + law_shift(delta, sd, inrun, lvl.s_now)
 
 
 def backtest(

@@ -16,8 +16,8 @@ from .budget import entropy_budget
 from .fallback import fallback_result, level_estimate, level_with_sigmoid, with_verdict
 from .gates import sigmoid_gate
 from .grid import future_grid as _grid
-from .inrun import inrun_backtest
-from .level import level_forecast, noise_scale, shrink_shift
+from .inrun import inrun_backtest, law_shift
+from .level import draw_spread, level_forecast, noise_scale
 from .result import ForecastResult, ForecastSettings, SigmoidOpinion, contain
 
 TOO_EARLY_WIDTH = 0.5  # ceiling interval wider than half the range -> too_early
@@ -210,8 +210,9 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     inrun = inrun_backtest(s, first, window, lvl.rmse, lvl.phi) if lvl is not None else None
     sd_in = inrun.sd if inrun is not None else 0.0
     delta = float(R_pt[ih]) - last_value
-    skilled = inrun is not None and lvl is not None and inrun.law_beats_level and abs(delta) > lvl.s_now
-    shift = 0.0 if skilled else shrink_shift(delta, float(np.nanstd(R[:, ih])))
+    sd_delta = draw_spread(R[:, ih])
+    s_now = lvl.s_now if lvl is not None else 0.0
+    shift = law_shift(delta, sd_delta, inrun if lvl is not None else None, s_now)
     at_h = R[:, ih] + shift + math.hypot(sig_final, model_sd_h, sd_in) * rng.standard_normal(n)
     sat = saturation_steps(p_step, obs_smooth, grid, R_law, start, ceil, st.saturation_fraction)
     sat_pt = saturation_steps(

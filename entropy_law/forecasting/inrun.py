@@ -48,9 +48,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..table.align import align_arrays
-from .level import _tail_mean, noise_scale
+from .level import _tail_mean, noise_scale, shrink_shift
 
-__all__ = ["InrunBacktest", "inrun_backtest", "ORIGIN"]
+__all__ = ["InrunBacktest", "inrun_backtest", "law_shift", "ORIGIN"]
 
 ORIGIN = 0.5  # the backtest's origin, as a fraction of the slice
 MIN_POINTS = 3  # aligned points the first half needs for the law's two parameters
@@ -128,3 +128,18 @@ def inrun_backtest(
     L_now, n_now = float(np.mean(p_val[now])), int(now.sum())
     noise = math.hypot(noise_scale(rmse, phi, n_now), noise_scale(rmse, phi, n_o))
     return InrunBacktest(pred - L_now, L_o - L_now, noise)
+
+
+def law_shift(delta, sd, inrun: InrunBacktest | None, s_now: float):
+    r"""The shift the forecaster adds to a law-based change *delta* (scalar or array).
+
+    Kept in full (shift 0) where the law beat the level in the run's own history
+    (:attr:`InrunBacktest.law_beats_level`) and :math:`|\Delta|` exceeds the level's noise
+    *s_now*; otherwise shrunk toward the current level by its signal-to-noise factor
+    (:func:`entropy_law.forecasting.level.shrink_shift`, *sd* the change's bootstrap
+    spread). The forecast and the given-entropy protocol share this rule.
+    """
+    d, s = np.broadcast_arrays(np.asarray(delta, float), np.asarray(sd, float))
+    skill = inrun is not None and inrun.law_beats_level
+    out = np.array([0.0 if skill and abs(x) > s_now else shrink_shift(x, y) for x, y in zip(d.flat, s.flat)])
+    return float(out[0]) if d.ndim == 0 else out.reshape(d.shape)

@@ -158,6 +158,18 @@ def level_forecast(p_step, p_val, first: float, upto: float, horizon: float, *, 
     return LevelForecast(L, float(point), sd, s_now, s_final, q, slope, t, trend, rmse, phi, tau)
 
 
+def draw_spread(draws) -> float:
+    """A standard deviation of bootstrap *draws* robust to their tails: half the central
+    68.3% range (the sd of a normal). With five points a resample can put almost no
+    spread in :math:`e^H` and a slope far out; the plain sd then changes with the seed."""
+    d = np.asarray(draws, float)
+    d = d[np.isfinite(d)]
+    if d.size < 2:
+        return math.nan
+    lo, hi = np.quantile(d, (0.158655, 0.841345))
+    return float(hi - lo) / 2
+
+
 def shrink_shift(delta: float, sd: float) -> float:
     r"""How far to move a model's forecast change *delta* back toward the current level.
 
