@@ -110,6 +110,17 @@ def test_range_notes_quote_the_reported_ceilings(corpus_dir):
     assert len(notes) == sum(1 for w in notes if w.startswith(("the ceiling ", "the hard ceiling ")))
 
 
+def test_a_sparse_rising_run_is_not_called_flat(corpus_dir):
+    """CS336's 40-step sweep, e2_tb256, at step 20: five evaluations rising 0.04 -> 0.49.
+    Its slope was not measured (three points in the last half) and read "indistinguishable
+    from zero"; measured on the last four it is a rise, and the run then reached 0.74."""
+    name = "short_40step__grpo_off_policy_sweep__broad_e2_tb256.csv"
+    res = forecast(el.load(corpus_dir / "tidy" / name), upto_step=20, horizon=40, n_boot=100, seed=0)
+    assert "indistinguishable from zero" not in res.verdict_reason
+    assert res.verdict == "improving", res.verdict_reason
+    assert res.at_horizon.value > res.last_value + 0.1  # the damped trend; the run gained 0.26
+
+
 def test_rising_entropy_is_entropy_controlled(real_runs_dir):
     t = el.load(real_runs_dir / "verl-pr2676_qwen2-7b_dapo_math-dapo_short.csv")
     res = forecast(t, reward="reward", n_boot=100, seed=0)

@@ -295,12 +295,17 @@ def test_too_early_marker_sits_on_a_current_level_line():
     # At 25% of a sample run (too_early) the headline's value at the horizon is the current
     # level; the plot drew that marker in full colour off the greyed law path, with nothing
     # leading to it, so it read as a second, contradicting forecast.
+    # Its value now carries the level's damped recent trend (a slope on its last four points),
+    # so the line leading to the marker starts at the current level and ends on the marker.
     fc = el.forecast(el.load("sample_runs/csv/grpo-baseline.csv"), upto_fraction=0.25, n_boot=N_BOOT)
     assert fc.status == "too_early" and fc.path is not None  # the case under test
-    assert fc.at_horizon.value == pytest.approx(fc.last_value)
     ax_r = fc.plot().axes[0]
     assert any("the current level" in t for t in _legend(ax_r)), _legend(ax_r)
     assert any("law path (not claimed)" in t for t in _legend(ax_r))
+    (line,) = [ln for ln in ax_r.get_lines() if "the current level" in ln.get_label()]
+    x, y = line.get_data()
+    assert list(x) == [fc.settings.upto_step, fc.settings.horizon]
+    assert y[0] == pytest.approx(fc.last_value) and y[-1] == pytest.approx(fc.at_horizon.value)
 
 
 def test_no_inf_in_the_legend(sample_forecasts):

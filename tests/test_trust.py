@@ -76,6 +76,26 @@ def test_recent_slope_and_damped_trend_on_a_rising_run():
     assert lf.level < lf.point < lf.level + 0.002 * 100  # never more than one more half-span
 
 
+def test_sparse_evaluations_get_a_slope_of_their_last_four_points():
+    """Five evaluations every 5 steps, rising 0.1 per evaluation (the CS336 40-step sweep at
+    half its steps): the slice's last half holds three of them, which once gave t = 0 and
+    "recent slope indistinguishable from zero". The slope is measured on the last four."""
+    rng = np.random.default_rng(12)
+    t = np.array([0.0, 5, 10, 15, 20])
+    y = 0.04 + 0.02 * t + rng.normal(0, 0.005, t.size)
+    slope, tstat = recent_slope(t, y, 0, 20, 0.0)
+    # 4 points over 15 steps, noise 0.005: slope SE ~ 0.005 / sqrt(125) ~ 4.5e-4, so the
+    # planted 0.02 is recovered to within 10% and its t is far above 3
+    assert slope == pytest.approx(0.02, rel=0.1) and tstat > 10
+    lf = level_forecast(t, y, 0, 20, 40, bounds=(0, 1))
+    assert lf.trend and lf.point > lf.level + 0.1  # half a slice more of a 0.1-per-5-steps rise
+    # three points in all: not measurable (NaN), never a flat slope
+    s3, t3 = recent_slope(t[:3], y[:3], 0, 10, 0.0)
+    assert math.isnan(s3) and math.isnan(t3)
+    lf3 = level_forecast(t[:3], y[:3], 0, 10, 20, bounds=(0, 1))
+    assert not lf3.trend and lf3.point == lf3.level
+
+
 def test_falling_run_is_not_extrapolated_down():
     t = np.arange(1, 201, dtype=float)
     y = 0.8 - 0.002 * t + np.random.default_rng(2).normal(0, 0.01, t.size)
@@ -230,16 +250,17 @@ def test_verdict_degrading_on_a_collapse_and_on_exploding_entropy():
 
 def test_an_entropy_spike_with_performance_lost_is_degrading():
     """Planted after rasbt 7_6 at half its steps: entropy 0.35 -> ~6 -> back to 0.2 by the cut,
-    six sparse evaluations falling 0.55 -> 0.35 (too few in the last half for a slope). The
-    spike came down, so 'entropy exploding' (start vs end) does not see it; the performance
-    lost on the way makes it `degrading`. The same spike with the performance held is not."""
+    six sparse evaluations that fell 0.56 -> 0.35 and then held (no falling slope over the
+    last four). The spike came down, so 'entropy exploding' (start vs end) does not see it,
+    nor does 'performance falling' (it needs a falling slope); the performance lost on the
+    way makes it `degrading`. The same spike with the performance held is not."""
     rng = np.random.default_rng(11)
     n = 250
     t = np.arange(1, n + 1)
     H = np.where((t > 150) & (t < 230), 6.0, 0.35) + rng.normal(0, 0.03, n)
     H[t >= 230] = 0.2 + rng.normal(0, 0.02, (t >= 230).sum())
     ev = np.array([1, 50, 100, 150, 200, 250])
-    fell = np.array([0.52, 0.56, 0.55, 0.46, 0.33, 0.35])
+    fell = np.array([0.52, 0.56, 0.36, 0.33, 0.36, 0.35])
     for perf, want in ((fell, "degrading"), (np.array([0.52, 0.55, 0.56, 0.55, 0.56, 0.555]), None)):
         table = pd.concat(
             [el.make_long("r", t, "actor/entropy", H), el.make_long("r", ev, "val-core/x/acc/mean@1", perf)]

@@ -21,7 +21,8 @@ interval too wide) the forecast at the horizon is the **current level**
   linearly with the gap, as for a random walk: a run that moved a lot in its own past
   gets a wide interval, a run that has been flat a narrow one.
 
-**Damped trend.** When the recent slope (least squares over the last half of the slice)
+**Damped trend.** When the recent slope (least squares over the last half of the slice,
+or over its last four points when the half holds fewer)
 is significant (:math:`|t| > 2`, standard error inflated for lag-1 autocorrelation) *and*
 agrees with the move of the rolling-origin backtests, the forecast adds the trend damped
 over the span it was measured on, :math:`\tau = (t_{now} - t_{mid})`:
@@ -77,11 +78,21 @@ def residual_noise(val: np.ndarray) -> tuple[float, float]:
 def recent_slope(
     step: np.ndarray, val: np.ndarray, first: float, upto: float, phi: float
 ) -> tuple[float, float]:
-    """Least-squares slope over the last half of the slice and its t statistic."""
+    """Least-squares slope over the last half of the slice and its t statistic.
+
+    With sparse evaluations the half can hold fewer than four points (a line through three
+    has one residual degree of freedom); the slope is then measured on the slice's last
+    four points. Both are NaN with fewer than four points in all: not measurable, never
+    "indistinguishable from zero" (the rule once returned t = 0 there, and a run rising
+    0.04 -> 0.49 over five evaluations read "recent slope indistinguishable from zero").
+    """
     m = step >= first + 0.5 * (upto - first)
+    if m.sum() < 4:
+        m = np.zeros(len(step), bool)
+        m[-4:] = True
     t, y = step[m].astype(float), val[m].astype(float)
     if len(t) < 4 or np.ptp(t) <= 0:
-        return 0.0, 0.0
+        return math.nan, math.nan
     beta, alpha = np.polyfit(t, y, 1)
     res = y - (alpha + beta * t)
     s2 = float(np.sum(res**2)) / (len(t) - 2)

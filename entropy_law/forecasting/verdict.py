@@ -36,8 +36,9 @@ level from :func:`entropy_law.forecasting.level.level_forecast`):
                    and last 5 points, fraction clipped to [0, 1]), so the verdict and the
                    headline's "entropy N% spent" are one number;
 ``unforecastable`` otherwise, with the reason: entropy held up (``entropy_controlled``),
-                   law not holding, too early (interval too wide), or a slope that is
-                   neither flat nor significant.
+                   law not holding, too early (interval too wide), a slope that is
+                   neither flat nor significant, or one not measurable (fewer than four
+                   points: never read as flat).
 
 The scale of the metric is its range when bounded, else the spread of the slice.
 """
@@ -154,6 +155,8 @@ def judge_run(
         if spent:
             return "plateaued", f"{slope_words} and {why}"
         flat_why = f"{slope_words} but {why}"
+    elif not math.isfinite(lvl.slope_t):
+        flat_why = "recent slope not measurable: fewer than 4 performance points"
     else:
         flat_why = f"recent slope t = {lvl.slope_t:.1f}: neither flat nor significant"
     reason = {

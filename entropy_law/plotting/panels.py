@@ -130,12 +130,15 @@ def _draw_path(ax, result, cl, end, level, compact) -> None:
         yerr = None
         if finite(lo, hi):
             yerr = np.array([[max(h.value - lo, 0.0)], [max(hi - h.value, 0.0)]])
-        # the level fallback (no model, or a greyed law path next to a too-early forecast that
-        # is the current level): the flat line that leads to the horizon marker
-        flat = result.path is None or math.isclose(h.value, result.last_value, rel_tol=1e-9, abs_tol=1e-12)
-        if cl.path is not None and flat:
-            ax.hlines(h.value, st.upto_step, st.horizon, color=COLORS["forecast"], lw=1.2, ls="-.",
-                      label="forecast" if compact else "forecast: the current level (no model)")  # fmt: skip
+        # the level fallback (no model, or a greyed law path next to a too-early forecast made
+        # from the current level): the line from the current level to the horizon marker, flat
+        # or with the level's damped recent trend (forecasting.level)
+        flat = math.isclose(h.value, result.last_value, rel_tol=1e-9, abs_tol=1e-12)
+        from_level = result.path is None or result.status == "too_early" or flat
+        if cl.path is not None and from_level:
+            words = "the current level (no model)" if flat else "from the current level (no law)"
+            ax.plot([st.upto_step, st.horizon], [result.last_value, h.value], color=COLORS["forecast"],
+                    lw=1.2, ls="-.", label="forecast" if compact else f"forecast: {words}")  # fmt: skip
         ax.errorbar(
             [st.horizon],
             [h.value],
