@@ -79,9 +79,10 @@ def given_entropy(
     )
     a, b = lf.params["a"].value, lf.params["b"].value
     x = np.exp(late["entropy"].to_numpy())
-    pred = -a * x + b
     if anchor == "level":
         pred = _level_anchored(s, upto, a, np.asarray(lf.draws["a"], float), x)
+    else:
+        pred = -a * x + b
     err = pred - late["reward"].to_numpy()
     return {
         "status": lf.status,

@@ -211,8 +211,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     sd_in = inrun.sd if inrun is not None else 0.0
     delta = float(R_pt[ih]) - last_value
     sd_delta = draw_spread(R[:, ih])
-    s_now = lvl.s_now if lvl is not None else 0.0
-    shift = law_shift(delta, sd_delta, inrun if lvl is not None else None, s_now)
+    shift = law_shift(delta, sd_delta, inrun, lvl.s_now if lvl is not None else 0.0)
     at_h = R[:, ih] + shift + math.hypot(sig_final, model_sd_h, sd_in) * rng.standard_normal(n)
     sat = saturation_steps(p_step, obs_smooth, grid, R_law, start, ceil, st.saturation_fraction)
     sat_pt = saturation_steps(

@@ -23,7 +23,7 @@ interval too wide) the forecast at the horizon is the **current level**
 
 **Damped trend.** When the recent slope (least squares over the last half of the slice,
 or over its last four points when the half holds fewer)
-is significant (:math:`|t| > 2`, standard error inflated for lag-1 autocorrelation) *and*
+is significant (:math:`t > 3`, ``T_SIGNIFICANT``; standard error inflated for lag-1 autocorrelation) *and*
 agrees with the move of the rolling-origin backtests, the forecast adds the trend damped
 over the span it was measured on, :math:`\tau = (t_{now} - t_{mid})`:
 :math:`\hat R = L_{now} + \beta\,\tau\,(1 - e^{-(t_h - t_{now})/\tau})` (at most

@@ -50,6 +50,7 @@ import math
 import numpy as np
 
 from ..fitting.results import Estimate
+from ..trajectory.regime import running_median
 from .budget import spent_fraction
 from .level import T_SIGNIFICANT, LevelForecast
 from .result import VERDICTS
@@ -62,15 +63,6 @@ MIN_DROP = 0.02
 EXPLODE_FACTOR = 2.0
 SPENT_FRACTION = 0.75
 T_FLAT = 2.0
-
-
-def _running_median(v: np.ndarray, width: int) -> np.ndarray:
-    """Centred running median of odd *width* (edges padded with the end values)."""
-    w = width | 1
-    if len(v) < w:
-        return v.astype(float)
-    windows = np.lib.stride_tricks.sliding_window_view(np.pad(v.astype(float), w // 2, mode="edge"), w)
-    return np.median(windows, axis=1)
 
 
 def _running_mean(v: np.ndarray) -> np.ndarray:
@@ -121,7 +113,7 @@ def judge_run(
             return "degrading", (
                 f"entropy exploding: {h0:.3g} -> {h1:.3g} (x{h1 / h0:.1f}), a sign of collapse or instability"
             )
-        peak = float(np.max(_running_median(e_val, max(3, len(e_val) // 10))))
+        peak = float(np.max(running_median(e_val, max(3, len(e_val) // 10))))
         if h0 > 0 and peak > EXPLODE_FACTOR * h0 and drop > max(DROP_SIGMAS * lvl.s_now, MIN_DROP * scale):
             # a spike that came down again, with performance lost on the way (rasbt 7_6 at
             # half its steps: entropy 0.36 -> 6 -> 0.2, accuracy 56 -> 35) is no recovery

@@ -39,7 +39,7 @@ from ..fitting.block_length import auto_block_length
 from ..fitting.bootstrap import moving_block_indices
 from ..fitting.intervals import percentile_interval
 from .families import FAMILIES, DecayFamily, fit_batch
-from .regime import _running_median, classify_regime
+from .regime import classify_regime, running_median
 from .result import FamilyFit, FloorEstimate, TrajectoryResult
 
 __all__ = ["fit_trajectory", "MIN_POINTS", "WEIGHTINGS"]
@@ -248,7 +248,7 @@ def _check_inputs(t, H, families, weighting, n_boot, block_length, level):
 def _apply_start(t, H, start):
     if start == "peak":
         half = max(1, len(H) // 2)
-        i = int(np.argmax(_running_median(H, max(3, len(H) // 20))[:half]))
+        i = int(np.argmax(running_median(H, max(3, len(H) // 20))[:half]))
         return t[i:], H[i:]
     if isinstance(start, str):
         raise EntropyLawError(f"fit_trajectory: start must be a time, 'peak' or None; got {start!r}.")

@@ -31,12 +31,20 @@ import math
 
 import numpy as np
 
-__all__ = ["classify_regime", "REBOUND_FRAC", "MIN_REL_CHANGE", "COLLAPSE_FRAC", "INITIAL_FRAC"]
+__all__ = [
+    "classify_regime",
+    "running_median",
+    "REBOUND_FRAC",
+    "MIN_REL_CHANGE",
+    "COLLAPSE_FRAC",
+    "INITIAL_FRAC",
+]
 
 REBOUND_FRAC, MIN_REL_CHANGE, COLLAPSE_FRAC, INITIAL_FRAC = 0.25, 0.05, 0.2, 0.2
 
 
-def _running_median(x: np.ndarray, width: int) -> np.ndarray:
+def running_median(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred running median of odd *width* (edges padded with the end values)."""
     w = width | 1  # odd, centred; edges padded with the end values
     return np.median(np.lib.stride_tricks.sliding_window_view(np.pad(x, w // 2, mode="edge"), w), axis=1)
 
@@ -53,7 +61,7 @@ def classify_regime(t, H) -> tuple[str, str]:
         return "flat", f"only {n} point(s): too few to see a trend"
     k_head, k_tail = max(3, n // 10), max(3, n // 5)
     head, tail = float(np.median(H[:k_head])), float(np.median(H[-k_tail:]))
-    smooth = _running_median(H, max(3, n // 10))
+    smooth = running_median(H, max(3, n // 10))
     i_low = int(np.argmin(smooth))
     low = float(smooth[i_low])
     noise = 1.4826 * float(np.median(np.abs(np.diff(H) - np.median(np.diff(H))))) / math.sqrt(2)
