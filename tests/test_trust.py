@@ -14,7 +14,7 @@ import pytest
 
 import entropy_law as el
 from entropy_law.fitting.results import Estimate
-from entropy_law.forecasting.forecaster import forecast
+from entropy_law.forecasting.forecaster import forecast, prepare_run
 from entropy_law.forecasting.gates import sigmoid_gate
 from entropy_law.forecasting.level import level_forecast, recent_slope, residual_noise
 from entropy_law.forecasting.result import VERDICTS, SigmoidOpinion
@@ -137,6 +137,35 @@ def test_sigmoid_gate_refuses_a_curve_that_is_not_where_the_run_is_now():
     past = replace(_sig(0.62, (0.58, 0.66)), curve_pt=np.full(30, 0.40))
     ok, why = sigmoid_gate(past, (0, 1), y, lvl, 0.9)
     assert not ok and "where the run is at" in why
+
+
+def test_sigmoid_gate_reads_the_fits_own_asymptote_not_the_clipped_one():
+    """Gate 1 on the fit's own A: on a bounded metric the reported A is clipped, so an
+    asymptote of 8.3e4 (a CS336 run at 25%, still rising linearly) read ``1 [1, 1]`` and
+    passed; it entered the headline on 3 of 5 bootstrap seeds (whether over half of the
+    refits failed decided it)."""
+    y = np.linspace(0.4, 0.6, 30)
+    lvl = level_forecast(np.arange(1.0, 31), y, 1, 30, 60, bounds=(0, 1))
+    par = type("P", (), {"value": 8.3e4})()
+    fit = type("F", (), {"r2": 0.99, "params": {"A": par}})()
+    clipped = replace(_sig(1.0, (0.9, 1.0)), fit=fit)
+    ok, why = sigmoid_gate(clipped, (0, 1), y, lvl, 0.9)
+    assert not ok and "A = 8.3e+04 outside the metric's range" in why
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_sigmoid_running_off_the_range_stays_out_whatever_the_seed(corpus_dir, seed):
+    """End to end on the real run that exposed it: CS336 masked_normalize at 25% (steps
+    0-50, accuracy still rising, 0.04 -> 0.34). The sigmoid's own asymptote is ~8e4; before
+    the fix the forecast combined it at seeds 0, 2, 3 (0.80) and not at 1, 4 (0.58). Now
+    it is the law's alone at every seed, and the warning says why."""
+    name = "shibukizero_cs336a5_grpo_qwen2.5math1.5b__grpo_length_normalization__masked_normalize.csv"
+    s = prepare_run(el.load(corpus_dir / "tidy" / name))
+    upto = int(round(s.first_step + 0.25 * (s.last_step - s.first_step)))
+    fc = forecast(s, upto_step=upto, horizon=s.last_step, n_boot=200, seed=seed)
+    assert fc.sigmoid.ok and fc.sigmoid.fit.params["A"].value > 10  # the planted situation
+    assert fc.method == "law"
+    assert any("outside the metric's range" in w for w in fc.warnings), fc.warnings
 
 
 # -- D10, D11 (issue 9) -------------------------------------------------------------------

@@ -6,7 +6,8 @@ It enters a forecast (combined with the law, or instead of the current level in 
 fallback) only when every gate passes:
 
 1. **asymptote inside the metric's range**: ``A`` in ``bounds`` (bounded metrics) or
-   within one observed spread of the observed values (unbounded);
+   within one observed spread of the observed values (unbounded); the fit's own ``A``,
+   not the reported one, which is clipped to the range;
 2. **finite interval**: both ends of ``A``'s interval finite and its width at most
    ``MAX_WIDTH`` (50%, the ``too_early`` width) of the metric's scale;
 3. **fit quality**: :math:`R^2 \ge` ``MIN_R2`` (0.5) on the slice;
@@ -36,7 +37,7 @@ def sigmoid_gate(sig, bounds, p_val, lvl, level: float) -> tuple[bool, str]:
     if sig is None or not sig.ok:
         return False, "no sigmoid fit" if sig is None else f"the sigmoid did not fit ({sig.message})"
     p_val = np.asarray(p_val, float)
-    A, (lo, hi) = float(sig.A.value), (float(sig.A.ci[0]), float(sig.A.ci[1]))
+    A, (lo, hi) = _raw_asymptote(sig), (float(sig.A.ci[0]), float(sig.A.ci[1]))
     if bounds is not None:
         rng, scale = (bounds[0], bounds[1]), bounds[1] - bounds[0]
     else:
@@ -73,3 +74,13 @@ def sigmoid_gate(sig, bounds, p_val, lvl, level: float) -> tuple[bool, str]:
                     f"(more than {NOW_SIGMAS:g} noise units, {tol:.3g})"
                 )
     return True, ""
+
+
+def _raw_asymptote(sig) -> float:
+    """The sigmoid fit's own asymptote, *before* clipping to the metric's range: the
+    reported ``sig.A`` is clipped like every estimate, so on a bounded metric an asymptote
+    of 8.3e4 reads 1 and would pass gate 1 unseen. (Gate 2 reads the reported interval:
+    its width within the range is what the asymptote's uncertainty means there.)"""
+    fit = getattr(sig, "fit", None)
+    params = getattr(fit, "params", None) or {}
+    return float(params["A"].value) if "A" in params else float(sig.A.value)
