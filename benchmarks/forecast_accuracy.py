@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/forecast_accuracy.py [--quick] [--jobs 2] [--no-write] [--save rows.csv]
-                                           [--only SUBSTRING] [--no-sim]
+                                           [--only SUBSTRING] [--no-sim] [--seeds 0,1,2]
     python benchmarks/forecast_accuracy.py --trl-corpus DIR   # the TRL collection alone
 
 Collections: every tidy run in ../shared/real_runs and ../shared/corpus/tidy (the
@@ -12,6 +12,9 @@ metric the forecaster detects by default, as ``entropy-law forecast`` would use 
 last step; the realised value is the mean over the run's last 10% of steps. Baselines
 (``benchmarks/_baselines.py``) are computed on the same slice in the same call. Writes
 tables per collection, per source, per status and per verdict to docs/benchmarks.md.
+``--seeds`` repeats the real runs' backtest at further bootstrap seeds (the tables are
+seed 0's) and adds the range of every acceptance number over the seeds, so a target read
+as met or missed is not one seed's luck.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def _sim_runs(n: int) -> list[pd.DataFrame]:
     return out
 
 
-def _one(s, f, n_boot):
+def _one(s, f, n_boot, seed=0):
     from entropy_law.forecasting.core import tail_mask
     from entropy_law.forecasting.forecaster import forecast
 
@@ -66,7 +69,7 @@ def _one(s, f, n_boot):
     final = float(np.mean(s.p_val[tail_mask(s.p_step, first, last)]))
     upto = int(round(first + f * (last - first)))
     row = {"fraction": f, "upto_step": upto, "horizon_step": last, "realised": final}
-    fc = forecast(s, upto_step=upto, horizon=last, n_boot=n_boot, seed=0)
+    fc = forecast(s, upto_step=upto, horizon=last, n_boot=n_boot, seed=seed)
     lo, hi = fc.at_horizon.ci
     v = fc.at_horizon.value
     row.update(
@@ -102,7 +105,8 @@ def _one(s, f, n_boot):
 
 
 def _job(args):
-    collection, name, table, reward, n_boot = args
+    collection, name, table, reward, n_boot, *rest = args
+    seed = rest[0] if rest else 0
     from entropy_law.forecasting.forecaster import prepare_run
 
     warnings.simplefilter("ignore")
@@ -114,18 +118,36 @@ def _job(args):
     rows = []
     for f in FRACTIONS:
         try:
-            rows.append({**base, "reward_metric": s.reward, **_one(s, f, n_boot)})
+            rows.append({**base, "reward_metric": s.reward, **_one(s, f, n_boot, seed)})
         except Exception as exc:
             rows.append({**base, "fraction": f, "status": "error", "message": f"{type(exc).__name__}: {exc}"})
     return rows
 
 
 def _given_job(args):
-    table, n_boot = args
+    table, n_boot, *rest = args
     from entropy_law.forecasting.backtest import backtest
 
     warnings.simplefilter("ignore")
-    return backtest(table, (0.25,), reward="val_acc", given=True, n_boot=n_boot)
+    seed = rest[0] if rest else 0
+    return backtest(table, (0.25,), reward="val_acc", given=True, n_boot=n_boot, seed=seed)
+
+
+def seed_ranges(per_seed: dict) -> pd.DataFrame:
+    """Min - max of every numeric acceptance number (and the protocol's) over the seeds."""
+    frames = [t.assign(seed=k) for k, t in per_seed.items()]
+    allt = pd.concat(frames, ignore_index=True)
+    num = [c for c in allt.columns if c not in ("cut", "seed", "statuses worse than last value")]
+    rows = []
+    for cut, g in allt.groupby("cut", sort=False):
+        row = {"cut": cut, "seeds": len(g)}
+        for c in num:
+            lo, hi = g[c].min(), g[c].max()
+            row[c] = f"{lo:.4g}" if lo == hi else f"{lo:.4g} - {hi:.4g}"
+        worse = sorted({w for x in g["statuses worse than last value"] for w in x.split(", ")} - {"none"})
+        row["statuses worse than last value"] = ", ".join(worse) or "none"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def stats(g: pd.DataFrame) -> dict:
@@ -210,6 +232,12 @@ def main() -> None:
     ap.add_argument("--only", help="only runs whose name contains this")
     ap.add_argument("--save", help="also save every backtest row to this CSV")
     ap.add_argument(
+        "--seeds",
+        default="0",
+        help="comma-separated bootstrap seeds; the first gives the tables, the others the "
+        "range of each acceptance number over seeds",
+    )
+    ap.add_argument(
         "--trl-corpus",
         metavar="DIR",
         help="backtest only the TRL GRPOTrainer runs in DIR, generated there when missing "
@@ -219,6 +247,7 @@ def main() -> None:
     import entropy_law as el
 
     n_boot = 100 if opt.quick else 200
+    seeds = [int(x) for x in str(opt.seeds).split(",") if x.strip()]
     if opt.trl_corpus:
         from _trl_collection import main as trl_main
 
@@ -228,19 +257,28 @@ def main() -> None:
         for p in sorted(folder.glob("*.csv")):
             if opt.only and opt.only not in p.stem:
                 continue
-            jobs.append((coll, p.stem, el.load(p), None, n_boot))
+            jobs.append((coll, p.stem, el.load(p), None, n_boot, seeds[0]))
+    real_jobs = list(jobs)
     if not opt.no_sim and not opt.only:
-        jobs += [("simulator", t["run"].iloc[0], t, None, n_boot) for t in _sim_runs(24)]
+        jobs += [("simulator", t["run"].iloc[0], t, None, n_boot, seeds[0]) for t in _sim_runs(24)]
     t0 = time.time()
     with ProcessPoolExecutor(opt.jobs) as pool:
         df = pd.DataFrame([r for rows in pool.map(_job, jobs) for r in rows])
         given = None
         if not opt.only:
-            real = [(el.load(p), n_boot) for p in sorted((SHARED / "real_runs").glob("*.csv"))]
+            real = [(el.load(p), n_boot, seeds[0]) for p in sorted((SHARED / "real_runs").glob("*.csv"))]
             given = pd.concat(list(pool.map(_given_job, real)), ignore_index=True)
+        per_seed, given_seed = {}, {}
+        for k in seeds[1:]:
+            rows = [r for rs in pool.map(_job, [j[:5] + (k,) for j in real_jobs]) for r in rs]
+            per_seed[k] = pd.DataFrame(rows)
+            if given is not None:
+                g = pd.concat(list(pool.map(_given_job, [r[:2] + (k,) for r in real])), ignore_index=True)
+                given_seed[k] = g
     wall = time.time() - t0
-    if opt.save:
-        df.to_csv(opt.save, index=False)
+    if opt.save:  # every seed's rows, with their seed
+        extra = [t.assign(seed=k) for k, t in per_seed.items()]
+        pd.concat([df.assign(seed=seeds[0]), *extra], ignore_index=True).to_csv(opt.save, index=False)
     errs = df[df["status"] == "error"]
     df = df[df["error"].notna()] if "error" in df else df
     real = df[df["collection"] != "simulator"]
@@ -248,7 +286,8 @@ def main() -> None:
     out = [
         "## Forecast accuracy on every real run (the benchmark that decides)\n",
         f"Command: `python benchmarks/forecast_accuracy.py{' --quick' if opt.quick else ''}"
-        f" --jobs {opt.jobs}` ({machine()}; n_boot={n_boot}; wall time {wall:.0f} s).\n",
+        f" --jobs {opt.jobs}{' --seeds ' + opt.seeds if len(seeds) > 1 else ''}` ({machine()}; "
+        f"n_boot={n_boot}; bootstrap seed {seeds[0]}; wall time {wall:.0f} s).\n",
         "Every run of `../shared/real_runs` (12 tidy CSVs) and `../shared/corpus/tidy` (43 runs, "
         "8 sources with a tidy CSV) with the metric `forecast` detects by default, and 24 "
         "simulator runs. Cut at 10/25/50% of the steps, forecast to the last step, scored "
@@ -263,6 +302,23 @@ def main() -> None:
         acceptance(real).to_markdown(**fmt),
         "",
     ]
+    if per_seed:
+        accs = {seeds[0]: acceptance(real)}
+        for k, t in per_seed.items():
+            accs[k] = acceptance(t[t["error"].notna()] if "error" in t else t)
+        out += [
+            f"Over bootstrap seeds {', '.join(map(str, seeds))} (the same runs and cuts; "
+            "min - max of each number):\n",
+            seed_ranges(accs).to_markdown(index=False),
+            "",
+        ]
+        if given is not None:
+            med = [100 * given["rmse_level_anchor"].median()]
+            med += [100 * g["rmse_level_anchor"].median() for g in given_seed.values()]
+            out += [
+                f"Given-entropy protocol over the same seeds, median RMSE of the level anchor: "
+                f"{min(med):.2f} - {max(med):.2f} pp.\n"
+            ]
     for coll, g in df.groupby("collection", sort=False):
         out += [f"### {coll}: per cut\n", table_by(g, "fraction").to_markdown(**fmt), ""]
     r25 = real[real["fraction"] == 0.25]
