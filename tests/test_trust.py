@@ -166,6 +166,10 @@ def test_a_sigmoid_running_off_the_range_stays_out_whatever_the_seed(corpus_dir,
     assert fc.sigmoid.ok and fc.sigmoid.fit.params["A"].value > 10  # the planted situation
     assert fc.method == "law"
     assert any("outside the metric's range" in w for w in fc.warnings), fc.warnings
+    assert "not used in the forecast" in fc.report()  # the clipped "1 [1, 1]" is marked
+    # the gates read as many sigmoid refits as the law has draws (100 before: the share
+    # of failed refits, hence the gates, moved with the seed)
+    assert len(fc.sigmoid.fit.draws["A"]) == 200
 
 
 # -- D10, D11 (issue 9) -------------------------------------------------------------------

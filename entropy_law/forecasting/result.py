@@ -273,9 +273,10 @@ class ForecastResult:
             )
         if self.sigmoid is not None and self.sigmoid.ok:
             agree = {True: "agree", False: "DISAGREE", None: "n/a"}[self.ceilings_agree]
+            used = "" if self.method in ("combined", "sigmoid") else "; not used in the forecast"
             lines.append(
                 f"  sigmoid A        {self.sigmoid.A}   saturation step "
-                f"{self.sigmoid.saturation_step}   (ceilings {agree})"
+                f"{self.sigmoid.saturation_step}   (ceilings {agree}{used})"
             )
         if self.budget is not None:
             lines.append(f"  entropy budget   {self.budget.phrase()}")
