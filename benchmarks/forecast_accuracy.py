@@ -227,6 +227,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer resamples")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--n-boot", type=int, help="resamples per forecast (default 200; 100 with --quick)")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--no-sim", action="store_true")
     ap.add_argument("--only", help="only runs whose name contains this")
@@ -246,7 +247,7 @@ def main() -> None:
     opt = ap.parse_args()
     import entropy_law as el
 
-    n_boot = 100 if opt.quick else 200
+    n_boot = opt.n_boot or (100 if opt.quick else 200)
     seeds = [int(x) for x in str(opt.seeds).split(",") if x.strip()]
     if opt.trl_corpus:
         from _trl_collection import main as trl_main
@@ -286,7 +287,8 @@ def main() -> None:
     out = [
         "## Forecast accuracy on every real run (the benchmark that decides)\n",
         f"Command: `python benchmarks/forecast_accuracy.py{' --quick' if opt.quick else ''}"
-        f" --jobs {opt.jobs}{' --seeds ' + opt.seeds if len(seeds) > 1 else ''}` ({machine()}; "
+        f" --jobs {opt.jobs}{f' --n-boot {opt.n_boot}' if opt.n_boot else ''}"
+        f"{' --seeds ' + opt.seeds if len(seeds) > 1 else ''}` ({machine()}; "
         f"n_boot={n_boot}; bootstrap seed {seeds[0]}; wall time {wall:.0f} s).\n",
         "Every run of `../shared/real_runs` (12 tidy CSVs) and `../shared/corpus/tidy` (43 runs, "
         "8 sources with a tidy CSV) with the metric `forecast` detects by default, and 24 "
