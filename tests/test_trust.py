@@ -223,6 +223,10 @@ def _verdict(table, **kw):
 
 
 def test_verdict_plateaued_on_a_collapsed_flat_run():
+    """Planted white noise 0.01 after a steep decay: the slope's bound over another
+    half-slice is ~0.010 (its own residuals' autocorrelation), inside the 2% margin. With
+    the slice's autocorrelation (0.78, inflated by the decay the running mean cannot
+    follow) the bound read 0.0205, a hair inside."""
     rng = np.random.default_rng(3)
     n = 200
     H = _decay(n, tau=15) + rng.normal(0, 0.005, n)
@@ -230,6 +234,35 @@ def test_verdict_plateaued_on_a_collapsed_flat_run():
     res = _verdict(_run(np.arange(1, n + 1), H, R))
     assert res.verdict == "plateaued", res.verdict_reason
     assert res.expected_gain.ci[0] <= 0.02  # no material gain is promised
+    lvl = level_forecast(np.arange(1.0, n + 1), R, 1, n, 2 * n, bounds=(0, 1))
+    assert lvl.trend_change_bound < 0.013  # planted: 0.0046 + 1.645 x ~0.0035
+
+
+def test_plateaued_needs_the_slope_shown_flat_not_merely_not_significant():
+    """Planted: the same spent entropy, two performance series. A long quiet flat run (200
+    points, noise 0.005): the slope's 95% bound over another half-slice is far inside the
+    threshold, so `plateaued`. Six noisy evaluations of a run rising 0.08 over the slice
+    (noise 0.04): its slope is not significant (|t| <= 2, which the old rule read as flat),
+    but its bound is wide, so `unforecastable`, saying the slope is not shown flat."""
+    from entropy_law.forecasting.verdict import judge_run
+
+    gain = Estimate(0.0, (-0.01, 0.01), 0.9)
+    rng = np.random.default_rng(5)
+    t = np.arange(1.0, 201)
+    y = 0.7 + rng.normal(0, 0.005, t.size)
+    e = np.linspace(1.0, 0.2, t.size)
+    lvl = level_forecast(t, y, 1, 200, 400, bounds=(0, 1))
+    assert lvl.trend_change_bound < 0.01  # the planted flatness is resolved
+    verdict, why = judge_run("ok", lvl, gain, y, e, (0, 1))
+    assert verdict == "plateaued" and "at most" in why, why
+
+    t = np.arange(0.0, 51, 10)
+    y = 0.5 + 0.0016 * t + np.random.default_rng(1).normal(0, 0.04, t.size)
+    lvl = level_forecast(t, y, 0, 50, 200, bounds=(0, 1))
+    assert abs(lvl.slope_t) <= 2  # the old rule's "indistinguishable from zero"
+    e = np.r_[np.ones(10), np.full(41, 0.1)]  # entropy logged every step, spent
+    verdict, why = judge_run("ok", lvl, gain, y, e, (0, 1))
+    assert verdict == "unforecastable" and "not shown flat" in why, why
 
 
 def test_verdict_improving_on_a_rising_run():
@@ -255,7 +288,7 @@ def test_a_significant_but_immaterial_slope_is_not_a_rise():
     lvl = level_forecast(t, R, 1, n, n)
     assert lvl.slope_t > 3  # the old rule's "still rising beyond noise"
     assert res.verdict == "plateaued", res.verdict_reason
-    assert "immaterial" in res.verdict_reason
+    assert "recent slope flat" in res.verdict_reason and "at most" in res.verdict_reason
 
 
 def test_a_material_slope_is_a_rise_whatever_the_status():
