@@ -243,7 +243,8 @@ def test_plateaued_needs_the_slope_shown_flat_not_merely_not_significant():
     points, noise 0.005): the slope's 95% bound over another half-slice is far inside the
     threshold, so `plateaued`. Six noisy evaluations of a run rising 0.08 over the slice
     (noise 0.04): its slope is not significant (|t| <= 2, which the old rule read as flat),
-    but its bound is wide, so `unforecastable`, saying the slope is not shown flat."""
+    but its bound is wide, so `unforecastable`, saying the slope is not shown flat, unless a
+    law-based forecast's gain interval is itself within the margin."""
     from entropy_law.forecasting.verdict import judge_run
 
     gain = Estimate(0.0, (-0.01, 0.01), 0.9)
@@ -261,7 +262,14 @@ def test_plateaued_needs_the_slope_shown_flat_not_merely_not_significant():
     lvl = level_forecast(t, y, 0, 50, 200, bounds=(0, 1))
     assert abs(lvl.slope_t) <= 2  # the old rule's "indistinguishable from zero"
     e = np.r_[np.ones(10), np.full(41, 0.1)]  # entropy logged every step, spent
+    wide = Estimate(0.0, (-0.08, 0.09), 0.9)  # a law-based gain that could still be material
+    verdict, why = judge_run("ok", lvl, wide, y, e, (0, 1))
+    assert verdict == "unforecastable" and "not shown flat" in why, why
+    # the same slope with a law-based gain shown flat (its whole interval within 2%): the
+    # law's evidence of the plateau stands in for the slope's; without a law, it cannot
     verdict, why = judge_run("ok", lvl, gain, y, e, (0, 1))
+    assert verdict == "plateaued" and "the law's gain" in why, why
+    verdict, why = judge_run("entropy_controlled", lvl, gain, y, e, (0, 1))
     assert verdict == "unforecastable" and "not shown flat" in why, why
 
 

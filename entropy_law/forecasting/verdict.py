@@ -31,7 +31,9 @@ level from :func:`entropy_law.forecasting.level.level_forecast`):
                    ``(|slope| + 1.645 se) x tau``
                    (:attr:`~entropy_law.forecasting.level.LevelForecast.trend_change_bound`),
                    is within ``max(s_now, MIN_DROP)`` of the scale (2%: what the
-                   benchmark's precision table counts as having stayed; an equivalence
+                   benchmark's precision table counts as having stayed), or, for a
+                   law-based forecast (status ``ok``), the whole interval of its expected
+                   gain to the horizon is within that margin (an equivalence
                    test: a
                    slope merely indistinguishable from zero, ``|t| <= 2`` on four noisy
                    points, is no evidence of a plateau; it was the rule, and 6 of the 25
@@ -147,11 +149,16 @@ def judge_run(
         )
     bound = lvl.trend_change_bound
     margin = max(lvl.s_now, MIN_DROP * scale)  # the flatness margin: what "stayed" means
-    if math.isfinite(bound) and bound <= margin:
+    g_hi = gain.ci[1]
+    gain_flat = status == "ok" and math.isfinite(g_lo) and math.isfinite(g_hi) and max(-g_lo, g_hi) <= margin
+    if (math.isfinite(bound) and bound <= margin) or gain_flat:
         spent, why = _entropy_spent(e_val, trajectory)
         slope_words = (
             f"recent slope flat ({rise:+.3g} over another half-slice, at most {bound:.3g} at 95%, "
             f"within {margin:.3g}; t = {lvl.slope_t:.1f})"
+            if math.isfinite(bound) and bound <= margin
+            else f"the law's gain to the horizon {gain.value:+.3g} [{g_lo:+.3g}, {g_hi:+.3g}] lies "
+            f"within +-{margin:.3g} (the recent slope alone could still reach {bound:.3g})"
         )
         if spent:
             return "plateaued", f"{slope_words} and {why}"
