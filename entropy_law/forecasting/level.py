@@ -138,8 +138,8 @@ class LevelForecast:
 
     @property
     def trend_change_bound(self) -> float:
-        r"""One-sided 95% upper bound of that change's size, :math:`(|eta| + 1.645\,
-        \mathrm{se}_eta)\,	au` (``se`` the autocorrelation-inflated standard error behind
+        r"""One-sided 95% upper bound of that change's size, :math:`(|\beta| + 1.645\,
+        \mathrm{se}_\beta)\,\tau` (``se`` the autocorrelation-inflated standard error behind
         :attr:`slope_t`): how large the change over one more span could still be. A flat
         run is one whose bound is small, not one whose slope is merely not significant
         (four noisy points are "indistinguishable from zero" whatever the run does)."""
