@@ -33,12 +33,11 @@ level from :func:`entropy_law.forecasting.level.level_forecast`):
                    is within ``max(s_now, MIN_DROP)`` of the scale (2%: what the
                    benchmark's precision table counts as having stayed), or, for a
                    law-based forecast (status ``ok``), the whole interval of its expected
-                   gain to the horizon is within that margin (an equivalence
-                   test: a
+                   gain to the horizon is within that margin (an equivalence test: a
                    slope merely indistinguishable from zero, ``|t| <= 2`` on four noisy
                    points, is no evidence of a plateau; it was the rule, and 6 of the 25
-                   runs it called plateaued on the forecast benchmark then moved by 0.03-
-                   0.18), and the entropy is spent: the current entropy has covered at least
+                   runs it called plateaued on the forecast benchmark then moved by
+                   0.03-0.18), and the entropy is spent: the current entropy has covered at least
                    ``SPENT_FRACTION`` (75%) of the way from its start to its fitted floor
                    (or, without a decaying trajectory, fallen below half its start); start,
                    current value and fraction are the entropy budget's
