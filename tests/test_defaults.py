@@ -115,6 +115,19 @@ def test_the_same_call_twice_gives_identical_output():
     np.testing.assert_array_equal(d1.slope, d2.slope)
 
 
+def test_too_few_resamples_are_named_in_the_warnings():
+    """UX review item 50: `forecast(..., n_boot=5)` said status ok with no word that five
+    resamples make the intervals noise. Below N_BOOT_FLEET the fit (and so a law-based
+    forecast) says so; at the fleet count and at the default it does not."""
+    table = el.load(SAMPLE)
+    note = "resamples: the interval ends are mostly Monte Carlo noise"
+    assert any(note in w for w in el.fit(table, n_boot=5).warnings)
+    fc = el.forecast(table, n_boot=5, sigmoid=False)
+    assert fc.status == "ok" and any("n_boot = 5 " + note in w for w in fc.warnings), fc.warnings
+    assert not any(note in w for w in el.fit(table, n_boot=N_BOOT_FLEET).warnings)
+    assert not any(note in w for w in el.fit(table).warnings)
+
+
 def _cli(*args: str):
     from entropy_law.cli import app
 
