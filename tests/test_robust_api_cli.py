@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,27 @@ def test_huge_rewards_give_a_named_status_not_a_crash():
     doc = fc.to_dict()
     assert doc["status"] in ("law_not_holding", "insufficient_data", "too_early", "ok", "entropy_controlled")
     json.dumps(jsonable(doc), allow_nan=False)  # JSON-safe: finite or null
+
+
+def test_huge_rewards_get_the_level_forecast_of_the_rescaled_run():
+    """Beyond 1e100 the law is refused and the forecast is the current level. Its squares
+    overflowed: the interval read [v, v] with numpy overflow warnings. The level's
+    statistics are scale-equivariant, so the run at 1e300 must get exactly the interval of
+    the same run at 1e90 (no overflow there) times 1e210, and no warning."""
+    from entropy_law.forecasting.level import level_forecast
+
+    noisy = R_GOOD + np.random.default_rng(3).normal(0, 0.01, N)
+    big, ref = (level_forecast(T, noisy * k, 0, N - 1, 2 * N) for k in (1e300, 1e90))
+    want = ref.scaled(1e210)
+    for f in ("level", "point", "sd", "s_now", "s_final", "drift_rate", "slope", "rmse"):
+        # rel 1e-9: the two runs differ only by the rounding of the two products
+        assert getattr(big, f) == pytest.approx(getattr(want, f), rel=1e-9), f
+    assert big.slope_t == pytest.approx(ref.slope_t, rel=1e-9) and big.trend == ref.trend
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fc = el.forecast(_long(noisy * 1e300), seed=0, n_boot=100)
+    lo, hi = fc.at_horizon.ci
+    assert lo < fc.at_horizon.value < hi and np.isfinite([lo, hi]).all()
 
 
 def test_rewards_below_the_limit_still_fit():

@@ -195,6 +195,28 @@ def test_d10_every_estimate_inside_its_interval():
     assert d["ceiling"]["value"] <= 1.0
 
 
+def test_a_mostly_censored_saturation_step_has_an_unbounded_lower_end_not_nan():
+    """Saturation draws are +inf where a resample never saturates inside the grid. When
+    the interval's lower quantile fell between two such draws, linear interpolation gave
+    inf - inf: the lower end read NaN ("n/a" in the report) with a numpy warning. It is
+    +inf there ("not before the grid's end") and the usual interpolated quantile where it
+    falls among finite draws."""
+    from entropy_law.forecasting.core import censored_quantile, est
+
+    draws = np.array([10.0, 20.0] + [np.inf] * 98)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        e = est(draws, 0.9)
+        assert censored_quantile(draws, 0.05) == math.inf
+        assert censored_quantile(np.array([1.0, 2, np.inf, np.inf, np.nan]), 0.05) == pytest.approx(1.2)
+    # the point (median of the finite draws when the median is censored) stays inside
+    assert e.ci == (e.value, math.inf) and e.value == 15.0
+    assert est(draws, 0.9, point=math.inf).ci == (math.inf, math.inf)
+    # a censored share below half keeps the finite percentile interval and an open top
+    e = est(np.r_[np.linspace(100, 200, 60), [np.inf] * 40], 0.9)
+    assert 100 < e.ci[0] < 200 and e.ci[1] == math.inf
+
+
 @pytest.mark.parametrize("offset", [10**6, 59])
 def test_d11_default_horizon_after_the_last_step_for_negative_steps(offset):
     n = 60

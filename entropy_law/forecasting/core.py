@@ -17,7 +17,7 @@ from .fallback import fallback_result, level_estimate, level_with_sigmoid, with_
 from .gates import sigmoid_gate
 from .grid import future_grid as _grid
 from .inrun import inrun_backtest, law_shift
-from .level import draw_spread, level_forecast, noise_scale
+from .level import draw_spread, level_forecast, noise_scale, safe_std
 from .result import ForecastResult, ForecastSettings, SigmoidOpinion, contain
 
 TOO_EARLY_WIDTH = 0.5  # ceiling interval wider than half the range -> too_early
@@ -66,6 +66,19 @@ def saturation_steps(obs_step, obs_smooth, grid, paths, start, ceilings, fractio
     return out
 
 
+def censored_quantile(draws, q: float) -> float:
+    """The q-quantile of draws in which a non-finite value means "beyond the grid" (+inf).
+
+    Linear interpolation between two censored draws is inf - inf (NaN, with a numpy
+    warning): where the quantile falls among or next to them it is +inf, "not before the
+    grid's end"; elsewhere it is the usual linearly interpolated quantile.
+    """
+    x = np.where(np.isfinite(draws), draws, np.inf)
+    with np.errstate(invalid="ignore"):
+        out = float(np.quantile(x, q))
+    return np.inf if np.isnan(out) else out
+
+
 def est(draws, level, point=None, bounds=None) -> Estimate:
     draws = np.asarray(draws, float)
     if bounds is not None:
@@ -78,11 +91,7 @@ def est(draws, level, point=None, bounds=None) -> Estimate:
             else (float(np.median(finite)) if finite.size else np.nan)
         )
     if finite.size < 0.5 * max(draws.size, 1):  # mostly censored (inf): no finite interval
-        lo = (
-            float(np.nanquantile(np.where(np.isfinite(draws), draws, np.inf), (1 - level) / 2))
-            if draws.size
-            else np.nan
-        )
+        lo = censored_quantile(draws, (1 - level) / 2) if draws.size else np.nan
         return contain(point, lo, np.inf, level, bounds)
     lo, hi = percentile_interval(np.where(np.isfinite(draws), draws, np.nan), level)
     if np.isinf(draws).any():
@@ -147,7 +156,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
     )
     tr = fit_trajectory(s.e_step.astype(float), s.e_val, n_boot=B, level=level, seed=seed + 1)
     phi = lf.lag1_autocorr if np.isfinite(lf.lag1_autocorr) else 0.0
-    rmse = lf.rmse if np.isfinite(lf.rmse) else float(np.std(p_val[tail]))
+    rmse = lf.rmse if np.isfinite(lf.rmse) else safe_std(p_val[tail])
     sig_level = noise_scale(rmse, phi, int(tail.sum()))
     sig_final = lvl.s_final if lvl is not None else 0.0
     grid = _grid(upto, horizon)

@@ -33,7 +33,7 @@ over the span it was measured on, :math:`\tau = (t_{now} - t_{mid})`:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -41,6 +41,7 @@ TAIL = 0.10
 _ORIGINS = (0.25, 0.5, 0.75)
 T_SIGNIFICANT = 3.0  # |t| above which a recent slope is beyond noise
 Z_ONE_SIDED = 1.6448536269514722  # one-sided 95% normal quantile (the flatness bound)
+HUGE = 1e100  # |values| beyond which squares overflow: the level is computed rescaled
 MIN_OWN_PHI = 20  # residuals of the slope's window from which their own lag-1 autocorrelation is used
 
 
@@ -61,6 +62,15 @@ def _tail_mean(step: np.ndarray, val: np.ndarray, first: float, upto: float) -> 
         m = np.zeros_like(k)
         m[np.nonzero(k)[0][-1]] = True
     return float(np.mean(val[m])), int(m.sum())
+
+
+def safe_std(v) -> float:
+    """``np.std(v)`` computed on v / max|v|: the squares of values beyond 1e154 overflow."""
+    v = np.asarray(v, float)
+    c = float(np.max(np.abs(v))) if v.size else 0.0
+    if not (0.0 < c < math.inf):
+        return float(np.std(v)) if v.size else math.nan
+    return float(np.std(v / c)) * c
 
 
 def residual_noise(val: np.ndarray) -> tuple[float, float]:
@@ -162,10 +172,35 @@ class LevelForecast:
             lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
         return min(lo, self.point), max(hi, self.point)
 
+    def scaled(self, c: float) -> LevelForecast:
+        """The same forecast for the metric multiplied by *c* (every statistic here is
+        equivariant: levels, spreads and slopes scale by c, the drift rate by c**2)."""
+        return replace(
+            self,
+            level=self.level * c,
+            point=self.point * c,
+            sd=self.sd * c,
+            s_now=self.s_now * c,
+            s_final=self.s_final * c,
+            drift_rate=self.drift_rate * c * c,
+            slope=self.slope * c,
+            rmse=self.rmse * c,
+        )
+
 
 def level_forecast(p_step, p_val, first: float, upto: float, horizon: float, *, bounds=None) -> LevelForecast:
-    """Fallback forecast of the metric at *horizon* from the slice (module docstring)."""
+    """Fallback forecast of the metric at *horizon* from the slice (module docstring).
+
+    Values beyond ``HUGE`` (1e100; the law's fit refuses them) are divided by a power of
+    ten first and the result scaled back: their squares overflow, and the interval read
+    ``[v, v]`` with numpy overflow warnings.
+    """
     p_step, p_val = np.asarray(p_step, float), np.asarray(p_val, float)
+    big = float(np.max(np.abs(p_val))) if p_val.size else 0.0
+    if HUGE < big < math.inf:
+        c = 10.0 ** math.floor(math.log10(big))
+        b = None if bounds is None else (bounds[0] / c, bounds[1] / c)
+        return level_forecast(p_step, p_val / c, first, upto, horizon, bounds=b).scaled(c)
     # the current level: the last 10% of the performance points' own span (the "last
     # value" baseline's window); the origins below use the slice's steps
     L, n_tail = _tail_mean(p_step, p_val, p_step[0], p_step[-1]) if len(p_step) else (math.nan, 0)
