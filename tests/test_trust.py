@@ -217,6 +217,20 @@ def test_a_mostly_censored_saturation_step_has_an_unbounded_lower_end_not_nan():
     assert 100 < e.ci[0] < 200 and e.ci[1] == math.inf
 
 
+def test_entropy_floor_draws_beyond_exp_range_give_no_numpy_warning(corpus_dir):
+    """A TRL rho run at half its steps: some of the entropy floor's bootstrap draws are
+    hundreds of nats (its interval reads up to 431), whose exp overflows. The ceiling and
+    the budget take +inf as the limit; the user saw "warning: overflow encountered in exp"
+    from numpy beside the report."""
+    s = prepare_run(el.load(corpus_dir / "tidy" / "sun_trl_grpo_rho_sweep_gsm8k__exp1a__rho1.00_seed42.csv"))
+    upto = int(round(s.first_step + 0.5 * (s.last_step - s.first_step)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fc = forecast(s, upto_step=upto, horizon=s.last_step, n_boot=100, seed=0)
+    assert np.max(fc.trajectory.floor_draws) > 709  # the planted situation: exp overflows
+    assert 0.0 <= fc.ceiling.ci[0] <= fc.ceiling.value <= fc.ceiling.ci[1] <= 1.0
+
+
 @pytest.mark.parametrize("offset", [10**6, 59])
 def test_d11_default_horizon_after_the_last_step_for_negative_steps(offset):
     n = 60

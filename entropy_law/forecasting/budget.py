@@ -182,7 +182,8 @@ def entropy_budget(
             n = min(len(fd), len(a_draws))
             # a floor draw above H_now leaves nothing in that draw, as for the point estimate
             # (unclipped, a floor draw of 36 nats gave an interval down to -2.3e9)
-            d = np.asarray(a_draws, float)[:n] * np.maximum(math.exp(H_now) - np.exp(fd[:n]), 0.0)
+            with np.errstate(over="ignore"):  # exp of a floor draw beyond ~709 nats: +inf, 0 left
+                d = np.asarray(a_draws, float)[:n] * np.maximum(math.exp(H_now) - np.exp(fd[:n]), 0.0)
             d = d[np.isfinite(d)]
             if d.size:
                 lo, hi = (float(q) for q in np.quantile(d, [(1 - level) / 2, (1 + level) / 2]))

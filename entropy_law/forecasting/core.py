@@ -332,10 +332,12 @@ def _law_draws(s, st, lf, tr, grid, tail, last_value, sig_level, rng) -> dict:
         b_pt = last_value + a_hat * x_now_pt
     else:
         b_eff, b_pt = b, lf.params["b"].value
+    with np.errstate(over="ignore"):  # a floor draw beyond ~709 nats: exp is +inf, its limit
+        x_floor = np.exp(floor)
     return {
         "R": b_eff[:, None] - a[:, None] * paths,
         "R_pt": b_pt - a_hat * np.exp(tr.predict(grid)),
-        "ceil": b_eff - a * np.exp(floor),
+        "ceil": b_eff - a * x_floor,
         "ceil_pt": b_pt - a_hat * math.exp(tr.floor.value),
         "hard": b_eff - a,
         "hard_pt": b_pt - a_hat,
