@@ -201,7 +201,7 @@ def test_a_mostly_censored_saturation_step_has_an_unbounded_lower_end_not_nan():
     inf - inf: the lower end read NaN ("n/a" in the report) with a numpy warning. It is
     +inf there ("not before the grid's end") and the usual interpolated quantile where it
     falls among finite draws."""
-    from entropy_law.forecasting.core import censored_quantile, est
+    from entropy_law.forecasting.result import censored_quantile, est
 
     draws = np.array([10.0, 20.0] + [np.inf] * 98)
     with warnings.catch_warnings():

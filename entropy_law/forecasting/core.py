@@ -18,7 +18,7 @@ from .gates import sigmoid_gate
 from .grid import future_grid as _grid
 from .inrun import inrun_backtest, law_shift
 from .level import draw_spread, level_forecast, noise_scale, safe_std
-from .result import ForecastResult, ForecastSettings, SigmoidOpinion, contain
+from .result import ForecastResult, ForecastSettings, SigmoidOpinion, est
 
 TOO_EARLY_WIDTH = 0.5  # ceiling interval wider than half the range -> too_early
 MIN_LAW_ONLY_POINTS = 6  # a law-only forecast (no sigmoid second opinion) from fewer
@@ -64,39 +64,6 @@ def saturation_steps(obs_step, obs_smooth, grid, paths, start, ceilings, fractio
     todo = ~any_obs & hit.any(axis=1)
     out[todo] = grid[np.argmax(hit[todo], axis=1)]
     return out
-
-
-def censored_quantile(draws, q: float) -> float:
-    """The q-quantile of draws in which a non-finite value means "beyond the grid" (+inf).
-
-    Linear interpolation between two censored draws is inf - inf (NaN, with a numpy
-    warning): where the quantile falls among or next to them it is +inf, "not before the
-    grid's end"; elsewhere it is the usual linearly interpolated quantile.
-    """
-    x = np.where(np.isfinite(draws), draws, np.inf)
-    with np.errstate(invalid="ignore"):
-        out = float(np.quantile(x, q))
-    return np.inf if np.isnan(out) else out
-
-
-def est(draws, level, point=None, bounds=None) -> Estimate:
-    draws = np.asarray(draws, float)
-    if bounds is not None:
-        draws = np.clip(draws, *bounds)
-    finite = draws[np.isfinite(draws)]
-    if point is None:
-        point = (
-            float(np.median(draws))
-            if draws.size and np.isfinite(np.median(draws))
-            else (float(np.median(finite)) if finite.size else np.nan)
-        )
-    if finite.size < 0.5 * max(draws.size, 1):  # mostly censored (inf): no finite interval
-        lo = censored_quantile(draws, (1 - level) / 2) if draws.size else np.nan
-        return contain(point, lo, np.inf, level, bounds)
-    lo, hi = percentile_interval(np.where(np.isfinite(draws), draws, np.nan), level)
-    if np.isinf(draws).any():
-        hi = float(np.quantile(draws, (1 + level) / 2, method="higher"))
-    return contain(point, lo, hi, level, bounds)
 
 
 def _level_words(lvl, sig_ok: bool) -> str:

@@ -61,9 +61,10 @@ import numpy as np
 
 from ..fitting.diagnostics import clip_to_bounds
 from ..fitting.results import Estimate
-from .core import _grid, est, saturation_steps, smooth
+from .core import _grid, saturation_steps, smooth
 from .fallback import with_verdict
 from .prior_forecast import law_change, now_state, predicted_change
+from .result import est
 
 __all__ = ["apply_reference", "use_reference", "MIN_OWN_POINTS"]
 

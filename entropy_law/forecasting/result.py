@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..fitting.intervals import percentile_interval
 from ..fitting.results import Estimate
 
 __all__ = ["ForecastResult", "ForecastSettings", "SigmoidOpinion", "FORECAST_STATUSES", "VERDICTS", "contain"]
@@ -55,6 +56,39 @@ def contain(point, lo, hi, level, bounds=None) -> Estimate:
         if not np.isnan(hi) and hi < point:
             hi = point
     return Estimate(point, (lo, hi), level)
+
+
+def censored_quantile(draws, q: float) -> float:
+    """The q-quantile of draws in which a non-finite value means "beyond the grid" (+inf).
+
+    Linear interpolation between two censored draws is inf - inf (NaN, with a numpy
+    warning): where the quantile falls among or next to them it is +inf, "not before the
+    grid's end"; elsewhere it is the usual linearly interpolated quantile.
+    """
+    x = np.where(np.isfinite(draws), draws, np.inf)
+    with np.errstate(invalid="ignore"):
+        out = float(np.quantile(x, q))
+    return np.inf if np.isnan(out) else out
+
+
+def est(draws, level, point=None, bounds=None) -> Estimate:
+    draws = np.asarray(draws, float)
+    if bounds is not None:
+        draws = np.clip(draws, *bounds)
+    finite = draws[np.isfinite(draws)]
+    if point is None:
+        point = (
+            float(np.median(draws))
+            if draws.size and np.isfinite(np.median(draws))
+            else (float(np.median(finite)) if finite.size else np.nan)
+        )
+    if finite.size < 0.5 * max(draws.size, 1):  # mostly censored (inf): no finite interval
+        lo = censored_quantile(draws, (1 - level) / 2) if draws.size else np.nan
+        return contain(point, lo, np.inf, level, bounds)
+    lo, hi = percentile_interval(np.where(np.isfinite(draws), draws, np.nan), level)
+    if np.isinf(draws).any():
+        hi = float(np.quantile(draws, (1 + level) / 2, method="higher"))
+    return contain(point, lo, hi, level, bounds)
 
 
 @dataclass(frozen=True)
