@@ -64,6 +64,7 @@ def _sim_runs(n: int) -> list[pd.DataFrame]:
 def _one(s, f, n_boot, seed=0):
     from entropy_law.forecasting.core import tail_mask
     from entropy_law.forecasting.forecaster import forecast
+    from entropy_law.forecasting.verdict import _running_mean
 
     first, last = s.first_step, s.last_step
     final = float(np.mean(s.p_val[tail_mask(s.p_step, first, last)]))
@@ -92,6 +93,9 @@ def _one(s, f, n_boot, seed=0):
     if eg is not None:
         row.update(expected_gain=eg.value, gain_low=eg.ci[0], gain_high=eg.ci[1])
     sl = s.upto(upto)
+    # the best level of the slice as the verdicts read it (running mean over 10% of the
+    # points): whether a run called `degrading` later won back what it had lost
+    row["slice_best"] = float(np.max(_running_mean(sl.p_val.astype(float)))) if len(sl.p_val) else np.nan
     t = (sl.p_step - first + 1).astype(float)
     h = float(last - first + 1)
     for name, fn in BASELINES.items():
@@ -203,11 +207,14 @@ def acceptance(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def verdict_precision(df: pd.DataFrame) -> pd.DataFrame:
-    """What runs given each verdict then did: realised change from the cut's level."""
+    """What runs given each verdict then did: realised change from the cut's level, and
+    (the measure for `degrading`, which speaks of what was lost) whether the run ended
+    below the best level of its slice."""
     rows = []
     for (f, v), g in df[df["error"].notna()].groupby(["fraction", "verdict"]):
         move = g["realised"] - g["last_value"]
         rng = 1.0  # moves are on the metric's own scale (bounded metrics: [0, 1])
+        below_best = g["realised"] < g["slice_best"] - 0.02 * rng
         rows.append(
             {
                 "cut": f"{f:.0%}",
@@ -218,6 +225,7 @@ def verdict_precision(df: pd.DataFrame) -> pd.DataFrame:
                 "share moved up > 0.02": float((move > 0.02 * rng).mean()),
                 "share moved down > 0.02": float((move < -0.02 * rng).mean()),
                 "share |move| <= 0.02": float((move.abs() <= 0.02 * rng).mean()),
+                "share ended below the slice's best - 0.02": float(below_best.mean()),
             }
         )
     return pd.DataFrame(rows)
@@ -341,7 +349,10 @@ def main() -> None:
         out += [
             "### Verdict precision: what runs given each verdict then did (real_runs + corpus)\n",
             "Move = realised value at the end minus the level at the cut (mean of the slice's "
-            "last 10%), on the metric's scale.\n",
+            "last 10%), on the metric's scale. The last column compares the realised value "
+            "with the best level of the slice (running mean over 10% of its points, as the "
+            "verdicts read it): for `degrading`, the share of runs that did not win back what "
+            "they had lost.\n",
             verdict_precision(real).to_markdown(**fmt),
             "",
         ]
