@@ -358,6 +358,25 @@ def test_verdict_degrading_on_a_collapse_and_on_exploding_entropy():
     assert res.verdict == "degrading" and "exploding" in res.verdict_reason
 
 
+def test_a_run_that_fell_and_stayed_down_is_degrading_not_plateaued():
+    """Planted after an OPD run of the corpus: performance 0.8 until step 60, down to 0.2
+    by step 80, then flat (white noise 0.01) to step 200 while the entropy decays: the
+    slope is shown flat and the entropy spent, which read `plateaued`, "already at its
+    ceiling", of a run 0.6 below the best it had reached. The same run without the fall is
+    `plateaued`."""
+    rng = np.random.default_rng(11)
+    n = 200
+    t = np.arange(1, n + 1)
+    H = _decay(n, tau=15) + rng.normal(0, 0.005, n)
+    fell = np.interp(t, [1, 60, 80, n], [0.8, 0.8, 0.2, 0.2]) + rng.normal(0, 0.01, n)
+    res = _verdict(_run(t, H, fell))
+    assert res.verdict == "degrading", res.verdict_reason
+    assert "fell and stayed down" in res.verdict_reason and "below the best 0.8" in res.verdict_reason
+    held = np.full(n, 0.8) + rng.normal(0, 0.01, n)
+    res = _verdict(_run(t, H, held))
+    assert res.verdict == "plateaued", res.verdict_reason
+
+
 def test_an_entropy_spike_with_performance_lost_is_degrading():
     """Planted after rasbt 7_6 at half its steps: entropy 0.35 -> ~6 -> back to 0.2 by the cut,
     six sparse evaluations that fell 0.56 -> 0.35 and then held (no falling slope over the

@@ -16,7 +16,10 @@ level from :func:`entropy_law.forecasting.level.level_forecast`):
                    entropy spike with performance lost: the peak of the entropy's running
                    median (width 10% of its points) above ``EXPLODE_FACTOR`` x that start
                    *and* the level below the best by the first rule's margin (a spike that
-                   came down again is no recovery when the performance did not);
+                   came down again is no recovery when the performance did not); or fell
+                   and stayed down: the level below the best by the first rule's margin
+                   and the recent slope shown flat as for ``plateaued`` (a run flat at the
+                   bottom after a collapse is not at its ceiling);
 ``improving``      the expected gain to the horizon (forecast at the horizon minus the
                    current level, with its interval) is positive beyond the level's noise
                    for a law-based forecast (status ``ok``), or the recent slope is
@@ -151,14 +154,23 @@ def judge_run(
     g_hi = gain.ci[1]
     gain_flat = status == "ok" and math.isfinite(g_lo) and math.isfinite(g_hi) and max(-g_lo, g_hi) <= margin
     if (math.isfinite(bound) and bound <= margin) or gain_flat:
-        spent, why = _entropy_spent(e_val, trajectory)
+        # a constant run's 1e-16 is rounding, not a slope
+        shown, rise_s = (v if abs(v) > 1e-9 * scale else 0.0 for v in (bound, rise))
         slope_words = (
-            f"recent slope flat ({rise:+.3g} over another half-slice, at most {bound:.3g} at 95%, "
+            f"recent slope flat ({rise_s:+.3g} over another half-slice, at most {shown:.3g} at 95%, "
             f"within {margin:.3g}; t = {lvl.slope_t:.1f})"
             if math.isfinite(bound) and bound <= margin
             else f"the law's gain to the horizon {gain.value:+.3g} [{g_lo:+.3g}, {g_hi:+.3g}] lies "
             f"within +-{margin:.3g} (the recent slope alone could still reach {bound:.3g})"
         )
+        if drop > max(DROP_SIGMAS * lvl.s_now, MIN_DROP * scale):
+            # fell and stayed down: flat, but not at a ceiling (an OPD run at -1 after -0.32)
+            return "degrading", (
+                f"performance fell and stayed down: level {lvl.level:.4g} is {drop:.3g} below "
+                f"the best {best:.4g} of the slice ({drop / max(lvl.s_now, 1e-12):.1f} noise "
+                f"units); {slope_words}"
+            )
+        spent, why = _entropy_spent(e_val, trajectory)
         if spent:
             return "plateaued", f"{slope_words} and {why}"
         flat_why = f"{slope_words} but {why}"
