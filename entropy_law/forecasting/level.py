@@ -37,11 +37,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..fitting.engine import MAX_ABS_VALUE
+
 TAIL = 0.10
 _ORIGINS = (0.25, 0.5, 0.75)
 T_SIGNIFICANT = 3.0  # |t| above which a recent slope is beyond noise
 Z_ONE_SIDED = 1.6448536269514722  # one-sided 95% normal quantile (the flatness bound)
-HUGE = 1e100  # |values| beyond which squares overflow: the level is computed rescaled
 MIN_OWN_PHI = 20  # residuals of the slope's window from which their own lag-1 autocorrelation is used
 
 
@@ -191,13 +192,13 @@ class LevelForecast:
 def level_forecast(p_step, p_val, first: float, upto: float, horizon: float, *, bounds=None) -> LevelForecast:
     """Fallback forecast of the metric at *horizon* from the slice (module docstring).
 
-    Values beyond ``HUGE`` (1e100; the law's fit refuses them) are divided by a power of
+    Values beyond ``MAX_ABS_VALUE`` (1e100, where the law's fit refuses them) are divided by a power of
     ten first and the result scaled back: their squares overflow, and the interval read
     ``[v, v]`` with numpy overflow warnings.
     """
     p_step, p_val = np.asarray(p_step, float), np.asarray(p_val, float)
     big = float(np.max(np.abs(p_val))) if p_val.size else 0.0
-    if HUGE < big < math.inf:
+    if MAX_ABS_VALUE < big < math.inf:
         c = 10.0 ** math.floor(math.log10(big))
         b = None if bounds is None else (bounds[0] / c, bounds[1] / c)
         return level_forecast(p_step, p_val / c, first, upto, horizon, bounds=b).scaled(c)

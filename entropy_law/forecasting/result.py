@@ -72,6 +72,8 @@ def censored_quantile(draws, q: float) -> float:
 
 
 def est(draws, level, point=None, bounds=None) -> Estimate:
+    """An estimate from bootstrap draws: the point (their median unless given) inside a
+    percentile interval, draws clipped to *bounds*; +inf draws (censored) open the top."""
     draws = np.asarray(draws, float)
     if bounds is not None:
         draws = np.clip(draws, *bounds)

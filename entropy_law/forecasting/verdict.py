@@ -112,7 +112,8 @@ def judge_run(
     scale = (bounds[1] - bounds[0]) if bounds is not None else max(float(np.ptp(p_val)), 1e-12)
     best = float(np.max(_running_mean(p_val)))
     drop = best - lvl.level
-    if drop > max(DROP_SIGMAS * lvl.s_now, MIN_DROP * scale) and lvl.slope_t < -T_FLAT:
+    lost = drop > max(DROP_SIGMAS * lvl.s_now, MIN_DROP * scale)  # below the best beyond noise
+    if lost and lvl.slope_t < -T_FLAT:
         return "degrading", (
             f"performance falling: level {lvl.level:.4g} is {drop:.3g} below the best "
             f"{best:.4g} of the slice ({drop / max(lvl.s_now, 1e-12):.1f} noise units), "
@@ -126,7 +127,7 @@ def judge_run(
                 f"entropy exploding: {h0:.3g} -> {h1:.3g} (x{h1 / h0:.1f}), a sign of collapse or instability"
             )
         peak = float(np.max(running_median(e_val, max(3, len(e_val) // 10))))
-        if h0 > 0 and peak > EXPLODE_FACTOR * h0 and drop > max(DROP_SIGMAS * lvl.s_now, MIN_DROP * scale):
+        if h0 > 0 and peak > EXPLODE_FACTOR * h0 and lost:
             # a spike that came down again, with performance lost on the way (rasbt 7_6 at
             # half its steps: entropy 0.36 -> 6 -> 0.2, accuracy 56 -> 35) is no recovery
             return "degrading", (
@@ -163,7 +164,7 @@ def judge_run(
             else f"the law's gain to the horizon {gain.value:+.3g} [{g_lo:+.3g}, {g_hi:+.3g}] lies "
             f"within +-{margin:.3g} (the recent slope alone could still reach {bound:.3g})"
         )
-        if drop > max(DROP_SIGMAS * lvl.s_now, MIN_DROP * scale):
+        if lost:
             # fell and stayed down: flat, but not at a ceiling (an OPD run at -1 after -0.32)
             return "degrading", (
                 f"performance fell and stayed down: level {lvl.level:.4g} is {drop:.3g} below "
