@@ -6,7 +6,8 @@ Usage::
                                            [--only SUBSTRING] [--no-sim] [--seeds 0,1,2]
     python benchmarks/forecast_accuracy.py --trl-corpus DIR   # the TRL collection alone
 
-Collections: every tidy run in ../shared/real_runs and ../shared/corpus/tidy (the
+Collections: every tidy run in ../shared/real_runs and every run in ../shared/corpus/raw,
+read from the raw logs by the loaders (the
 metric the forecaster detects by default, as ``entropy-law forecast`` would use it) and
 24 simulator runs. Each run is cut at 10%, 25% and 50% of its steps and forecast to its
 last step; the realised value is the mean over the run's last 10% of steps. Baselines
@@ -36,6 +37,18 @@ from _report import machine, plateau_contradictions, write_section
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FRACTIONS = (0.1, 0.25, 0.5)
 BASE_COLS = [f"{k}_error" for k in BASELINES]
+_VALUE_KEYS = (
+    "realised",
+    "forecast",
+    "low",
+    "high",
+    "error",
+    "ceiling",
+    "expected_gain",
+    "gain_low",
+    "gain_high",
+    "slice_best",
+)
 
 
 def source_of(collection: str, name: str) -> str:
@@ -46,6 +59,27 @@ def source_of(collection: str, name: str) -> str:
         return name.split("_", 1)[0]
     head = name.split("__", 1)[0]
     return "shibukizero_cs336a5_grpo_qwen2.5math1.5b" if head == "short_40step" else head
+
+
+def corpus_runs(raw: Path = SHARED / "corpus" / "raw") -> list[tuple[str, pd.DataFrame]]:
+    """Every run of the corpus, read from its raw files by the loaders' auto-detection
+    (``scan``), as ``(name, long table)``; the name is the run's path under *raw* with
+    ``__`` for ``/``, so its first part is the source folder of SOURCES.md.
+
+    The raw files, not ``corpus/tidy``: they hold the one run without a tidy CSV (the TRL
+    Markdown console log of ``juncylu_...``), and ``tests/test_load_corpus.py`` checks that
+    the loaders reproduce every tidy CSV from them exactly. A run that fails to load is
+    reported by ``scan`` and left out, with its message printed.
+    """
+    from entropy_law.loaders import scan
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = scan(raw)
+    for err in rep.errors:
+        print(f"corpus: not loaded: {err}", file=sys.stderr)
+    t = rep.table
+    return [(str(run).replace("/", "__"), g.reset_index(drop=True)) for run, g in t.groupby("run", sort=True)]
 
 
 def _sim_runs(n: int) -> list[pd.DataFrame]:
@@ -105,6 +139,14 @@ def _one(s, f, n_boot, seed=0):
             b = np.nan
         row[name] = b
         row[f"{name}_error"] = b - final
+    # a metric logged in percent (the forecaster bounds it in [0, 100], e.g. rasbt's
+    # eval_acc) is scored as a fraction, as SOURCES.md's tidy CSVs hold it, so that errors
+    # pool with the other runs' accuracies; the forecast itself is scale-equivariant
+    unit = 100.0 if fc.bounds is not None and tuple(map(float, fc.bounds)) == (0.0, 100.0) else 1.0
+    for k in [*_VALUE_KEYS, *BASELINES, *BASE_COLS]:
+        if k in row:
+            row[k] = row[k] / unit
+    row["unit"] = unit
     return row
 
 
@@ -262,12 +304,16 @@ def main() -> None:
 
         return trl_main(opt, n_boot, _job, table_by, acceptance)
     jobs = []
-    for coll, folder in (("real_runs", SHARED / "real_runs"), ("corpus", SHARED / "corpus" / "tidy")):
-        for p in sorted(folder.glob("*.csv")):
-            if opt.only and opt.only not in p.stem:
-                continue
-            jobs.append((coll, p.stem, el.load(p), None, n_boot, seeds[0]))
+    for p in sorted((SHARED / "real_runs").glob("*.csv")):
+        if not opt.only or opt.only in p.stem:
+            jobs.append(("real_runs", p.stem, el.load(p), None, n_boot, seeds[0]))
+    for name, table in corpus_runs():
+        if not opt.only or opt.only in name:
+            jobs.append(("corpus", name, table, None, n_boot, seeds[0]))
     real_jobs = list(jobs)
+    n_real = sum(j[0] == "real_runs" for j in jobs)
+    n_corpus = sum(j[0] == "corpus" for j in jobs)
+    n_sources = len({source_of("corpus", j[1]) for j in jobs if j[0] == "corpus"})
     if not opt.no_sim and not opt.only:
         jobs += [("simulator", t["run"].iloc[0], t, None, n_boot, seeds[0]) for t in _sim_runs(24)]
     t0 = time.time()
@@ -298,8 +344,9 @@ def main() -> None:
         f" --jobs {opt.jobs}{f' --n-boot {opt.n_boot}' if opt.n_boot else ''}"
         f"{' --seeds ' + opt.seeds if len(seeds) > 1 else ''}` ({machine()}; "
         f"n_boot={n_boot}; bootstrap seed {seeds[0]}; wall time {wall:.0f} s).\n",
-        "Every run of `../shared/real_runs` (12 tidy CSVs) and `../shared/corpus/tidy` (43 runs, "
-        "8 sources with a tidy CSV) with the metric `forecast` detects by default, and 24 "
+        f"Every run of `../shared/real_runs` ({n_real} tidy CSVs) and of `../shared/corpus/raw` "
+        f"({n_corpus} runs, {n_sources} sources, read from the raw logs by the loaders' "
+        "auto-detection) with the metric `forecast` detects by default, and 24 "
         "simulator runs. Cut at 10/25/50% of the steps, forecast to the last step, scored "
         "against the mean of the run's last 10%. Error = forecast - realised. Baselines on "
         "the same slice (`benchmarks/_baselines.py`): *last value* (mean of the slice's last "

@@ -1,4 +1,4 @@
-"""The forecast benchmark's verdict-precision table counts what it says it counts."""
+"""The forecast benchmark reads what it says it reads and counts what it says it counts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from forecast_accuracy import verdict_precision
+from _planted import planted_run
+from forecast_accuracy import _one, corpus_runs, source_of, verdict_precision
 
 
 def test_verdict_precision_counts_moves_and_runs_that_did_not_win_back_their_best():
@@ -32,3 +33,37 @@ def test_verdict_precision_counts_moves_and_runs_that_did_not_win_back_their_bes
     assert t["share moved down > 0.02"] == pytest.approx(0.25)
     assert t["share |move| <= 0.02"] == pytest.approx(0.25)
     assert t["share ended below the slice's best - 0.02"] == pytest.approx(0.75)
+
+
+def test_corpus_is_read_from_the_raw_logs_every_run_once(corpus_dir):
+    # the benchmark reads ../shared/corpus/raw with the loaders (SOURCES.md: 44 runs, one
+    # of them, the TRL Markdown console log, without a tidy CSV); every name starts with
+    # its source folder, which the per-source table groups by
+    runs = corpus_runs(corpus_dir / "raw")
+    names = [n for n, _ in runs]
+    assert len(names) == len(set(names)) == 44
+    assert "juncylu_trl_grpo_qwen2.5vl3b_aokvqa__run_terminal" in names
+    folders = {p.name for p in (corpus_dir / "raw").iterdir() if p.is_dir()}
+    assert {source_of("corpus", n) for n in names} == folders
+    assert all(t["run"].nunique() == 1 for _, t in runs)
+
+
+def test_a_percent_metric_is_scored_as_a_fraction():
+    # the same planted run logged as a fraction and in percent (an accuracy-like name with
+    # values above 1 is bounded in [0, 100]): the benchmark's row is the fraction run's,
+    # up to the forecast's float rounding under rescaling
+    import numpy as np
+
+    from entropy_law.forecasting.forecaster import prepare_run
+
+    rng = np.random.default_rng(3)
+    steps = np.arange(0, 200, 5)
+    h = 0.1 + 0.9 * np.exp(-steps / 60)
+    acc = np.clip(0.8 - 0.35 * np.exp(h) + 0.01 * rng.standard_normal(len(steps)), 0, 1)
+    rows = {}
+    for unit in (1.0, 100.0):
+        t = planted_run(steps, h, acc * unit, metric="eval_acc")
+        rows[unit] = _one(prepare_run(t), 0.25, n_boot=50)
+    assert rows[1.0]["unit"] == 1.0 and rows[100.0]["unit"] == 100.0
+    for k in ("realised", "forecast", "low", "high", "error", "last_value_error"):
+        assert rows[100.0][k] == pytest.approx(rows[1.0][k], rel=1e-6, abs=1e-9), k
