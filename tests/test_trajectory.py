@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,20 @@ def test_recovers_planted_floor(name):
     # the fitted curve is within the noise of the truth everywhere (3 sigma)
     truth = FAMILIES[name].func(U, *TRUTH[name])
     assert np.max(np.abs(res.predict(T) - truth)) < 3 * SIGMA
+
+
+def test_noise_free_entropy_recovers_its_floor():
+    # an exact exponential (synthetic, no noise): the exp family fits with chisqr 0; its
+    # information criterion read -inf and the family weights inf - inf = NaN, so the floor
+    # came out 0 [nan, nan] with a numpy warning. Exact data, exact answer
+    t = np.arange(0.0, 50.0, 5.0)
+    h = 0.1 + 0.9 * np.exp(-t / 60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        tr = fit_trajectory(t, h, n_boot=50, seed=0)
+    assert tr.floor.value == pytest.approx(0.1, abs=1e-6)
+    assert np.isfinite([tr.floor.low, tr.floor.high]).all()
+    assert tr.predict(np.array([300.0]))[0] == pytest.approx(0.1 + 0.9 * np.exp(-5), rel=1e-6)
 
 
 def test_time_units_do_not_change_the_fit():

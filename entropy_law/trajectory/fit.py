@@ -47,6 +47,7 @@ __all__ = ["fit_trajectory", "MIN_POINTS", "WEIGHTINGS"]
 MIN_POINTS = 5
 WEIGHTINGS = ("aic", "bic", "best")
 MAX_NFEV_BOOT = 200  # iteration cap of the batched bootstrap refit (warm-started)
+CHISQ_FLOOR = 1e-300  # residual sum of squares below which a fit counts as exact (log stays finite)
 
 
 def fit_trajectory(
@@ -156,7 +157,7 @@ def fit_trajectory(
         else:
             nv = np.array([len(f.param_names) for f in fams])
             pen = 2 * nv if weighting == "aic" else np.log(n) * nv
-            boot_w = _ic_weights(n * np.log(np.maximum(chisq, 1e-300) / n) + pen)
+            boot_w = _ic_weights(n * np.log(np.maximum(chisq, CHISQ_FLOOR) / n) + pen)
         boot_params[:, [k for k in range(K) if k not in active]] = params[
             None, [k for k in range(K) if k not in active]
         ]
@@ -313,7 +314,9 @@ def _summary(fam: DecayFamily, u, y, theta, success: bool, message: str) -> _Ful
     with np.errstate(all="ignore"):
         chisqr = float(np.sum((fam.func(u, *theta) - y) ** 2))
         J = np.asarray(fam.jac(u, *theta), dtype=float)
-    ll = n * math.log(chisqr / n) if chisqr > 0 else -math.inf
+    # an exact fit (chisqr 0, e.g. noise-free synthetic entropy) would read ll = -inf and
+    # the information-criterion weights inf - inf = NaN; floored as the bootstrap's are
+    ll = n * math.log(max(chisqr, CHISQ_FLOOR) / n) if math.isfinite(chisqr) else math.inf
     stderr: dict[str, float | None] = dict.fromkeys(names)
     if n > k and np.all(np.isfinite(J)) and math.isfinite(chisqr):
         try:
