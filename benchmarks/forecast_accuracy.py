@@ -110,6 +110,7 @@ def _one(s, f, n_boot, seed=0):
     row.update(
         status=fc.status,
         method=fc.method,
+        horizon_method=fc.horizon_method,
         verdict=getattr(fc, "verdict", None),
         verdict_reason=getattr(fc, "verdict_reason", None),
         forecast=v,

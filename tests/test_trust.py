@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import entropy_law as el
@@ -286,3 +287,55 @@ def test_check_and_forecast_report_the_same_ceiling():
     assert fc.method == "combined" and d["method"] == "law"  # check's fast path: no sigmoid
     assert d["ceiling"]["value"] == pytest.approx(fc.ceiling.value, rel=1e-9)
     assert fc.ceiling.value <= fc.hard_ceiling.value
+
+
+def _five_evaluations():
+    # entropy every step, accuracy every 10 steps: 5 aligned points, below the 6 a
+    # law-only forecast needs (core.MIN_LAW_ONLY_POINTS), so the result is too_early
+    rng = np.random.default_rng(0)
+    es, ps = np.arange(0, 41), np.arange(0, 41, 10)
+    h = 0.2 + 0.8 * np.exp(-es / 20) + 0.01 * rng.standard_normal(len(es))
+    acc = 0.9 - 0.3 * np.exp(0.2 + 0.8 * np.exp(-ps / 20)) + 0.01 * rng.standard_normal(len(ps))
+    return pd.concat(
+        [el.make_long("r", es, "actor/entropy", h), el.make_long("r", ps, "val-core/x/acc/mean@1", acc)]
+    )
+
+
+@pytest.mark.parametrize("sigmoid", [False, True])
+def test_too_early_says_its_horizon_value_is_the_fallbacks(sigmoid):
+    """A too_early law-based result keeps method law/combined (its ceiling is the law's,
+    reported, not to be acted on) while its value at the horizon is the fallback's; the
+    JSON record and the report name that, so a program reading ``method`` alone does not
+    take the level for the law's forecast."""
+    from entropy_law.forecasting.fallback import level_estimate
+
+    t = _five_evaluations()
+    fc = el.forecast(t, horizon=200, n_boot=100, seed=0, sigmoid=sigmoid)
+    assert fc.status == "too_early" and fc.method in ("law", "combined")
+    doc = fc.to_dict()
+    assert doc["method"] == fc.method and doc["horizon_method"] == fc.horizon_method
+    assert f"value at the horizon: {fc.horizon_method}" in fc.report().splitlines()[0]
+    if not sigmoid:
+        assert fc.horizon_method == "last_value"
+        s = prepare_run(t)
+        lvl = level_forecast(s.p_step, s.p_val, s.first_step, s.last_step, 200, bounds=fc.bounds)
+        want = level_estimate(lvl, 0.9, fc.bounds, len(s.p_val))
+        assert fc.at_horizon.value == pytest.approx(want.value, abs=1e-12)
+        assert fc.at_horizon.ci == pytest.approx(want.ci, abs=1e-12)
+    else:
+        assert fc.horizon_method in ("sigmoid", "last_value")
+
+
+def test_horizon_method_is_method_when_the_numbers_share_one_source():
+    # a fallback and an ok forecast: one source for every number
+    rng = np.random.default_rng(1)
+    steps = np.arange(0, 300, 2)
+    h = 0.1 + 0.9 * np.exp(-steps / 80) + 0.005 * rng.standard_normal(len(steps))
+    acc = np.clip(0.85 - 0.3 * np.exp(h) + 0.01 * rng.standard_normal(len(steps)), 0, 1)
+    ok = el.forecast(_run(steps, h, acc), upto_step=150, horizon=299, n_boot=100, seed=0)
+    flat = el.forecast(
+        _run(steps, np.full(len(steps), 0.5), acc), upto_step=150, horizon=299, n_boot=100, seed=0
+    )
+    assert ok.status == "ok" and flat.status == "entropy_controlled"
+    for fc in (ok, flat):
+        assert fc.horizon_method == fc.method == fc.to_dict()["horizon_method"]

@@ -188,6 +188,7 @@ def backtest(
         row.update(
             status=fc.status,
             method=fc.method,
+            horizon_method=fc.horizon_method,
             verdict=fc.verdict,
             forecast=fc.at_horizon.value,
             low=lo,

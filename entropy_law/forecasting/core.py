@@ -70,7 +70,7 @@ def _level_words(lvl, sig_ok: bool) -> str:
     """What a fallback's value at the horizon is, in words (the trend only when it is used)."""
     out = "the current level"
     if lvl is not None and lvl.trend:
-        out += " with its recent trend, damped"
+        out += " with its recent trend, damped" + ("," if sig_ok else "")
     return out + (" combined with the sigmoid's" if sig_ok else "")
 
 
@@ -210,15 +210,18 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
             "needed before acting on a law-based forecast."
         )
     at_horizon = est(at_h, level, float(R_pt[ih]) + shift, bounds)
+    horizon_method = method
     if status == "too_early" and lvl is not None:
         # the law's numbers are reported but not acted on: the horizon value is the
         # current level with its in-run calibrated interval (forecasting.level), combined
         # with the sigmoid when it passes its gates, as in every fallback (forecasting.fallback)
         if sig_ok and sig is not None:
             at_horizon = level_with_sigmoid(lvl, sig, level, bounds, len(p_val))
+            horizon_method = "sigmoid"
             message += f" The value at the horizon is {_level_words(lvl, True)}."
         else:
             at_horizon = level_estimate(lvl, level, bounds, len(p_val))
+            horizon_method = "last_value"
             message += f" The value at the horizon is {_level_words(lvl, False)}."
     # the law fit's own range note speaks of the fitted b - a, not of the re-anchored
     # ceilings reported here: name the reported estimates that were clipped instead
@@ -230,6 +233,7 @@ def run_forecast(s, st: ForecastSettings, *, bounded, use_sigmoid: bool) -> Fore
         status=status,
         message=message,
         method=method,
+        horizon_method=horizon_method,
         ceiling=ceiling,
         law_ceiling=est(law["ceil"], level, law["ceil_pt"], bounds),
         hard_ceiling=est(law["hard"], level, law["hard_pt"], bounds),

@@ -187,6 +187,7 @@ def apply_reference(res, s, prior, rng):
         status="ok",
         message=msg,
         method="reference",
+        horizon_method="reference",
         ceiling=est(ceil, level, ceil_pt, bounds),
         law_ceiling=est(law_ceil, level, law_ceil_pt, bounds),
         hard_ceiling=hard_est,

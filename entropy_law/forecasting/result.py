@@ -148,6 +148,11 @@ class ForecastResult:
     trajectory alone), ``"sigmoid"`` (a fallback where the sigmoid passed its sanity
     gates: ceiling = its asymptote, ``at_horizon`` = its mean with the current level) or
     ``"last_value"`` (a fallback on the current level, :mod:`~entropy_law.forecasting.level`).
+    ``horizon_method`` says where ``at_horizon`` alone comes from, in the same words; it
+    differs from ``method`` only on a ``too_early`` law-based result, whose ceiling and
+    saturation step are the law's (reported, not to be acted on) while its value at the
+    horizon is the fallback's: ``"last_value"`` (the current level) or ``"sigmoid"`` (the
+    level combined with a gated sigmoid).
     ``verdict`` (one of ``VERDICTS``), ``verdict_reason`` and ``expected_gain`` (the
     value at the horizon minus the current level) are defined in
     :mod:`entropy_law.forecasting.verdict`.
@@ -193,6 +198,11 @@ class ForecastResult:
     #: forecast; drawn "held out" by :meth:`plot`); empty when the table ended at the cut
     held_out: tuple = field(repr=False, default=())
     reference: Any = None  # ReferencePrior (forecasting.reference) when references were given
+    horizon_method: str = ""  # where at_horizon comes from; "" = the same as method
+
+    def __post_init__(self) -> None:
+        if not self.horizon_method:
+            object.__setattr__(self, "horizon_method", self.method)
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -228,6 +238,7 @@ class ForecastResult:
             "status": self.status,
             "message": self.message,
             "method": self.method,
+            "horizon_method": self.horizon_method,
             "verdict": self.verdict,
             "verdict_reason": self.verdict_reason,
             "headline": self.headline(),
@@ -284,7 +295,12 @@ class ForecastResult:
         st = self.settings
         lv = f"{st.level:.0%}"
         lines = [
-            f"Forecast for run {self.run!r}: status={self.status} (method: {self.method})",
+            f"Forecast for run {self.run!r}: status={self.status} (method: {self.method}"
+            + (
+                f"; value at the horizon: {self.horizon_method})"
+                if self.horizon_method != self.method
+                else ")"
+            ),
             f"  {self.message}" if self.message else "",
             f"  verdict: {self.verdict.upper()} ({self.verdict_reason})",
             f"  data up to step {st.upto_step}; horizon step {st.horizon}; "
