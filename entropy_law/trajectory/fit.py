@@ -165,7 +165,12 @@ def fit_trajectory(
     floor_draws[floor_draws < 1e-9] = 0.0  # at the bound H_inf = 0 (lmfit stops just above it)
     low, high = percentile_interval(floor_draws, level) if n_boot else (math.nan, math.nan)
     fl = float(w @ params[:, 0])
-    floor = FloorEstimate(fl if fl >= 1e-9 else 0.0, float(low), float(high), level)
+    fl = fl if fl >= 1e-9 else 0.0
+    # a percentile interval of a skewed bootstrap can miss its own point (a floor fitted
+    # near its bound 0, the draws all above it): widened to reach it, as every forecast
+    # estimate is (forecasting.result.contain)
+    low, high = (min(low, fl), max(high, fl)) if n_boot else (low, high)
+    floor = FloorEstimate(fl, float(low), float(high), level)
 
     fam_fits = tuple(_family_fit(f, r, float(wk), T, H) for f, r, wk in zip(fams, fits, w))
     status, message = "ok", "entropy decays; floor from the fitted families"
