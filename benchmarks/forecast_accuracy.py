@@ -5,6 +5,7 @@ Usage::
     python benchmarks/forecast_accuracy.py [--quick] [--jobs 2] [--no-write] [--save rows.csv]
                                            [--only SUBSTRING] [--no-sim] [--seeds 0,1,2]
     python benchmarks/forecast_accuracy.py --trl-corpus DIR   # the TRL collection alone
+    python benchmarks/forecast_accuracy.py --runs DIR [--runs DIR2]   # e.g. a held-out set
 
 Collections: every tidy run in ../shared/real_runs and every run in ../shared/corpus/raw,
 read from the raw logs by the loaders (the
@@ -15,7 +16,9 @@ last step; the realised value is the mean over the run's last 10% of steps. Base
 tables per collection, per source, per status and per verdict to docs/benchmarks.md.
 ``--seeds`` repeats the real runs' backtest at further bootstrap seeds (the tables are
 seed 0's) and adds the range of every acceptance number over the seeds, so a target read
-as met or missed is not one seed's luck.
+as met or missed is not one seed's luck. ``--runs PATH`` scores the runs under PATH
+instead (every log the loaders read, one collection per PATH): the same tables, on a set
+the forecaster was never tuned on, printed and not written to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ def source_of(collection: str, name: str) -> str:
         return "simulator"
     if collection == "real_runs":
         return name.split("_", 1)[0]
+    if collection != "corpus" and "__" not in name:  # a --runs PATH of one source's files
+        return collection
     head = name.split("__", 1)[0]
     return "shibukizero_cs336a5_grpo_qwen2.5math1.5b" if head == "short_40step" else head
 
@@ -290,6 +295,14 @@ def main() -> None:
         "range of each acceptance number over seeds",
     )
     ap.add_argument(
+        "--runs",
+        metavar="PATH",
+        action="append",
+        help="backtest only the runs under PATH (any log the loaders read; repeatable), one "
+        "collection per PATH, e.g. a held-out set from the same sources; tables printed, "
+        "docs/benchmarks.md left alone",
+    )
+    ap.add_argument(
         "--trl-corpus",
         metavar="DIR",
         help="backtest only the TRL GRPOTrainer runs in DIR, generated there when missing "
@@ -305,23 +318,35 @@ def main() -> None:
 
         return trl_main(opt, n_boot, _job, table_by, acceptance)
     jobs = []
-    for p in sorted((SHARED / "real_runs").glob("*.csv")):
-        if not opt.only or opt.only in p.stem:
-            jobs.append(("real_runs", p.stem, el.load(p), None, n_boot, seeds[0]))
-    for name, table in corpus_runs():
-        if not opt.only or opt.only in name:
-            jobs.append(("corpus", name, table, None, n_boot, seeds[0]))
+    if opt.runs:  # a user's collections (a held-out set) instead of the public ones
+        opt.no_sim, opt.no_write = True, True
+        for path in map(Path, opt.runs):
+            jobs += [
+                (path.name, n, t, None, n_boot, seeds[0])
+                for n, t in corpus_runs(path)
+                if not opt.only or opt.only in n
+            ]
+    else:
+        for p in sorted((SHARED / "real_runs").glob("*.csv")):
+            if not opt.only or opt.only in p.stem:
+                jobs.append(("real_runs", p.stem, el.load(p), None, n_boot, seeds[0]))
+        for name, table in corpus_runs():
+            if not opt.only or opt.only in name:
+                jobs.append(("corpus", name, table, None, n_boot, seeds[0]))
     real_jobs = list(jobs)
     n_real = sum(j[0] == "real_runs" for j in jobs)
-    n_corpus = sum(j[0] == "corpus" for j in jobs)
-    n_sources = len({source_of("corpus", j[1]) for j in jobs if j[0] == "corpus"})
+    n_corpus = sum(j[0] != "real_runs" for j in jobs)
+    n_sources = len({source_of(j[0], j[1]) for j in jobs if j[0] != "real_runs"})
+    label = " + ".join(dict.fromkeys(j[0] for j in jobs))  # "real_runs + corpus" by default
+    if not jobs:
+        sys.exit(f"no run found under {', '.join(opt.runs or [str(SHARED)])}")
     if not opt.no_sim and not opt.only:
         jobs += [("simulator", t["run"].iloc[0], t, None, n_boot, seeds[0]) for t in _sim_runs(24)]
     t0 = time.time()
     with ProcessPoolExecutor(opt.jobs) as pool:
         df = pd.DataFrame([r for rows in pool.map(_job, jobs) for r in rows])
         given = None
-        if not opt.only:
+        if not opt.only and not opt.runs:
             real = [(el.load(p), n_boot, seeds[0]) for p in sorted((SHARED / "real_runs").glob("*.csv"))]
             given = pd.concat(list(pool.map(_given_job, real)), ignore_index=True)
         per_seed, given_seed = {}, {}
@@ -343,12 +368,20 @@ def main() -> None:
         "## Forecast accuracy on every real run (the benchmark that decides)\n",
         f"Command: `python benchmarks/forecast_accuracy.py{' --quick' if opt.quick else ''}"
         f" --jobs {opt.jobs}{f' --n-boot {opt.n_boot}' if opt.n_boot else ''}"
-        f"{' --seeds ' + opt.seeds if len(seeds) > 1 else ''}` ({machine()}; "
+        f"{' --seeds ' + opt.seeds if len(seeds) > 1 else ''}"
+        f"{''.join(f' --runs {r}' for r in opt.runs or [])}` ({machine()}; "
         f"n_boot={n_boot}; bootstrap seed {seeds[0]}; wall time {wall:.0f} s).\n",
-        f"Every run of `../shared/real_runs` ({n_real} tidy CSVs) and of `../shared/corpus/raw` "
-        f"({n_corpus} runs, {n_sources} sources, read from the raw logs by the loaders' "
-        "auto-detection) with the metric `forecast` detects by default, and 24 "
-        "simulator runs. Cut at 10/25/50% of the steps, forecast to the last step, scored "
+        (
+            f"Every run of `../shared/real_runs` ({n_real} tidy CSVs) and of `../shared/corpus/raw` "
+            f"({n_corpus} runs, {n_sources} source{'s' * (n_sources != 1)}, read from the raw logs by the loaders' "
+            "auto-detection) with the metric `forecast` detects by default, and 24 "
+            "simulator runs."
+            if not opt.runs
+            else f"Every run under {', '.join(f'`{r}`' for r in opt.runs)} ({n_corpus} runs, "
+            f"{n_sources} source{'s' * (n_sources != 1)}, read by the loaders' auto-detection) with the metric "
+            "`forecast` detects by default."
+        )
+        + " Cut at 10/25/50% of the steps, forecast to the last step, scored "
         "against the mean of the run's last 10%. Error = forecast - realised. Baselines on "
         "the same slice (`benchmarks/_baselines.py`): *last value* (mean of the slice's last "
         "10%), *last few* (mean of its last max(3, 10%) points), *scalerl* (ScaleRL sigmoid, "
@@ -356,7 +389,7 @@ def main() -> None:
         "log-power, exp3, MMF, Janoschek, Weibull, after Domhan et al. 2015). Nothing here "
         "learns across runs (every calibration is inside the run's own slice), so no "
         "leave-one-out split is needed.\n",
-        "### Acceptance targets, real_runs + corpus\n",
+        f"### Acceptance targets, {label}\n",
         acceptance(real).to_markdown(**fmt),
         "",
     ]
@@ -380,22 +413,22 @@ def main() -> None:
     for coll, g in df.groupby("collection", sort=False):
         out += [f"### {coll}: per cut\n", table_by(g, "fraction").to_markdown(**fmt), ""]
     r25 = real[real["fraction"] == 0.25]
-    out += ["### real_runs + corpus at 25%: per source\n", table_by(r25, "source").to_markdown(**fmt), ""]
+    out += [f"### {label} at 25%: per source\n", table_by(r25, "source").to_markdown(**fmt), ""]
     for f in FRACTIONS:
         rf = real[real["fraction"] == f]
         out += [
-            f"### real_runs + corpus at {f:.0%}: per status\n",
+            f"### {label} at {f:.0%}: per status\n",
             table_by(rf, "status").to_markdown(**fmt),
             "",
         ]
     if real["verdict"].notna().any():
         out += [
-            "### real_runs + corpus at 25%: per verdict\n",
+            f"### {label} at 25%: per verdict\n",
             table_by(r25, "verdict").to_markdown(**fmt),
             "",
         ]
         out += [
-            "### Verdict precision: what runs given each verdict then did (real_runs + corpus)\n",
+            f"### Verdict precision: what runs given each verdict then did ({label})\n",
             "Move = realised value at the end minus the level at the cut (mean of the slice's "
             "last 10%), on the metric's scale. The last column compares the realised value "
             "with the best level of the slice (running mean over 10% of its points, as the "

@@ -67,3 +67,29 @@ def test_a_percent_metric_is_scored_as_a_fraction():
     assert rows[1.0]["unit"] == 1.0 and rows[100.0]["unit"] == 100.0
     for k in ("realised", "forecast", "low", "high", "error", "last_value_error"):
         assert rows[100.0][k] == pytest.approx(rows[1.0][k], rel=1e-6, abs=1e-9), k
+
+
+def test_runs_option_scores_a_given_folder_and_leaves_the_docs_alone():
+    # `--runs PATH` is how a held-out set is scored: the same acceptance table for the runs
+    # under PATH (here the two bundled sample CSVs), with no public collection, no
+    # simulator, and docs/benchmarks.md untouched
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    docs = root / "docs" / "benchmarks.md"
+    before = docs.read_bytes()
+    cmd = [
+        sys.executable,
+        "benchmarks/forecast_accuracy.py",
+        "--runs",
+        "sample_runs/csv",
+        "--n-boot",
+        "50",
+        "--jobs",
+        "1",
+    ]
+    out = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300, check=True).stdout
+    assert "### Acceptance targets, csv" in out
+    assert "Every run under `sample_runs/csv` (2 runs, 1 source," in out
+    assert "real_runs" not in out and "simulator" not in out
+    assert docs.read_bytes() == before
