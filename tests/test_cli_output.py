@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import traceback
 import warnings
 from pathlib import Path
 
@@ -177,7 +178,13 @@ def test_progress_of_other_commands(args: list[str], label: str) -> None:
 # -- shell completion -----------------------------------------------------------------------
 def test_show_completion_prints_a_bash_script() -> None:
     res, out, _ = _run(["--show-completion", "bash"])
-    assert res.exit_code == 0, out
+    # it exited 1 with no output once in a full local run (not reproduced alone or with
+    # the tests before it): say what was raised if it happens again
+    assert res.exit_code == 0, (
+        out,
+        res.exception,
+        "".join(traceback.format_exception(*res.exc_info)) if res.exc_info else "",
+    )
     assert "_ENTROPY_LAW_COMPLETE=complete_bash" in out and "complete -o default -F" in out, out
 
 
