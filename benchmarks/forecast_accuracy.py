@@ -321,10 +321,12 @@ def main() -> None:
     if opt.runs:  # a user's collections (a held-out set) instead of the public ones
         opt.no_sim, opt.no_write = True, True
         for path in map(Path, opt.runs):
+            try:
+                found = corpus_runs(path)
+            except el.LoadError as exc:  # no such folder, or no log in it
+                sys.exit(f"--runs: {exc}")
             jobs += [
-                (path.name, n, t, None, n_boot, seeds[0])
-                for n, t in corpus_runs(path)
-                if not opt.only or opt.only in n
+                (path.name, n, t, None, n_boot, seeds[0]) for n, t in found if not opt.only or opt.only in n
             ]
     else:
         for p in sorted((SHARED / "real_runs").glob("*.csv")):
