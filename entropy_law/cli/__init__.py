@@ -127,6 +127,9 @@ def _module_commands(module: str) -> dict:
     return dict(typer.main.get_group(sub).commands)
 
 
+_SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")  # typer's completion scripts
+
+
 class _LazyGroup(TyperGroup):
     """A Typer group that imports a command's module only when the command is needed."""
 
@@ -134,6 +137,20 @@ class _LazyGroup(TyperGroup):
 
     def list_commands(self, ctx) -> list[str]:
         return list(dict.fromkeys([*_LAZY, *super().list_commands(ctx)]))
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        # `--show-completion SHELL` prints SHELL's script. Typer's flag ignores the word
+        # after it whenever shellingham is installed and detects the shell instead: a zsh
+        # user asking for bash got zsh, and with no shell among the parent processes (a
+        # script, CI, a Dockerfile) it failed with "Shell  not supported".
+        if len(args) >= 2 and args[0] == "--show-completion" and args[1] in _SHELLS:
+            from typer.completion import get_completion_script
+
+            prog = ctx.find_root().info_name or "entropy-law"
+            var = "_{}_COMPLETE".format(prog.replace("-", "_").upper())
+            typer.echo(get_completion_script(prog_name=prog, complete_var=var, shell=args[1]))
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
 
     def get_command(self, ctx, cmd_name: str):
         cmd = self.commands.get(cmd_name)
