@@ -51,7 +51,9 @@ def _dask_client(address: str):
     except ImportError:
         raise fail("--dask needs the Dask distributed scheduler: pip install 'entropy-law[dask]'.") from None
     try:
-        client = Client(address, timeout="30s")
+        # Dask's own connect timeout (`distributed.comm.timeouts.connect`, 30 s by default;
+        # DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s in the environment sets it)
+        client = Client(address)
     except (OSError, TimeoutError, ValueError) as exc:
         raise fail(f"--dask {address}: cannot connect to a Dask scheduler there ({exc}).") from None
     note(f"checking on the Dask cluster at {address}")
