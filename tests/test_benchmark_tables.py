@@ -88,7 +88,9 @@ def test_runs_option_scores_a_given_folder_and_leaves_the_docs_alone():
         "--jobs",
         "1",
     ]
-    out = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300, check=True).stdout
+    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
     assert "### Acceptance targets, csv" in out
     assert "Every run under `sample_runs/csv` (2 runs, 1 source," in out
     assert "real_runs" not in out and "simulator" not in out
