@@ -260,3 +260,30 @@ def test_progress_bar_path_reads_every_unit(tmp_path):
     rep = scan(tmp_path, progress=True)
     assert sorted(rep.table["run"].unique()) == ["r0", "r1", "r2"]
     assert rep.summary() == "loaded 3 run(s) from 3 log(s)."
+
+
+@pytest.mark.parametrize("frac", [0.37, 0.81])
+def test_console_cut_while_written_keeps_the_trainer_steps(tmp_path, corpus_dir, frac):
+    """A TRL console capture cut while the job ran (a real log of the corpus, cut at a
+    fraction of its bytes: it ends inside a dict, and stderr's bars are flushed ahead of
+    stdout's dicts, so the bar shows more logging events than the file has dicts). Every
+    complete dict keeps its trainer step and values, with a TruncatedLogWarning. The steps
+    were the dict index 1..n (a DataWarning said so): step 33 for trainer step 165."""
+    from entropy_law.errors import TruncatedLogWarning
+
+    full_path = corpus_dir / "raw" / "sun_trl_grpo_rho_sweep_gsm8k" / "exp1a__rho0.10_seed42.log"
+    raw = full_path.read_bytes()
+    cut = tmp_path / "cut.log"
+    cut.write_bytes(raw[: int(frac * len(raw))])
+    full = el.load(full_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        part = el.load(cut)
+    assert [w.category for w in caught] == [TruncatedLogWarning], [str(w.message) for w in caught]
+    assert "ends inside a logged dict" in str(caught[0].message)
+    key = ["step", "metric"]
+    merged = part.merge(full, on=key, how="left", suffixes=("", "_full"))
+    assert merged["value_full"].notna().all()  # every kept step exists in the full log
+    assert (merged["value"] == merged["value_full"]).all()
+    kept = sorted(part["step"].unique())
+    assert kept == sorted(full["step"].unique())[: len(kept)] and len(kept) >= 10

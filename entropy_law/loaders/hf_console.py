@@ -22,7 +22,10 @@ Steps (the dicts carry none), first rule that applies:
        clear, or twice in a row, at the count = ``global_step``. If the distinct redraw
        counts, in order, are as many as the training dicts and increasing, they are the
        steps. (stdout and stderr are buffered apart, so the *position* of a dict among the
-       bars is not used.)
+       bars is not used.) A capture cut while the job ran (it ends inside a dict, or without
+       a line end) can show more redraws than dicts, the bars being flushed ahead: the
+       first redraws are then the dicts' steps, as ``watch`` pairs them while it reads,
+       with a :class:`TruncatedLogWarning`.
     2. **logging_steps** given by the caller (``el.load(..., logging_steps=N)``, CLI
        ``--logging-steps N``), else found in the text (``logging_steps=N``,
        ``"logging_steps": N``, ``--logging-steps N``): the *i*-th training dict (from 1)
@@ -30,6 +33,9 @@ Steps (the dicts carry none), first rule that applies:
     3. the dict index (1, 2, ...) with a :class:`DataWarning` that says so.
 
     An evaluation dict takes the step of the training dict printed before it.
+
+A file that ends inside a dict (``{'loss': 0.25, 're``) keeps every complete dict before
+it, with a :class:`TruncatedLogWarning`.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataWarning, LoadError
+from ..errors import DataWarning, LoadError, TruncatedLogWarning
 from .base import Reader
 from .hf_trainer_state import SUMMARY_KEYS
 from .options import current
@@ -119,6 +125,16 @@ def tqdm_steps(text: str) -> tuple[list[int], int | None]:
     return redraw, total
 
 
+def _cut_inside_dict(text: str) -> str:
+    """The unfinished dict the text ends in (``{'loss': 0.25, 're``), else ``""``."""
+    tail = re.split(r"[\r\n]", text)[-1]
+    start = tail.rfind("{'")
+    if start < 0 or "}" in tail[start:]:
+        return ""
+    part = tail[start:]
+    return part if re.search(r"'[^'\r\n]+':\s*\S", part) else ""
+
+
 def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
@@ -151,9 +167,17 @@ def read(path: Path) -> pd.DataFrame:
     opt = current().logging_steps
     found = _LOGGING_STEPS.search(text)
     n = len(train)
+    cut = _cut_inside_dict(text)
+    ahead = bool(n) and len(redraw) > n and (bool(cut) or not text.endswith(("\n", "\r")))
     if n and len(redraw) == n:
         steps = redraw
         rule = f"tqdm counters of the {total}-step progress bar"
+    elif ahead:
+        # a capture cut while the job ran: stderr's bars are flushed ahead of stdout's
+        # dicts, so the redraws of the last logging events have no dict in the file; the
+        # i-th redraw is still the i-th dict's step (the rule `watch` applies as it reads)
+        steps = redraw[:n]
+        rule = f"tqdm counters of the {total}-step progress bar (first {n} of {len(redraw)} redraws)"
     elif opt or found:
         every = int(opt or found.group(1))  # type: ignore[union-attr]
         steps = [every * (j + 1) for j in range(n)]
@@ -166,6 +190,20 @@ def read(path: Path) -> pd.DataFrame:
             f"({len(redraw)} redraw(s) for {n} dict(s)); numbered the dicts 1..{n}. Pass "
             "logging_steps=N (CLI: --logging-steps N) to get trainer steps.",
             DataWarning,
+            stacklevel=2,
+        )
+    if cut or ahead:
+        what = f"ends inside a logged dict ({cut[-40:]!r})" if cut else "ends while the job was writing"
+        steps_note = (
+            f", at the steps of the first {n} of the {len(redraw)} progress-bar redraws (the "
+            f"dicts of the last {len(redraw) - n} are not in the file)"
+            if ahead
+            else ""
+        )
+        warnings.warn(
+            f"{path}: the file {what}, cut while being written; kept every complete dict "
+            f"before the cut{steps_note}.",
+            TruncatedLogWarning,
             stacklevel=2,
         )
     meta["step_rule"] = rule
