@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -51,6 +52,31 @@ def test_typed_records_become_type_prefixed_metrics_with_mean(tmp_path):
         want = np.mean([r["token_entropy"] for r in recs if r["type"] == "train" and r["grpo_step"] == s])
         assert got[s] == pytest.approx(want, rel=1e-15)
     assert t.attrs["run_meta"]["metrics"]["step_key"] == "grpo_step"
+
+
+def test_a_last_step_cut_short_says_how_few_records_it_holds(tmp_path):
+    # the CS336 logs write 2-16 "train" records per step; a log cut while step 6 was
+    # written holds one of its three records and half a line. The step's values are the
+    # mean of that one record (kept: nothing before the damage is lost), and the warning
+    # says so; it said only "skipped 1 damaged line" and "6 step(s) with 3-3 records"
+    from entropy_law.errors import TruncatedLogWarning
+
+    rng = np.random.default_rng(5)
+    recs = _records(rng)
+    keep = len(recs) - 2  # drop the last two train records of step 6
+    p = tmp_path / "metrics.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in recs[:keep]) + json.dumps(recs[keep])[:25])
+    with pytest.warns(TruncatedLogWarning) as caught:
+        t = el.load(p)
+    msgs = [str(w.message) for w in caught if w.category is TruncatedLogWarning]
+    assert any("the last 'train' step (6) holds 1 record(s) where the others hold 3" in m for m in msgs), msgs
+    got = t[t.metric == "train/token_entropy"].set_index("step")["value"]
+    assert got[6] == recs[keep - 1]["token_entropy"]
+    # a complete log says nothing of the kind
+    with warnings.catch_warnings(record=True) as full:
+        warnings.simplefilter("always")
+        el.load(_write(tmp_path / "full.jsonl", recs))
+    assert not any("holds" in str(w.message) for w in full)
 
 
 def test_aggregate_last_and_given_step_key(tmp_path):

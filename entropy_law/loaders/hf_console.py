@@ -22,10 +22,11 @@ Steps (the dicts carry none), first rule that applies:
        clear, or twice in a row, at the count = ``global_step``. If the distinct redraw
        counts, in order, are as many as the training dicts and increasing, they are the
        steps. (stdout and stderr are buffered apart, so the *position* of a dict among the
-       bars is not used.) A capture cut while the job ran (it ends inside a dict, or without
-       a line end) can show more redraws than dicts, the bars being flushed ahead: the
-       first redraws are then the dicts' steps, as ``watch`` pairs them while it reads,
-       with a :class:`TruncatedLogWarning`.
+       bars is not used.) A capture cut while the job ran can show more redraws than
+       dicts, the bars being flushed ahead: the first redraws are then the dicts' steps,
+       as ``watch`` pairs them while it reads, with a :class:`TruncatedLogWarning` (the file
+       ends inside a dict or without a line end) or a :class:`DataWarning` (it ends at a
+       line end; ``logging_steps`` given by the caller takes precedence then).
     2. **logging_steps** given by the caller (``el.load(..., logging_steps=N)``, CLI
        ``--logging-steps N``), else found in the text (``logging_steps=N``,
        ``"logging_steps": N``, ``--logging-steps N``): the *i*-th training dict (from 1)
@@ -168,7 +169,8 @@ def read(path: Path) -> pd.DataFrame:
     found = _LOGGING_STEPS.search(text)
     n = len(train)
     cut = _cut_inside_dict(text)
-    ahead = bool(n) and len(redraw) > n and (bool(cut) or not text.endswith(("\n", "\r")))
+    open_end = bool(cut) or not text.endswith(("\n", "\r"))
+    ahead = bool(n) and len(redraw) > n and not opt
     if n and len(redraw) == n:
         steps = redraw
         rule = f"tqdm counters of the {total}-step progress bar"
@@ -192,18 +194,25 @@ def read(path: Path) -> pd.DataFrame:
             DataWarning,
             stacklevel=2,
         )
-    if cut or ahead:
+    steps_note = (
+        f"the {n} dicts have the steps of the first {n} of the {len(redraw)} logging events "
+        f"its progress bar shows (the dicts of the last {len(redraw) - n} are not in the file)"
+        if ahead
+        else ""
+    )
+    if cut or (ahead and open_end):
         what = f"ends inside a logged dict ({cut[-40:]!r})" if cut else "ends while the job was writing"
-        steps_note = (
-            f", at the steps of the first {n} of the {len(redraw)} progress-bar redraws (the "
-            f"dicts of the last {len(redraw) - n} are not in the file)"
-            if ahead
-            else ""
-        )
         warnings.warn(
             f"{path}: the file {what}, cut while being written; kept every complete dict "
-            f"before the cut{steps_note}.",
+            f"before the cut" + (f"; {steps_note}." if ahead else "."),
             TruncatedLogWarning,
+            stacklevel=2,
+        )
+    elif ahead:  # ends at a line end: cut at one, or dicts lost; pass logging_steps if so
+        warnings.warn(
+            f"{path}: {steps_note}; a log cut while being written looks like this. If dicts "
+            "are missing in the middle instead, pass logging_steps=N (CLI: --logging-steps N).",
+            DataWarning,
             stacklevel=2,
         )
     meta["step_rule"] = rule

@@ -109,6 +109,23 @@ def sniff_file(path: Path) -> bool:
     return all(_type_key(o) for o in objs) and step_key(objs) is not None
 
 
+def _short_last_steps(recs: dict[tuple[str, int], list[dict]]) -> dict[str, tuple[int, int, int]]:
+    """Per record type whose steps hold several records: (last step, its count, the usual
+    count) when the last step holds fewer records than most of the others."""
+    by_type: dict[str, dict[int, int]] = {}
+    for (typ, s), group in recs.items():
+        by_type.setdefault(typ, {})[s] = len(group)
+    out = {}
+    for typ, counts in by_type.items():
+        if len(counts) < 3:
+            continue
+        last = max(counts)
+        usual = Counter(c for s, c in counts.items() if s != last).most_common(1)[0][0]
+        if usual > 1 and counts[last] < usual:
+            out[typ] = (last, counts[last], usual)
+    return out
+
+
 def read(path: Path) -> pd.DataFrame:
     """Read typed JSON lines into ``step, metric, value`` (rules above)."""
     path = Path(path)
@@ -190,6 +207,18 @@ def read(path: Path) -> pd.DataFrame:
             f"aggregate={opts.aggregate!r} "
             f"({'the mean per key' if opts.aggregate == 'mean' else 'the last record'}).",
             DataWarning,
+            stacklevel=2,
+        )
+    short = _short_last_steps(recs)
+    if short:
+        warnings.warn(
+            f"{path}: "
+            + "; ".join(
+                f"the last {typ!r} step ({s}) holds {k} record(s) where the others hold {m}"
+                for typ, (s, k, m) in short.items()
+            )
+            + " (a log cut while a step was written): its values are combined from those only.",
+            TruncatedLogWarning if bad else DataWarning,
             stacklevel=2,
         )
     out = pd.DataFrame(
