@@ -293,3 +293,24 @@ def test_console_cut_while_written_keeps_the_trainer_steps(tmp_path, corpus_dir,
     assert (merged["value"] == merged["value_full"]).all()
     kept = sorted(part["step"].unique())
     assert kept == sorted(full["step"].unique())[: len(kept)] and len(kept) >= 10
+
+
+def test_console_capture_before_its_first_dict_says_so(tmp_path):
+    # a TRL job's capture before its first logging step holds only progress bars: loading
+    # it said "format not recognised" and listed every format; it now says what the file
+    # is and that `watch` follows it (which picks it up at the first dict)
+    from entropy_law.loaders import scan
+
+    bars = "".join(f"\r  {k}%|#         | {k}/200 [00:{k:02d}<12:21,  3.88s/it]" for k in range(1, 5))
+    p = tmp_path / "job.log"
+    p.write_text("Total optimization steps = 200\n" + bars)
+    with pytest.raises(LoadError, match=r"progress bars but no logged metrics yet.*entropy-law watch"):
+        el.load(p)
+    (tmp_path / "ok.log").write_text(
+        "{'loss': 0.1, 'entropy': 0.5, 'reward': 0.2, 'epoch': 0.01}\n"
+        "{'loss': 0.1, 'entropy': 0.4, 'reward': 0.3, 'epoch': 0.02}\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the dict-index note
+        rep = scan(tmp_path)
+    assert "job.log (progress bars only, no logged metrics yet)" in rep.summary()

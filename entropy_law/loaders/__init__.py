@@ -268,9 +268,18 @@ def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
     if p.is_file():
         r = _file_reader(p, format)
         if r is None:
+            from .hf_console import progress_only
+
+            young = (
+                "The file shows progress bars but no logged metrics yet (a Trainer / TRL "
+                f"console capture before its first logging step?); `entropy-law watch {p}` "
+                "follows it as it grows. "
+                if progress_only(p)
+                else ""
+            )
             raise LoadError(
                 p,
-                "format not recognised. Supported formats: "
+                f"format not recognised. {young}Supported formats: "
                 + "; ".join(f"{k} ({v})" for k, v in formats().items())
                 + ". Pass format=NAME (CLI: --format NAME) if the file is one of "
                 "these under another name.",

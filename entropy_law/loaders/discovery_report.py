@@ -68,6 +68,10 @@ def skip_reason(path: Path) -> str:
         return f"unreadable ({exc.strerror})"
     if b"\x00" in head:
         return "binary file of no known format"
+    from .hf_console import progress_only
+
+    if progress_only(path):
+        return "progress bars only, no logged metrics yet"
     return "format not recognised"
 
 

@@ -257,6 +257,17 @@ def read(path: Path) -> pd.DataFrame:
     return out
 
 
+def progress_only(path: Path) -> bool:
+    """A text file whose first 4 MiB show tqdm progress bars but no Trainer dict: a console
+    capture before its first logging step (nothing to read yet; ``watch`` follows it)."""
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(4 * 1024 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(_BAR.search(head)) and not parse_dicts(head)
+
+
 def sniff_file(path: Path) -> bool:
     """A text file whose first 4 MiB hold a Trainer log dict."""
     path = Path(path)
