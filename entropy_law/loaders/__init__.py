@@ -268,18 +268,11 @@ def _scan(path: str | Path, format: str, progress: bool | None) -> LoadReport:
     if p.is_file():
         r = _file_reader(p, format)
         if r is None:
-            from .hf_console import progress_only
+            from .hf_console import young_capture_note
 
-            young = (
-                "The file shows progress bars but no logged metrics yet (a Trainer / TRL "
-                f"console capture before its first logging step?); `entropy-law watch {p}` "
-                "follows it as it grows. "
-                if progress_only(p)
-                else ""
-            )
             raise LoadError(
                 p,
-                f"format not recognised. {young}Supported formats: "
+                f"format not recognised. {young_capture_note(p)}Supported formats: "
                 + "; ".join(f"{k} ({v})" for k, v in formats().items())
                 + ". Pass format=NAME (CLI: --format NAME) if the file is one of "
                 "these under another name.",

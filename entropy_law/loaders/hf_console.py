@@ -268,6 +268,17 @@ def progress_only(path: Path) -> bool:
     return bool(_BAR.search(head)) and not parse_dicts(head)
 
 
+def young_capture_note(path: Path) -> str:
+    """What to tell a user whose file is a capture before its first dict ("" otherwise)."""
+    if not progress_only(path):
+        return ""
+    return (
+        "The file shows progress bars but no logged metrics yet (a Trainer / TRL console "
+        f"capture before its first logging step?); `entropy-law watch {path}` follows it as "
+        "it grows. "
+    )
+
+
 def sniff_file(path: Path) -> bool:
     """A text file whose first 4 MiB hold a Trainer log dict."""
     path = Path(path)
