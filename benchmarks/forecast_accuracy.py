@@ -34,12 +34,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _accuracy_tables import BASE_COLS, acceptance, seed_ranges, table_by, verdict_precision
 from _baselines import BASELINES
 from _report import machine, plateau_contradictions, write_section
+from _run_collections import SHARED, corpus_runs, sim_runs, source_of
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 FRACTIONS = (0.1, 0.25, 0.5)
-BASE_COLS = [f"{k}_error" for k in BASELINES]
 _VALUE_KEYS = (
     "realised",
     "forecast",
@@ -52,52 +52,6 @@ _VALUE_KEYS = (
     "gain_high",
     "slice_best",
 )
-
-
-def source_of(collection: str, name: str) -> str:
-    """The public source a run comes from (the SOURCES.md folder / repository)."""
-    if collection == "simulator":
-        return "simulator"
-    if collection == "real_runs":
-        return name.split("_", 1)[0]
-    if collection != "corpus" and "__" not in name:  # a --runs PATH of one source's files
-        return collection
-    head = name.split("__", 1)[0]
-    return "shibukizero_cs336a5_grpo_qwen2.5math1.5b" if head == "short_40step" else head
-
-
-def corpus_runs(raw: Path = SHARED / "corpus" / "raw") -> list[tuple[str, pd.DataFrame]]:
-    """Every run of the corpus, read from its raw files by the loaders' auto-detection
-    (``scan``), as ``(name, long table)``; the name is the run's path under *raw* with
-    ``__`` for ``/``, so its first part is the source folder of SOURCES.md.
-
-    The raw files, not ``corpus/tidy``: they hold the one run without a tidy CSV (the TRL
-    Markdown console log of ``juncylu_...``), and ``tests/test_load_corpus.py`` checks that
-    the loaders reproduce every tidy CSV from them exactly. A run that fails to load is
-    reported by ``scan`` and left out, with its message printed.
-    """
-    from entropy_law.loaders import scan
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rep = scan(raw)
-    for err in rep.errors:
-        print(f"corpus: not loaded: {err}", file=sys.stderr)
-    t = rep.table
-    return [(str(run).replace("/", "__"), g.reset_index(drop=True)) for run, g in t.groupby("run", sort=True)]
-
-
-def _sim_runs(n: int) -> list[pd.DataFrame]:
-    from entropy_law.simulate import simulate
-
-    over = [{}, {"lr": 0.05}, {"entropy_coef": 0.0}, {"format_phase": True}]
-    out = []
-    for i in range(n):
-        try:
-            out.append(simulate(seed=100 + i, run=f"sim{i:02d}", **over[i % 4]))
-        except TypeError:
-            out.append(simulate(seed=100 + i, run=f"sim{i:02d}"))
-    return out
 
 
 def _one(s, f, n_boot, seed=0):
@@ -185,100 +139,6 @@ def _given_job(args):
     return backtest(table, (0.25,), reward="val_acc", given=True, n_boot=n_boot, seed=seed)
 
 
-def seed_ranges(per_seed: dict) -> pd.DataFrame:
-    """Min - max of every numeric acceptance number (and the protocol's) over the seeds."""
-    frames = [t.assign(seed=k) for k, t in per_seed.items()]
-    allt = pd.concat(frames, ignore_index=True)
-    num = [c for c in allt.columns if c not in ("cut", "seed", "statuses worse than last value")]
-    rows = []
-    for cut, g in allt.groupby("cut", sort=False):
-        row = {"cut": cut, "seeds": len(g)}
-        for c in num:
-            lo, hi = g[c].min(), g[c].max()
-            row[c] = f"{lo:.4g}" if lo == hi else f"{lo:.4g} - {hi:.4g}"
-        worse = sorted({w for x in g["statuses worse than last value"] for w in x.split(", ")} - {"none"})
-        row["statuses worse than last value"] = ", ".join(worse) or "none"
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def stats(g: pd.DataFrame) -> dict:
-    """Median / p90 |error| of ours and the baselines, not-worse share, coverage."""
-    g = g[g["error"].notna()]
-    ae, lv = g["error"].abs(), g["last_value_error"].abs()
-    out = {
-        "runs": len(g),
-        "ours med": ae.median(),
-        "last value med": lv.median(),
-        "ours p90": ae.quantile(0.9),
-        "last value p90": lv.quantile(0.9),
-        "not worse": f"{int((ae <= lv + 1e-9).sum())}/{len(g)}",
-        "coverage": g["covered"].astype(float).mean(),
-        "with interval": int(g["covered"].notna().sum()),
-    }
-    for k in BASELINES:
-        if k != "last_value":
-            out[f"{k} med"] = g[f"{k}_error"].abs().median()
-            out[f"{k} p90"] = g[f"{k}_error"].abs().quantile(0.9)
-    return out
-
-
-def table_by(df: pd.DataFrame, key: str) -> pd.DataFrame:
-    rows = [{key: k, **stats(g)} for k, g in df.groupby(key, dropna=False)]
-    return pd.DataFrame(rows)
-
-
-def acceptance(df: pd.DataFrame) -> pd.DataFrame:
-    """The issue's acceptance targets, per cut, on real_runs + corpus."""
-    rows = []
-    for f, g in df.groupby("fraction"):
-        g = g[g["error"].notna()]
-        s = stats(g)
-        ae, lv = g["error"].abs(), g["last_value_error"].abs()
-        by_status = g.groupby("status").apply(
-            lambda x: x["error"].abs().median() <= x["last_value_error"].abs().median() + 1e-9,
-            include_groups=False,
-        )
-        rows.append(
-            {
-                "cut": f"{f:.0%}",
-                "runs": s["runs"],
-                "median ratio (<=0.7)": s["ours med"] / s["last value med"],
-                "p90 ratio (<=0.9)": s["ours p90"] / s["last value p90"],
-                "not worse share (>=0.7)": float((ae <= lv + 1e-9).mean()),
-                "coverage (0.80-0.95)": s["coverage"],
-                "statuses worse than last value": ", ".join(by_status.index[~by_status.values]) or "none",
-                "estimates outside interval": int((g["inside"] == False).sum()),  # noqa: E712
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def verdict_precision(df: pd.DataFrame) -> pd.DataFrame:
-    """What runs given each verdict then did: realised change from the cut's level, and
-    (the measure for `degrading`, which speaks of what was lost) whether the run ended
-    below the best level of its slice."""
-    rows = []
-    for (f, v), g in df[df["error"].notna()].groupby(["fraction", "verdict"]):
-        move = g["realised"] - g["last_value"]
-        rng = 1.0  # moves are on the metric's own scale (bounded metrics: [0, 1])
-        below_best = g["realised"] < g["slice_best"] - 0.02 * rng
-        rows.append(
-            {
-                "cut": f"{f:.0%}",
-                "verdict": v,
-                "runs": len(g),
-                "median realised move": move.median(),
-                "median |move|": move.abs().median(),
-                "share moved up > 0.02": float((move > 0.02 * rng).mean()),
-                "share moved down > 0.02": float((move < -0.02 * rng).mean()),
-                "share |move| <= 0.02": float((move.abs() <= 0.02 * rng).mean()),
-                "share ended below the slice's best - 0.02": float(below_best.mean()),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer resamples")
@@ -343,7 +203,7 @@ def main() -> None:
     if not jobs:
         sys.exit(f"no run found under {', '.join(opt.runs or [str(SHARED)])}")
     if not opt.no_sim and not opt.only:
-        jobs += [("simulator", t["run"].iloc[0], t, None, n_boot, seeds[0]) for t in _sim_runs(24)]
+        jobs += [("simulator", t["run"].iloc[0], t, None, n_boot, seeds[0]) for t in sim_runs(24)]
     t0 = time.time()
     with ProcessPoolExecutor(opt.jobs) as pool:
         df = pd.DataFrame([r for rows in pool.map(_job, jobs) for r in rows])

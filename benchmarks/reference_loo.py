@@ -27,7 +27,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine, plateau_contradictions, write_section
-from forecast_accuracy import SHARED
+from _run_collections import SHARED
 
 FRACTIONS = (0.1, 0.25)
 GROUPS = {

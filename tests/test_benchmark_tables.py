@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from _accuracy_tables import verdict_precision
 from _planted import planted_run
-from forecast_accuracy import _one, corpus_runs, source_of, verdict_precision
+from _run_collections import corpus_runs, source_of
+from forecast_accuracy import _one
 
 
 def test_verdict_precision_counts_moves_and_runs_that_did_not_win_back_their_best():
