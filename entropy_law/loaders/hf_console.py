@@ -257,15 +257,20 @@ def read(path: Path) -> pd.DataFrame:
     return out
 
 
+def _head(path: Path) -> str | None:
+    """The first 4 MiB of *path* as text (None if unreadable): what sniffing looks at."""
+    try:
+        with Path(path).open("rb") as fh:
+            return fh.read(4 * 1024 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
 def progress_only(path: Path) -> bool:
     """A text file whose first 4 MiB show tqdm progress bars but no Trainer dict: a console
     capture before its first logging step (nothing to read yet; ``watch`` follows it)."""
-    try:
-        with Path(path).open("rb") as fh:
-            head = fh.read(4 * 1024 * 1024).decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    return bool(_BAR.search(head)) and not parse_dicts(head)
+    head = _head(path)
+    return head is not None and bool(_BAR.search(head)) and not parse_dicts(head)
 
 
 def young_capture_note(path: Path) -> str:
@@ -284,12 +289,8 @@ def sniff_file(path: Path) -> bool:
     path = Path(path)
     if path.suffix.lower() not in _SUFFIXES:
         return False
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4 * 1024 * 1024).decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    return "{'" in head and bool(parse_dicts(head))
+    head = _head(path)
+    return head is not None and "{'" in head and bool(parse_dicts(head))
 
 
 READER = Reader(

@@ -169,7 +169,7 @@ def fit_trajectory(
     # a percentile interval of a skewed bootstrap can miss its own point (a floor fitted
     # near its bound 0, the draws all above it): widened to reach it, as every forecast
     # estimate is (forecasting.result.contain)
-    low, high = (min(low, fl), max(high, fl)) if n_boot else (low, high)
+    low, high = min(low, fl), max(high, fl)  # NaN ends (no bootstrap) stay NaN
     floor = FloorEstimate(fl, float(low), float(high), level)
 
     fam_fits = tuple(_family_fit(f, r, float(wk), T, H) for f, r, wk in zip(fams, fits, w))
